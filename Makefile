@@ -1,0 +1,38 @@
+# framing: every target documents itself; `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test lint corpus validate clean
+
+help:  ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv and install the package with its dependencies (done by every target)
+
+report: $(STAMP)  ## Set up, then run the main job on the seed corpus
+	$(BIN)/framing corpus
+
+test: $(STAMP)  ## Run the full test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check analysis tests
+
+corpus: $(STAMP)  ## Print the cleaned seed articles
+	$(BIN)/framing corpus
+
+validate: $(STAMP)  ## Validate the seed corpus
+	$(BIN)/framing validate
+
+clean:  ## Remove caches (never data/raw or seeds)
+	rm -rf .pytest_cache .ruff_cache build *.egg-info

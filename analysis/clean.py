@@ -1,0 +1,491 @@
+"""Cleaning text pasted from web pages: small pure functions and the removal record.
+
+Each step takes text and returns text; steps that take something out return what they took
+and why, so that no body text is ever dropped silently. :func:`clean_article` runs them in
+order; :func:`repair_glued_words` runs afterwards with the whole corpus's vocabulary.
+
+A removal is a dict ``{"text": str, "reason": str}``; a repair is
+``{"original": str, "repaired": str, "reason": str}``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from analysis.outlets import OutletProfile
+from analysis.tokens import WORD_PATTERN
+
+Removal = dict[str, str]
+
+# ---------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def normalize_whitespace(text: str) -> str:
+    """Unify line endings and spaces, drop invisible characters, trim every line.
+
+    Examples
+    --------
+    >>> normalize_whitespace("a\\u00a0 b \\r\\n\\r\\n\\r\\n c\\u200b")
+    'a b\\n\\nc'
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", text))
+    lines = [line.strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_QUOTE_VARIANTS = str.maketrans(
+    {"«": "“", "»": "”", "„": "“", "‟": "“", "″": "”", "‹": "‘", "›": "’", "‚": "‘", "‛": "‘", "`": "‘"}
+)
+_OPENING_CONTEXT = " \n([{—–-“‘/"
+
+
+def normalize_quotes(text: str) -> str:
+    """Turn every quotation mark into its curly form, with direction from context.
+
+    Straight quotes open after a space, a line start or an opening bracket and close
+    elsewhere; an apostrophe between letters becomes ’. Guillemets, low-9 quotes,
+    primes and TeX-style doubled marks become “ ” ‘ ’.
+
+    Examples
+    --------
+    >>> normalize_quotes('He said "it\\'s over," and left. \\'Yes\\'')
+    'He said “it’s over,” and left. ‘Yes’'
+    """
+    text = text.replace("``", "“").replace("''", "”").translate(_QUOTE_VARIANTS)
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if char in "\"'":
+            before = text[i - 1] if i else " "
+            opening = before in _OPENING_CONTEXT
+            if char == '"':
+                out.append("“" if opening else "”")
+            else:
+                after = text[i + 1] if i + 1 < len(text) else " "
+                if before.isalnum() and after.isalnum():
+                    out.append("’")
+                else:
+                    out.append("‘" if opening else "’")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def normalize_dashes(text: str) -> str:
+    """Spaced hyphens and en dashes, and double hyphens, become a spaced em dash.
+
+    Examples
+    --------
+    >>> normalize_dashes("reporters. – He said -- no - near-fatal")
+    'reporters. — He said — no — near-fatal'
+    """
+    text = re.sub(r"\s*--+\s*", " — ", text)
+    return re.sub(r"(?<=\S) [-–—] (?=\S)|^[-–] (?=\S)", lambda m: " — " if m.start() else "— ", text, flags=re.M)
+
+
+# ---------------------------------------------------------------------------
+# Site chrome
+# ---------------------------------------------------------------------------
+
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
+_DATE = (
+    rf"(?:{_WEEKDAY},?\s+)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}|\s*GMT[+-]\d+)?)?"
+)
+
+# Full-line patterns for furniture most news sites share, each with the reason recorded.
+GENERIC_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE))
+    for reason, pattern in (
+        (
+            "date line (page or scrape date, not the publication date)",
+            rf"(?:(?:published|updated|posted|last updated|date)\s*:?\s*)?{_DATE}",
+        ),
+        (
+            "share buttons",
+            r"share(?: this)?(?: article| story| post| page)?(?: on| via)?\s*:?"
+            r"|(?:share on |share via )?(?:facebook|twitter|x|whatsapp|telegram|linkedin|reddit|email|e-mail|print|copy link|vk)"
+            r"(?:\s*[|,/•·]?\s*(?:facebook|twitter|x|whatsapp|telegram|linkedin|reddit|email|e-mail|print|copy link|vk))*"
+            r"|tweet|pin it",
+        ),
+        (
+            "comment form",
+            r"leave a (?:comment|reply)|please enter your (?:comment|name|email|website)(?: (?:address )?here)?\s*!?"
+            r"|post (?:a )?comment|add (?:a )?comment|\d*\s*comments?|you must be logged in to post a comment\.?.*"
+            r"|save my name,? email.*|cancel reply|your email address will not be published\.?.*",
+        ),
+        (
+            "advertisement",
+            r"[-–—]?\s*advertisement\s*[-–—]?\s*(?:spot_img)?|sponsored(?: content)?|ad(?:vert)?|spot_img|scroll to continue(?: with content)?",
+        ),
+        (
+            "related-story link",
+            r"(?:also read|read also|read more|see also|related(?: articles?| news| stories| posts| content)?"
+            r"|recommended(?: for you)?|you may also like|more on this(?: topic| story)?|more from .{1,40})(?:\s*:.*)?",
+        ),
+        (
+            "navigation",
+            r"all news|must read|more (?:articles|news|stories)|latest(?: articles?| news| stories)?|most (?:read|popular|viewed)"
+            r"|trending(?: now)?|top stories|home|menu|search|skip to (?:main )?content|subscribe(?: now)?|sign (?:in|up)"
+            r"|log ?in|newsletter|follow us.*|back to top|next (?:article|story|post)|previous (?:article|story|post)|prev|next",
+        ),
+        (
+            "photo caption",
+            r".{0,400}\((?:photo|image|picture|file photo|photograph)\b[^)]{0,80}\)\.?"
+            r"|(?:photo|image|picture|file photo|photograph|image copyright|caption)\s*(?::|by\b|credit\b).{0,300}",
+        ),
+        ("web address", r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?"),
+        ("tags line", r"(?:tags|topics|keywords|filed under)\s*:.*"),
+        ("copyright notice", r"(?:©|\(c\)|copyright)\s*(?:\d{4})?.{0,120}"),
+    )
+)
+
+_BREADCRUMB_SPLIT = re.compile(r"\s+[/›»>|]\s+")
+
+
+def _is_breadcrumb(line: str) -> bool:
+    parts = _BREADCRUMB_SPLIT.split(line)
+    return len(parts) >= 2 and all(0 < len(p.split()) <= 4 and p[:1].isupper() for p in parts) and not line.endswith(".")
+
+
+def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None:
+    """Why ``line`` is site furniture rather than article text, or None if it is text.
+
+    The outlet's own patterns are tried first, then the generic ones.
+
+    Examples
+    --------
+    >>> chrome_reason("ALSO READ:  U.S Helsinki Commission: everything must be done")
+    'related-story link'
+    >>> chrome_reason("News   /   Foreign Policy   /   Russia")
+    'breadcrumb'
+    >>> chrome_reason("Russia is ready to set up a dialogue.") is None
+    True
+    """
+    if profile is not None and any(p.fullmatch(line) for p in profile.chrome):
+        return f"site furniture ({profile.name} profile)"
+    for reason, pattern in GENERIC_CHROME:
+        if pattern.fullmatch(line):
+            return reason
+    if _is_breadcrumb(line):
+        return "breadcrumb"
+    return None
+
+
+def _ends_like_text(line: str) -> bool:
+    return line.rstrip()[-1:] in '.?!”"’:;…)'
+
+
+def strip_chrome(lines: list[str], profile: OutletProfile | None = None) -> tuple[list[str], list[Removal]]:
+    """Drop furniture lines; return the kept lines and a record of each removal.
+
+    Besides lines that match a pattern, short lines that do not end like a sentence are
+    dropped when nothing but furniture follows them (site footers), and so are one- to
+    three-word lines before the headline (menus).
+    """
+    removed: list[Removal] = []
+    kept: list[str] = []
+    for line in lines:
+        reason = chrome_reason(line, profile) if line else None
+        if reason:
+            removed.append({"text": line, "reason": reason})
+        else:
+            kept.append(line)
+    # Trailing footer: short, unpunctuated lines after the last real paragraph.
+    tail: list[Removal] = []
+    while kept and (not kept[-1] or (len(kept[-1].split()) <= 6 and not _ends_like_text(kept[-1]))):
+        line = kept.pop()
+        if line:
+            tail.append({"text": line, "reason": "site footer (short line after the article's end)"})
+    # Leading menu items: very short lines before the first line that could be a headline.
+    head: list[Removal] = []
+    while kept and (not kept[0] or len(kept[0].split()) <= 3):
+        line = kept.pop(0)
+        if line:
+            head.append({"text": line, "reason": "navigation (short line before the headline)"})
+    return kept, head + removed + tail[::-1]
+
+
+# ---------------------------------------------------------------------------
+# Structure: headline, dek, dateline
+# ---------------------------------------------------------------------------
+
+_DATELINE = re.compile(
+    r"^(?P<dateline>[A-Z][A-Z.'\- ]{1,40}[A-Z.]"  # place in capitals
+    r"(?:,\s*[A-Z][A-Za-z.\- ]{1,30}?)?"  # region or country
+    rf"(?:,?\s*{_MONTH.replace('(?:', '(?i:', 1)}\s+\d{{1,2}}(?:,\s*\d{{4}})?)?"  # date
+    r"(?:\.?\s*/[^/\s]{2,20}/\.?|\s*\([A-Za-z][^)]{1,30}\)\s*[-—–:]*|\s*[-—–]{1,2})"  # agency tag or dash
+    r")\s+(?=\S)"
+)
+
+
+def split_dateline(paragraph: str) -> tuple[str, str]:
+    """Split a leading dateline ("WASHINGTON, March 31. /TASS/.") from a paragraph.
+
+    Examples
+    --------
+    >>> split_dateline("MOSCOW (Reuters) - Russia said on Monday it was ready.")
+    ('MOSCOW (Reuters) -', 'Russia said on Monday it was ready.')
+    >>> split_dateline("Russia said on Monday it was ready.")
+    ('', 'Russia said on Monday it was ready.')
+    """
+    match = _DATELINE.match(paragraph)
+    if not match:
+        return "", paragraph
+    return match.group("dateline").strip(), paragraph[match.end() :]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = _key(text).split()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _repeated_later(paragraph: str, later: list[str], *, share: float = 0.5) -> bool:
+    grams = _trigrams(paragraph)
+    if not grams:
+        return False
+    rest = set().union(*(_trigrams(p) for p in later)) if later else set()
+    return len(grams & rest) / len(grams) >= share
+
+
+def split_paragraphs(lines: list[str]) -> list[str]:
+    """Group lines into paragraphs.
+
+    Text hard-wrapped at a fixed width (most lines inside blank-line-separated blocks
+    stop mid-sentence) is re-joined block by block; otherwise every line is a paragraph,
+    as in text pasted from a web page or extracted from HTML.
+
+    Examples
+    --------
+    >>> split_paragraphs(["Headline", "First paragraph.", "", "Second."])
+    ['Headline', 'First paragraph.', 'Second.']
+    >>> wrapped = ["The ministers met on Friday in the capital and", "agreed to set up three working groups on the",
+    ...            "questions that divide them, and to meet again", "next month.", "", "Next one."]
+    >>> split_paragraphs(wrapped)[0][-25:]
+    'to meet again next month.'
+    >>> len(split_paragraphs(wrapped))
+    2
+    """
+    blocks = [block.split("\n") for block in "\n".join(lines).split("\n\n")]
+    inner = [line for block in blocks for line in block[:-1] if line]
+    wrapped = (
+        len(inner) >= 3
+        and sorted(map(len, inner))[len(inner) // 2] >= 40
+        and sum(not _ends_like_text(line) for line in inner) > 0.6 * len(inner)
+    )
+    if wrapped:
+        paragraphs = [" ".join(block) for block in blocks]
+    else:
+        paragraphs = [line for block in blocks for line in block]
+    return [p.strip() for p in paragraphs if p.strip()]
+
+
+@dataclass
+class CleanArticle:
+    """The parts of one article after cleaning."""
+
+    headline: str
+    dek: str
+    dateline: str
+    body: str
+    removed: list[Removal] = field(default_factory=list)
+
+
+def clean_article(raw: str, *, profile: OutletProfile | None = None, title: str | None = None) -> CleanArticle:
+    """Clean text pasted from a web page into headline, dek, dateline and body.
+
+    Parameters
+    ----------
+    raw : str
+        The article as read, site chrome included.
+    profile : OutletProfile, optional
+        The outlet's profile: its chrome patterns, headline suffix and whether it has a dek.
+    title : str, optional
+        A headline given by the manifest; a line equal to it is taken out of the text.
+
+    Returns
+    -------
+    CleanArticle
+        ``body`` has one paragraph per block, separated by a blank line. Every line that
+        was taken out is in ``removed`` with its reason.
+
+    Notes
+    -----
+    A dek (standfirst) is the paragraph after the headline when the profile says the
+    outlet has one, when it is mostly repeated further down, or when the next paragraph
+    opens with a dateline.
+    """
+    text = normalize_whitespace(raw)
+    lines, removed = strip_chrome(text.split("\n"), profile)
+    paragraphs = [normalize_dashes(normalize_quotes(p)) for p in split_paragraphs(lines)]
+
+    headline = normalize_quotes(title.strip()) if title else ""
+    if not headline and paragraphs and len(paragraphs) > 1 and len(paragraphs[0].split()) <= 30:
+        headline = paragraphs.pop(0)
+    elif headline and paragraphs and _key(paragraphs[0]) == _key(headline):
+        removed.append({"text": paragraphs.pop(0), "reason": "headline (given by the manifest or the page title)"})
+    if headline and profile is not None and profile.headline_suffix is not None:
+        match = profile.headline_suffix.search(headline)
+        if match and match.start() > 0:
+            removed.append({"text": match.group().strip(), "reason": "site name in headline"})
+            headline = headline[: match.start()].rstrip()
+    if headline:
+        repeats = [p for p in paragraphs if _key(p) == _key(headline)]
+        for p in repeats:
+            paragraphs.remove(p)
+            removed.append({"text": p, "reason": "repeated headline"})
+
+    dek = ""
+    if len(paragraphs) > 2 and len(paragraphs[0].split()) <= 60 and not split_dateline(paragraphs[0])[0]:
+        first, rest = paragraphs[0], paragraphs[1:]
+        if (profile is not None and profile.has_dek) or split_dateline(rest[0])[0] or _repeated_later(first, rest):
+            dek = paragraphs.pop(0)
+
+    dateline = ""
+    if paragraphs:
+        dateline, paragraphs[0] = split_dateline(paragraphs[0])
+    return CleanArticle(headline=headline, dek=dek, dateline=dateline, body="\n\n".join(paragraphs), removed=removed)
+
+
+# ---------------------------------------------------------------------------
+# Glued words
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # imported on first use: it loads a large word list
+
+    return zipf_frequency(word, "en")
+
+
+def _known(word: str, vocabulary: Mapping[str, int], *, common: float = 3.0) -> bool:
+    if len(word) == 1:
+        return word.lower() in ("a", "i")
+    return vocabulary.get(word.lower(), 0) >= 2 or _zipf(word.lower()) >= common
+
+
+def _best_split(token: str, vocabulary: Mapping[str, int]) -> str | None:
+    best, best_score = None, 0.0
+    for i in range(1, len(token)):
+        left, right = token[:i], token[i:]
+        if _known(left, vocabulary) and _known(right, vocabulary):
+            score = min(_zipf(left), _zipf(right)) + (len(left) >= 2) + (len(right) >= 2)
+            if score > best_score:
+                best, best_score = f"{left} {right}", score
+    return best
+
+
+_CAMEL_GLUE = re.compile(r"\b([a-z]{2,})((?:[A-Z]\.){2,}|[A-Z][a-z]+)")
+_QUOTE_GLUE = re.compile(r"(\S*[,.!?;:]”)([A-Za-z]\S*)|(\S*[a-z])(“\S*)")
+_LOWER_TOKEN = re.compile(r"(?<![\w’'\-])[a-z]{5,}(?![\w’'\-])")
+
+
+def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, list[dict[str, str]]]:
+    """Put back spaces lost where a page had line breaks or links.
+
+    A lowercase token is split only when no word list knows it and both halves are
+    common words (wordfreq Zipf ≥ 3) or occur at least twice in the corpus. A lowercase
+    word glued to a capitalised one ("byInterfax", "inU.S.") is split when the whole is
+    unknown and the left part is a word. A closing quote glued to the next word gets its
+    space back.
+
+    Parameters
+    ----------
+    text : str
+        Clean text.
+    vocabulary : mapping of str to int
+        Lowercased word counts of the whole corpus.
+
+    Returns
+    -------
+    text : str
+    repairs : list of dict
+        ``{"original", "repaired", "reason"}`` for every change.
+
+    Examples
+    --------
+    >>> repair_glued_words("at oddsover Russia, byInterfax", {})[0]
+    'at odds over Russia, by Interfax'
+    """
+    repairs: list[dict[str, str]] = []
+
+    def camel(match: re.Match[str]) -> str:
+        whole, left, right = match.group(0), match.group(1), match.group(2)
+        if _zipf(whole.lower()) > 0 or not _known(left, vocabulary):
+            return whole
+        repairs.append({"original": whole, "repaired": f"{left} {right}", "reason": "glued words"})
+        return f"{left} {right}"
+
+    def lower(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if _zipf(token) > 0 or vocabulary.get(token, 0) >= 2:
+            return token
+        split = _best_split(token, vocabulary)
+        if split is None:
+            return token
+        repairs.append({"original": token, "repaired": split, "reason": "glued words"})
+        return split
+
+    text = _CAMEL_GLUE.sub(camel, text)
+    text = _LOWER_TOKEN.sub(lower, text)
+
+    def quote(match: re.Match[str]) -> str:
+        left, right = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        repairs.append({"original": match.group(0), "repaired": f"{left} {right}", "reason": "space missing at quote mark"})
+        return f"{left} {right}"
+
+    text = _QUOTE_GLUE.sub(quote, text)
+    return text, repairs
+
+
+def vocabulary_of(texts: list[str]) -> dict[str, int]:
+    """Lowercased word counts over ``texts``, for :func:`repair_glued_words`."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for match in WORD_PATTERN.finditer(text):
+            word = match.group().lower()
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------
+
+
+def markdown_to_text(text: str) -> tuple[str, str]:
+    """Plain text and the first ``#`` heading (or "") from a Markdown article.
+
+    Examples
+    --------
+    >>> markdown_to_text("# Title\\n\\nSee [the report](http://x.org), **now**.")
+    ('See the report, now.', 'Title')
+    """
+    heading = ""
+    match = re.search(r"^#{1,2}\s+(.+)$", text, flags=re.M)
+    if match:
+        heading = match.group(1).strip()
+        text = text[: match.start()] + text[match.end() :]
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links keep their text
+    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M)
+    text = re.sub(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"^\s*>\s?", "", text, flags=re.M)
+    return text.strip(), heading

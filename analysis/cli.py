@@ -1,0 +1,183 @@
+"""The ``framing`` command: parse arguments, call one function, print a table or ``--json``.
+
+Each command is a function ``(args) -> exit code`` registered in :func:`build_parser`.
+Exit codes: 0 done, 1 the data has problems, 2 the command was used wrongly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import __version__
+from analysis.corpus import CorpusError
+from analysis.outlets import ProfileError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UsageError(ValueError):
+    """The command line asked for something that cannot be done (exit 2)."""
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_value(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records of ``table``: dates as ISO strings, NaN as null."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def print_table(table: pd.DataFrame, *, as_json: bool, columns: Sequence[str] | None = None, width: int = 60) -> None:
+    """Print ``table`` as JSON records, or as a text table with long cells shortened."""
+    if as_json:
+        json.dump(records(table), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    shown = table.loc[:, list(columns)] if columns else table
+    if shown.empty:
+        print("(no rows)")
+        return
+    shown = shown.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: v if not isinstance(v, str) or len(v) <= width else v[: width - 1] + "…")
+        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_columns", None):
+        print(shown.to_string(index=False))
+
+
+def _report_problems(problems: Sequence[Any], *, to_stdout: bool = False) -> None:
+    for problem in problems:
+        print(str(problem), file=sys.stdout if to_stdout else sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+
+
+def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
+    """Load the corpus named on the command line; report skipped articles on stderr."""
+    from analysis.corpus import read_corpus
+
+    articles, problems = read_corpus(args.corpus)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print(f"{len(errors)} article(s) skipped; run 'framing validate' for every problem:", file=sys.stderr)
+        _report_problems(errors)
+    if articles.empty:
+        raise UsageError("no usable articles in the corpus")
+    return articles
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    articles = load_for_command(args)
+    articles = articles.assign(removed_count=articles["removed"].map(len))
+    if args.json:
+        print_table(articles.drop(columns=["raw"]), as_json=True)
+    else:
+        print_table(articles, as_json=False, columns=["id", "outlet", "published", "headline", "n_tokens", "removed_count"])
+        print(
+            f"\n{len(articles)} articles, {articles['n_tokens'].sum():,} words in bodies, "
+            f"{articles['outlet'].nunique()} outlets. A handful of articles is not a population."
+        )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from analysis.corpus import validate_corpus
+
+    problems = validate_corpus(args.corpus)
+    if args.json:
+        print_table(pd.DataFrame([asdict(p) for p in problems]), as_json=True)
+    elif problems:
+        _report_problems(problems, to_stdout=True)
+        errors = sum(p.severity == "error" for p in problems)
+        print(f"\n{errors} error(s), {len(problems) - errors} warning(s).")
+    else:
+        print("No problems found.")
+    return 1 if problems else 0
+
+
+# ---------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction, name: str, func: Command, help_text: str, *, corpus: bool = True
+) -> argparse.ArgumentParser:
+    """Register ``framing NAME`` with the CORPUS argument and ``--json`` every analysis takes."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    if corpus:
+        parser.add_argument(
+            "corpus",
+            nargs="?",
+            default=None,
+            help="corpus folder (with manifest.csv) or CSV/JSONL/Parquet table; default: the seeds",
+        )
+    parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framing", description="Compare how news outlets frame the same events. Every command defaults to the seed corpus."
+    )
+    parser.add_argument("--version", action="version", version=f"framing {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add_command(commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals")
+    add_command(commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # problems are reported by the commands themselves
+            return args.func(args)
+    except (UsageError, FileNotFoundError) as err:
+        print(f"framing: {err}", file=sys.stderr)
+        return 2
+    except (CorpusError, ProfileError) as err:
+        print(f"framing: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The framing command as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_corpus_table_defaults_to_the_seeds(capsys):
+    assert main(["corpus"]) == 0
+    out = capsys.readouterr().out
+    assert "002_3e3933a9d7f1d525" in out and "Press TV" in out and "removed_count" in out
+    assert "not a population" in out
+
+
+def test_corpus_json_records_include_the_body(capsys):
+    assert main(["corpus", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 5
+    tass = next(r for r in rows if r["outlet"] == "TASS")
+    assert tass["published"] == "2021-03-31"
+    assert tass["body"].startswith("A total of 27")
+    assert tass["removed"] == [{"text": "All news", "reason": "site furniture (TASS profile)"}]
+
+
+def test_validate_exit_codes(capsys):
+    assert main(["validate"]) == 0
+    assert "No problems found" in capsys.readouterr().out
+    assert main(["validate", str(FIXTURES / "malformed")]) == 1
+    out = capsys.readouterr().out
+    assert "leaves the corpus folder" in out and "Traceback" not in out
+
+
+def test_validate_json(capsys):
+    assert main(["validate", str(FIXTURES / "malformed"), "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert {"source", "message", "hint", "severity", "line", "field", "article_id"} <= set(rows[0])
+
+
+def test_loading_a_corpus_with_problems_names_the_skipped(capsys):
+    assert main(["corpus", str(FIXTURES / "malformed")]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "binary.txt" in captured.err
+    assert "good" in captured.out
+
+
+def test_missing_corpus_is_a_usage_error(capsys):
+    assert main(["corpus", "no/such/folder"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_console_entry_point_runs():
+    framing = Path(sys.executable).parent / "framing"
+    if not framing.exists():
+        pytest.skip("package not installed in this environment")
+    done = subprocess.run([str(framing), "corpus", "--json"], capture_output=True, text=True, check=True)
+    assert len(json.loads(done.stdout)) == 5

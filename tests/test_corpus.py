@@ -1,0 +1,229 @@
+"""The loader on the seeds: what a careful reader of SOURCES.md expects."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.clean import GENERIC_CHROME
+from analysis.corpus import ARTICLE_COLUMNS, load_corpus, read_corpus
+from analysis.paths import SEEDS
+
+SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+HEADLINES = {
+    "000_17a576a99f91630e": "27 US organizations urge Biden to engage in constructive dialogue with Russia — paper",
+    "001_1c81a1ac3e2b06c4": "Moscow regrets U.S. refusal to hold online talks between Biden and Putin",
+    "002_3e3933a9d7f1d525": "Russia accuses US of rejecting dialogue offer between Putin, Biden",
+    "003_f2869a96b21043eb": "Russia accuses US of interference, but declares itself open to dialogue",
+    "004_6e0b644c5aa9bc29": "Kremlin says Vladimir Putin ready for dialogue if U.S. willing",
+}
+
+# Furniture a reader sees in the seed files; none of it may reach a body.
+CHROME = [
+    "All news",
+    "ALSO READ",
+    "Helsinki Commission",
+    "News   /",
+    "Foreign Policy   /",
+    "(Photo by Reuters)",
+    "shakes hands",
+    "alternate addresses",
+    "presstv.co.uk",
+    "SHARE THIS ARTICLE",
+    "Roku",
+    "November 28, 2023",
+    "Must read",
+    "Advertisement",
+    "spot_img",
+    "More articles",
+    "Please enter",
+    "Latest article",
+    "News from Russia",
+    "International News",
+    "Share this on",
+    "Leave a comment",
+]
+
+
+def test_schema_columns_and_types(seeds):
+    assert list(seeds.columns[: len(ARTICLE_COLUMNS)]) == list(ARTICLE_COLUMNS)
+    assert pd.api.types.is_datetime64_any_dtype(seeds["published"])
+    assert seeds["hash"].is_unique and seeds["id"].is_unique
+    assert (seeds["n_tokens"] > 250).all()
+
+
+def test_seed_files_are_byte_for_byte_the_shared_ones():
+    if not SHARED_SEEDS.is_dir():
+        pytest.skip(f"{SHARED_SEEDS} is not beside this checkout")
+    for path in SHARED_SEEDS.glob("*.txt"):
+        assert (SEEDS / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_raw_is_the_file_as_read(seeds):
+    for article in seeds.itertuples():
+        assert article.raw == (SEEDS / f"{article.id}.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fragment", CHROME)
+def test_no_chrome_survives_in_any_body(seeds, fragment):
+    for article in seeds.itertuples():
+        assert fragment.lower() not in article.body.lower(), article.id
+        assert fragment.lower() not in article.dek.lower(), article.id
+
+
+@pytest.mark.parametrize(("article_id", "headline"), HEADLINES.items())
+def test_headlines(seeds, article_id, headline):
+    assert seeds.loc[article_id, "headline"] == headline
+    assert headline not in seeds.loc[article_id, "body"]
+
+
+def test_dek_and_dateline_are_split_from_the_body(seeds):
+    tass = seeds.loc["000_17a576a99f91630e"]
+    assert tass.dateline == "WASHINGTON, March 31. /TASS/."
+    assert tass.body.startswith("A total of 27 US organizations")
+    assert tass.dek.startswith("They urged the US president")
+    assert seeds.loc["003_f2869a96b21043eb"].dek.startswith("The United States condemns Moscow’s crackdown")
+    # Press TV's first paragraph is its lead, not a dek: "rebuffing" must stay in the body
+    assert seeds.loc["002_3e3933a9d7f1d525"].dek == ""
+    assert "rebuffing" in seeds.loc["002_3e3933a9d7f1d525"].body
+
+
+def test_dates_come_from_the_manifest_not_the_scrape_date(seeds):
+    assert seeds.loc["003_f2869a96b21043eb", "published"] == pd.Timestamp("2021-01-25")
+    removed = seeds.loc["003_f2869a96b21043eb", "removed"]
+    assert {
+        "text": "Tuesday, November 28, 2023",
+        "reason": "date line (page or scrape date, not the publication date)",
+    } in removed
+
+
+def test_every_glued_word_in_004_is_repaired(seeds):
+    body = seeds.loc["004_6e0b644c5aa9bc29", "body"] + seeds.loc["004_6e0b644c5aa9bc29", "dek"]
+    for glued in [
+        "oddsover",
+        "adialogue",
+        "inU.S.",
+        "usedagainst",
+        "tobreak",
+        "byInterfax",
+        "outnumberedby",
+        "incondemning",
+        ",”Kremlin",
+    ]:
+        assert glued not in body
+    for repaired in [
+        "odds over",
+        "a dialogue",
+        "in U.S. elections",
+        "used against",
+        "to break",
+        "by Interfax",
+        "outnumbered by",
+        "in condemning",
+        "dialogue,” Kremlin",
+    ]:
+        assert repaired in body
+    # no word that a word list knows was split anywhere in the seeds
+    for article in seeds.itertuples():
+        for repair in article.repairs:
+            assert (
+                repair["original"].replace("”", "").replace("“", "").isalpha()
+                or "U.S." in repair["original"]
+                or "”" in repair["original"]
+            )
+
+
+def test_removals_are_recorded_with_reasons(seeds):
+    reasons = {r["reason"] for removed in seeds["removed"] for r in removed}
+    assert {
+        "related-story link",
+        "breadcrumb",
+        "photo caption",
+        "repeated headline",
+        "comment form",
+        "share buttons",
+        "advertisement",
+        "site name in headline",
+    } <= reasons
+    also_read = [r for r in seeds.loc["001_1c81a1ac3e2b06c4", "removed"] if r["reason"] == "related-story link"]
+    assert len(also_read) == 1 and "contain the Putin regime" in also_read[0]["text"]
+
+
+def test_nothing_but_chrome_and_structure_left_the_text(seeds):
+    """Every word of the raw file is in the body, headline, dek, dateline or a removal record."""
+    for article in seeds.itertuples():
+        kept = " ".join([article.headline, article.dek, article.dateline, article.body, *(r["text"] for r in article.removed)])
+        kept = " ".join(r["repaired"] for r in article.repairs) + " " + kept
+        kept_words = set(re.findall(r"[a-z]+", kept.lower()))
+        raw_words = set(re.findall(r"[a-z]+", article.raw.lower()))
+        glued = {w for r in article.repairs for w in re.findall(r"[a-z]+", r["original"].lower())}
+        assert raw_words - kept_words - glued == set(), article.id
+
+
+def test_outlet_metadata_from_profiles(seeds):
+    assert seeds.loc["002_3e3933a9d7f1d525", "ownership"] == "state"
+    assert seeds.loc["002_3e3933a9d7f1d525", "country"] == "IR"
+    assert seeds.loc["001_1c81a1ac3e2b06c4", "ownership"] == "aggregator"
+    assert set(seeds["event"]) == {"2021-03-biden-putin-talks", "2021-01-kremlin-dialogue-offer"}
+
+
+def test_generic_patterns_compile_and_have_reasons():
+    assert all(reason and pattern.pattern for reason, pattern in GENERIC_CHROME)
+
+
+def test_table_formats_give_the_same_articles(tmp_path, seeds):
+    table = pd.DataFrame(
+        {
+            "id": seeds["id"],
+            "outlet": seeds["outlet"],
+            "published": seeds["published"].dt.strftime("%Y-%m-%d"),
+            "text": seeds["raw"],
+            "event": seeds["event"],
+        }
+    )
+    table.to_csv(tmp_path / "c.csv", index=False)
+    table.to_json(tmp_path / "c.jsonl", orient="records", lines=True, force_ascii=False)
+    table.to_parquet(tmp_path / "c.parquet")
+    for name in ("c.csv", "c.jsonl", "c.parquet"):
+        articles, problems = read_corpus(tmp_path / name)
+        assert problems == [], name
+        assert articles.set_index("id")["body"].to_dict() == seeds["body"].to_dict(), name
+        assert articles.set_index("id")["headline"].to_dict() == seeds["headline"].to_dict(), name
+
+
+def test_title_column_sets_the_headline(tmp_path):
+    table = pd.DataFrame(
+        {
+            "id": ["a"],
+            "outlet": ["Reuters"],
+            "published": ["2021-01-01"],
+            "title": ["Talks resume"],
+            "text": ["Talks resume\n\n" + "The two sides met again on Friday to discuss arms control. " * 5],
+        }
+    )
+    table.to_csv(tmp_path / "t.csv", index=False)
+    articles, _ = read_corpus(tmp_path / "t.csv")
+    assert articles.loc[0, "headline"] == "Talks resume"
+    assert articles.loc[0, "body"].startswith("The two sides met")
+
+
+def test_corpus_profiles_file_adds_outlets(tmp_path):
+    (tmp_path / "a.txt").write_text("Title of the piece\n\n" + "Officials met in the capital on Friday for talks. " * 6)
+    (tmp_path / "manifest.csv").write_text("file,outlet,published\na.txt,Daily Example,2021-05-01\n")
+    assert any("unknown outlet" in p.message for p in read_corpus(tmp_path)[1])
+    (tmp_path / "outlets.yaml").write_text(
+        "- name: The Daily Example\n  aliases: [Daily Example]\n  ownership: private\n  country: GB\n"
+    )
+    articles, problems = read_corpus(tmp_path)
+    assert problems == []
+    assert articles.loc[0, "outlet"] == "The Daily Example" and articles.loc[0, "ownership"] == "private"
+
+
+def test_load_corpus_raises_when_nothing_is_usable(tmp_path):
+    from analysis.corpus import CorpusError
+
+    (tmp_path / "manifest.csv").write_text("file,published\n")
+    with pytest.raises(CorpusError, match="missing column"):
+        load_corpus(tmp_path)
