@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -62,6 +63,7 @@ ARTICLE_COLUMNS = (
 )
 
 Severity = Literal["error", "warning"]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 @dataclass(frozen=True)
@@ -306,9 +308,14 @@ def _read_table(path: Path, problems: list[Problem]) -> list[_Entry]:
                 if not text.strip():
                     continue
                 try:
-                    records.append(json.loads(text) | {"__line__": number})
+                    record = json.loads(text)
                 except json.JSONDecodeError as err:
                     problems.append(Problem(str(path), f"not valid JSON ({err.msg})", "Fix or remove the line", line=number))
+                    continue
+                if not isinstance(record, dict):
+                    problems.append(Problem(str(path), "not a JSON object", "Write one object per line", line=number))
+                    continue
+                records.append(record | {"__line__": number})
             table = pd.DataFrame.from_records(records).fillna("")
             first_line = 1
         elif suffix == ".parquet":
@@ -422,7 +429,7 @@ def _build_articles(
             problem(f"id {entry.id!r} already used by {seen_ids[entry.id]}", "Give every article a unique id", field_name="id")
             continue
         try:
-            published = pd.Timestamp(entry.published) if entry.published else None
+            published = pd.Timestamp(entry.published) if ISO_DATE.match(entry.published) else None
         except ValueError:
             published = None
         if published is None or pd.isna(published):

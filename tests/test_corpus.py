@@ -1,5 +1,6 @@
 """The loader on the seeds: what a careful reader of SOURCES.md expects."""
 
+import json
 import re
 from pathlib import Path
 
@@ -227,3 +228,19 @@ def test_load_corpus_raises_when_nothing_is_usable(tmp_path):
     (tmp_path / "manifest.csv").write_text("file,published\n")
     with pytest.raises(CorpusError, match="missing column"):
         load_corpus(tmp_path)
+
+
+def test_jsonl_bad_lines_are_named_and_the_rest_loads(tmp_path):
+    good = {
+        "id": "a",
+        "outlet": "TASS",
+        "published": "2021-03-01",
+        "text": "Headline here\n\n" + "Officials met for talks on Friday. " * 8,
+    }
+    lines = [json.dumps(good), "{not json", "[1, 2]", json.dumps(good | {"id": "b", "published": "01/03/2021"})]
+    (tmp_path / "c.jsonl").write_text("\n".join(lines))
+    articles, problems = read_corpus(tmp_path / "c.jsonl")
+    assert list(articles["id"]) == ["a"]
+    located = {(p.line, p.message.split(" (")[0]) for p in problems}
+    assert (2, "not valid JSON") in located and (3, "not a JSON object") in located
+    assert any(p.field == "published" and "'01/03/2021'" in p.message for p in problems)
