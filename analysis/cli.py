@@ -129,6 +129,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from analysis.store import StoreError, ingest, store_summary
+
+    try:
+        result = ingest(args.corpus, args.to)
+    except StoreError as err:
+        raise UsageError(str(err)) from None
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        print(f"{len(errors)} article(s) skipped; run 'framing validate' for every problem:", file=sys.stderr)
+        _report_problems(errors)
+    for article_id in result.id_conflicts:
+        print(f"skipped {article_id}: the store holds this id with another body; give the new version a new id", file=sys.stderr)
+    summary = store_summary(result.store)
+    print_table(summary, as_json=args.json, columns=["outlet", "month", "files", "articles"])
+    if not args.json:
+        print(
+            f"\n{result.added} article(s) added, {result.duplicates} already in the store, "
+            f"{len(result.id_conflicts)} id conflict(s); {int(summary['articles'].sum())} articles in {result.store}"
+        )
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -144,7 +167,7 @@ def add_command(
             "corpus",
             nargs="?",
             default=None,
-            help="corpus folder (with manifest.csv) or CSV/JSONL/Parquet table; default: the seeds",
+            help="corpus folder (with manifest.csv), CSV/JSONL/Parquet table, or store from framing ingest; default: the seeds",
         )
     parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     parser.set_defaults(func=func)
@@ -159,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     add_command(commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals")
     add_command(commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)")
+    ingest = add_command(
+        commands,
+        "ingest",
+        cmd_ingest,
+        "add the cleaned corpus to a Parquet store partitioned by outlet and month (new articles only)",
+    )
+    ingest.add_argument(
+        "--to", required=True, metavar="PATH", help="store folder, created when missing; usable as CORPUS afterwards"
+    )
     return parser
 
 

@@ -38,6 +38,7 @@ OPTIONAL = ("title", "url", "event", "language")
 ARTICLE_KINDS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+STORE_MARKER = "_framing.json"  # marks a Parquet store written by analysis.store.ingest
 
 #: Columns of the article table, in order; metadata columns follow them.
 ARTICLE_COLUMNS = (
@@ -550,7 +551,8 @@ def read_corpus(
     Parameters
     ----------
     corpus : str or path, optional
-        A folder with manifest.csv, a CSV/JSONL/Parquet table, or None for the seeds.
+        A folder with manifest.csv, a CSV/JSONL/Parquet table, a store written by
+        ``framing ingest`` (read as stored, options ignored), or None for the seeds.
     min_tokens : int, default=25
         Articles whose cleaned body has fewer words are skipped as near-empty.
     near_duplicate : float, default=0.8
@@ -579,6 +581,10 @@ def read_corpus(
     """
     path = resolve_corpus(corpus)
     problems: list[Problem] = []
+    if (path / STORE_MARKER).is_file():  # a store from `framing ingest`: already cleaned
+        from analysis.store import read_store
+
+        return read_store(path), problems
     if path.is_dir():
         profiles = load_profiles(path / PROFILES_FILE)
         entries = _read_manifest(path, problems)

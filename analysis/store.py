@@ -1,0 +1,375 @@
+"""The corpus store: a cleaned corpus as a Parquet dataset partitioned by outlet and month.
+
+Layout of a store folder::
+
+    STORE/
+      _framing.json                                   # the manifest: committed files, ingest log
+      outlet=TASS/month=2021-03/part-<ingest>.parquet  # one file per partition per ingest
+      outlet=WCE%20News/month=2021-01/part-<ingest>.parquet
+
+Each Parquet file holds the loader's article table (:data:`analysis.corpus.ARTICLE_COLUMNS`
+then metadata columns), ``outlet`` included, so a file is readable on its own. ``removed``
+and ``repairs`` are stored as JSON strings (a list of objects each): the loader's removal
+records may gain keys without changing the Parquet schema between ingests; :func:`read_store`
+decodes them back into lists of dicts.
+
+Only the files listed in ``_framing.json`` belong to the store. An ingest writes its files
+into a temporary folder inside the store, moves them into their partition folders under new,
+unique names, and replaces the manifest last with :func:`os.replace`. A crash at any point
+before that leaves the old manifest, so readers see the store as it was; the next ingest
+deletes the leftovers. Existing files are never rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from analysis.corpus import ARTICLE_COLUMNS, STORE_MARKER, Problem, load_corpus
+from analysis.paths import RAW, SEEDS, resolve_corpus
+
+MARKER = STORE_MARKER
+FORMAT = "framing-store"
+VERSION = 1
+LOCK = ".ingest.lock"
+TEMP_PREFIX = ".tmp-"
+JSON_COLUMNS = ("removed", "repairs")
+#: Parquet types of the loader's columns; every other article column is a string.
+COLUMN_TYPES = {"published": pa.timestamp("us"), "n_tokens": pa.int64()}
+
+
+class StoreError(ValueError):
+    """A store cannot be written or read; the message says which path and what to do."""
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did.
+
+    ``added`` articles were written; ``duplicates`` were already in the store (same content
+    hash); ``id_conflicts`` have an id the store already holds with a different body and were
+    skipped; ``files`` are the new Parquet files, relative to the store.
+    """
+
+    store: str
+    ingest_id: str
+    source: str
+    added: int
+    duplicates: int
+    id_conflicts: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# The manifest
+# ---------------------------------------------------------------------------
+
+
+def is_store(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a folder holding a store manifest (``_framing.json``)."""
+    return (Path(path) / MARKER).is_file()
+
+
+def read_manifest(store: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of ``store``: ``format``, ``version``, ``files`` (each ``path``, ``rows``,
+    ``outlet``, ``month``, ``ingest``) and ``ingests`` (each ``id``, ``at``, ``source``,
+    ``added``, ``duplicates``, ``id_conflicts``, ``problems``).
+
+    Raises
+    ------
+    StoreError
+        When the manifest is missing, is not JSON, or is of another format or version.
+    """
+    marker = Path(store) / MARKER
+    try:
+        manifest = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(
+            f"{store}: no {MARKER}, so not a framing store; create one with 'framing ingest CORPUS --to {store}'"
+        ) from None
+    except json.JSONDecodeError as err:
+        raise StoreError(
+            f"{marker}: not valid JSON ({err.msg}); restore it from a backup or ingest again into a new folder"
+        ) from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise StoreError(
+            f"{marker}: format {manifest.get('format')!r} version {manifest.get('version')!r}, "
+            f"expected {FORMAT!r} version {VERSION}; ingest the corpus again into a new folder"
+        )
+    return manifest
+
+
+def _write_manifest(store: Path, manifest: dict[str, Any]) -> None:
+    """Replace the manifest atomically: readers see the old one or the new one, never half."""
+    temporary = store / f"{MARKER}.{uuid.uuid4().hex}.tmp"
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, store / MARKER)
+
+
+def store_files(store: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of ``store``, as listed in its manifest, in manifest order."""
+    root = Path(store)
+    return [root / entry["path"] for entry in read_manifest(root)["files"]]
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+
+def _decode_json(values: pd.Series) -> pd.Series:
+    return values.map(lambda text: json.loads(text) if isinstance(text, str) else [])
+
+
+def articles_from_arrow(table: pa.Table) -> pd.DataFrame:
+    """The article table of :func:`analysis.corpus.read_corpus` from Arrow data of a store.
+
+    Decodes ``removed``/``repairs``, restores the loader's column order and dtypes, and
+    sorts by ``published`` then ``id``. Columns are those of :func:`read_store`.
+    """
+    articles = table.to_pandas()
+    for column in JSON_COLUMNS:
+        if column in articles.columns:
+            articles[column] = _decode_json(articles[column])
+    for column in articles.columns:
+        if column not in (*JSON_COLUMNS, *COLUMN_TYPES) and articles[column].isna().all():
+            # the loader leaves a column no article has as all-missing objects
+            articles[column] = pd.Series(np.nan, index=articles.index, dtype=object)
+    extra = [c for c in articles.columns if c not in ARTICLE_COLUMNS]
+    articles = articles[[c for c in ARTICLE_COLUMNS if c in articles.columns] + extra]
+    if "published" in articles.columns and "id" in articles.columns:
+        articles = articles.sort_values(["published", "id"], kind="stable")
+    return articles.reset_index(drop=True)
+
+
+def open_dataset(store: str | os.PathLike[str]) -> ds.Dataset:
+    """A :class:`pyarrow.dataset.Dataset` over the committed files of ``store``.
+
+    Files written by different ingests may carry different metadata columns; the dataset's
+    schema is their union (missing columns read as null).
+    """
+    files = [str(path) for path in store_files(store)]
+    if not files:
+        return ds.dataset(pa.table({c: pa.array([], type=COLUMN_TYPES.get(c, pa.string())) for c in ARTICLE_COLUMNS}))
+    schemas = {str(schema): schema for schema in (pq.read_schema(path) for path in files)}
+    schema = pa.unify_schemas(list(schemas.values()), promote_options="permissive")
+    return ds.dataset(files, schema=schema, format="parquet")
+
+
+def read_store(
+    store: str | os.PathLike[str], *, columns: list[str] | None = None, filter: ds.Expression | None = None
+) -> pd.DataFrame:
+    """Read the article table of a store.
+
+    Parameters
+    ----------
+    store : str or path
+        A folder written by :func:`ingest`.
+    columns : list of str, optional
+        Read only these columns (``body`` alone is most of the bytes; leave out ``raw``).
+    filter : pyarrow.dataset.Expression, optional
+        Rows to read, e.g. ``pyarrow.dataset.field("outlet") == "TASS"``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`analysis.corpus.read_corpus`, in its order and with its dtypes:
+        ``id``, ``outlet``, ``published``, ``headline``, ``dek``, ``dateline``, ``body``,
+        ``raw``, ``source``, ``removed`` and ``repairs`` (lists of dicts), ``n_tokens``,
+        ``hash``, ``url``, ``event``, ``language``, ``country``, ``ownership``,
+        ``encoding``, then metadata columns; sorted by ``published`` then ``id``.
+    """
+    return articles_from_arrow(open_dataset(store).to_table(columns=columns, filter=filter))
+
+
+def store_summary(store: str | os.PathLike[str]) -> pd.DataFrame:
+    """One row per partition of ``store``.
+
+    Returns
+    -------
+    DataFrame
+        ``outlet``, ``month`` (YYYY-MM), ``files`` (one per ingest that added to it),
+        ``articles``; sorted by outlet and month.
+    """
+    entries = pd.DataFrame(read_manifest(store)["files"], columns=["path", "rows", "outlet", "month", "ingest"])
+    summary = entries.groupby(["outlet", "month"], as_index=False).agg(files=("path", "size"), articles=("rows", "sum"))
+    return summary.sort_values(["outlet", "month"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+
+def partition_folder(outlet: str, month: str) -> str:
+    """Relative folder of a partition, Hive style with URL-escaped values: ``outlet=WCE%20News/month=2021-01``."""
+    return f"outlet={quote(outlet, safe='')}/month={month}"
+
+
+def to_arrow(articles: pd.DataFrame) -> pa.Table:
+    """Arrow table of an article table, with the store's column types (see module docstring)."""
+    arrays = {}
+    for column in articles.columns:
+        values = articles[column]
+        if column in JSON_COLUMNS:
+            arrays[column] = pa.array(
+                [json.dumps(v if isinstance(v, list) else [], ensure_ascii=False) for v in values], pa.string()
+            )
+        elif column in COLUMN_TYPES:
+            arrays[column] = pa.array(values, type=COLUMN_TYPES[column])
+        else:
+            try:
+                array = pa.array(values, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                array = None  # mixed types: store their text
+            if array is None or pa.types.is_null(array.type) or column in ARTICLE_COLUMNS:
+                array = pa.array([None if pd.isna(v) else str(v) for v in values], pa.string())
+            arrays[column] = array
+    return pa.table(arrays)
+
+
+def write_partition(table: pa.Table, path: Path) -> None:
+    """Write one partition file (a separate function so tests can make it fail)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+
+
+@contextlib.contextmanager
+def _locked(store: Path) -> Iterator[None]:
+    """Hold the store's ingest lock; the OS releases it if the process dies."""
+    with (store / LOCK).open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{store}: another ingest is running; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(store: Path, manifest: dict[str, Any]) -> None:
+    """Delete what a crashed ingest left: its temporary folder and files it moved but never committed."""
+    for temporary in store.glob(f"{TEMP_PREFIX}*"):
+        shutil.rmtree(temporary, ignore_errors=True)
+    committed = {entry["path"] for entry in manifest["files"]}
+    for path in store.glob("outlet=*/month=*/part-*.parquet"):
+        if path.relative_to(store).as_posix() not in committed:
+            path.unlink()
+
+
+def _check_target(store: Path, source: Path) -> None:
+    if store.is_relative_to(RAW.resolve()) or store.is_relative_to(SEEDS.resolve()):
+        raise StoreError(f"--to {store}: data/raw and seeds/ are never written; choose a folder such as data/interim/store")
+    if source.is_dir() and store.is_relative_to(source):
+        raise StoreError(f"--to {store}: inside the corpus folder {source}, which is never written; choose another folder")
+    if store.exists() and not store.is_dir():
+        raise StoreError(f"--to {store}: a file, not a folder; choose a new or existing store folder")
+    if store.is_dir() and not is_store(store) and any(store.iterdir()):
+        raise StoreError(f"--to {store}: a folder that is not empty and not a framing store; choose a new or empty folder")
+
+
+def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str], **options: Any) -> IngestResult:
+    """Add the cleaned articles of ``corpus`` to the Parquet store ``store``.
+
+    Articles whose content ``hash`` the store already holds are skipped, so ingesting the
+    same corpus twice adds nothing; an article whose id the store holds with another body is
+    skipped and named in ``id_conflicts``. New articles go into new files (one per outlet
+    and month), existing files are never rewritten, and the manifest is replaced last, so
+    an interrupted ingest leaves the store as it was.
+
+    Parameters
+    ----------
+    corpus : str or path, optional
+        Any corpus :func:`analysis.corpus.load_corpus` reads (a store too); None: the seeds.
+    store : str or path
+        The store folder; created when missing. Never inside data/raw, seeds/ or the corpus.
+    **options
+        Passed to :func:`analysis.corpus.load_corpus` (``min_tokens``, ``near_duplicate``).
+
+    Returns
+    -------
+    IngestResult
+
+    Raises
+    ------
+    StoreError
+        When ``store`` may not be written (see above) or another ingest holds its lock.
+    """
+    source = resolve_corpus(corpus)
+    root = Path(store).expanduser().resolve()
+    _check_target(root, source)
+    articles = load_corpus(source, **options)
+    problems = [Problem(**p) for p in articles.attrs.get("problems", [])]
+
+    root.mkdir(parents=True, exist_ok=True)
+    if not is_store(root):
+        _write_manifest(root, {"format": FORMAT, "version": VERSION, "files": [], "ingests": []})
+    with _locked(root):
+        manifest = read_manifest(root)
+        _remove_leftovers(root, manifest)
+        existing = read_store(root, columns=["id", "hash"]) if manifest["files"] else pd.DataFrame(columns=["id", "hash"])
+        known = articles["hash"].isin(set(existing["hash"]))
+        conflicting = ~known & articles["id"].isin(set(existing["id"]))
+        new = articles[~known & ~conflicting]
+
+        ingest_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        temporary = root / f"{TEMP_PREFIX}{ingest_id}"
+        entries, moved = [], []
+        try:
+            months = new["published"].dt.strftime("%Y-%m")
+            for (outlet, month), part in new.groupby([new["outlet"], months], sort=True):
+                relative = f"{partition_folder(outlet, month)}/part-{ingest_id}.parquet"
+                write_partition(to_arrow(part), temporary / relative)
+                entries.append({"path": relative, "rows": len(part), "outlet": outlet, "month": month, "ingest": ingest_id})
+            for entry in entries:
+                target = root / entry["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary / entry["path"], target)
+                moved.append(target)
+            record = {
+                "id": ingest_id,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "source": str(source),
+                "added": len(new),
+                "duplicates": int(known.sum()),
+                "id_conflicts": articles.loc[conflicting, "id"].tolist(),
+                "problems": [asdict(p) for p in problems],
+            }
+            _write_manifest(root, manifest | {"files": manifest["files"] + entries, "ingests": [*manifest["ingests"], record]})
+        except BaseException:
+            for path in moved:  # not in the manifest: nobody reads them
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return IngestResult(
+        store=str(root),
+        ingest_id=ingest_id,
+        source=str(source),
+        added=len(new),
+        duplicates=int(known.sum()),
+        id_conflicts=record["id_conflicts"],
+        files=[entry["path"] for entry in entries],
+        problems=problems,
+    )
