@@ -1,0 +1,532 @@
+"""Loaded-term lexicons as data, and the multi-pattern matcher that counts them.
+
+A lexicon maps terms to categories (``regime`` → ``pejorative_labels``). It is read from
+
+* YAML (the project's own format, documented in ``analysis/lexicons/default.yaml``);
+* LIWC- or Lexicoder-style ``.dic`` files: an optional ``%`` header block mapping category
+  numbers to names, then one term per line followed by one or more categories (numbers or
+  names), separated by tabs (repeated tabs are fine); Lexicoder ``+category`` lines open a
+  block of terms; ``#``, ``//`` and ``;`` start comments; blank lines are ignored;
+* CSV with columns ``term,category`` (a header row and a third ``note`` column are optional).
+
+Terms are matched on word-token boundaries, case-insensitively, with ’ read as '. A trailing
+``*`` matches any word that starts with the prefix (``accus*``: accuse, accused, accusation).
+Multi-word terms match consecutive tokens of one sentence; a hyphenated term also matches
+with a space (``so-called``, ``so called``). With ``inflect`` on, regular English inflections
+of the first and last word are matched too (``rebuff``: rebuffs, rebuffed, rebuffing).
+
+All terms are compiled into one Aho-Corasick automaton (pyahocorasick) that reads a token
+stream in a single pass, whatever the size of the lexicon.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import ahocorasick
+import numpy as np
+import yaml
+
+from analysis.paths import PACKAGE_DIR
+from analysis.tokens import WORD_PATTERN
+
+LEXICON_DIR = PACKAGE_DIR / "lexicons"
+DEFAULT_LEXICON = "default"
+LEXICON_SUFFIXES = (".yaml", ".yml", ".dic", ".csv")
+
+_VOWELS = frozenset("aeiou")
+# -ly words that are verbs or nouns, not adverbs: these are inflected (ally → allies)
+_LY_INFLECTED = frozenset({"ally", "bully", "rally", "rely", "sully", "tally"})
+_COMMENT_STARTS = ("#", "//", ";")
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
+class LexiconError(ValueError):
+    """A lexicon file cannot be read; the message names the file, the line and the fix."""
+
+
+class LexiconEntry(NamedTuple):
+    """One term of one category, normalised (lowercase, ’ as ', single spaces)."""
+
+    term: str
+    category: str
+    inflect: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Categories with their notes, and the entries that belong to them.
+
+    Attributes
+    ----------
+    name : str
+        Short name (the file stem).
+    source : str
+        The file it was read from.
+    notes : dict of str to str
+        One line per category saying what it measures ("" when the file gives none).
+    entries : tuple of LexiconEntry
+        Every (term, category) pair, in file order, without duplicates.
+    """
+
+    name: str
+    source: str
+    notes: dict[str, str]
+    entries: tuple[LexiconEntry, ...]
+
+    @property
+    def categories(self) -> list[str]:
+        """Category names in file order."""
+        return list(self.notes)
+
+
+# ---------------------------------------------------------------------------
+# Terms
+# ---------------------------------------------------------------------------
+
+
+def normalize_term(term: str) -> str:
+    """Lowercase ``term``, write ’ as ' and collapse whitespace, as tokens are written.
+
+    Examples
+    --------
+    >>> normalize_term("  Kremlin’s   Puppet ")
+    "kremlin's puppet"
+    """
+    return " ".join(term.replace("’", "'").lower().split())
+
+
+def check_term(term: str) -> str | None:
+    """Return why a normalised ``term`` can never match a word token, or None if it can.
+
+    Examples
+    --------
+    >>> check_term("accus*") is None, check_term("so-called") is None
+    (True, True)
+    >>> check_term("ac*cus")
+    "'*' may only end a term (a prefix wildcard), as in 'accus*'"
+    """
+    if not term:
+        return "the term is empty"
+    body = term[:-1] if term.endswith("*") else term
+    if "*" in body:
+        return "'*' may only end a term (a prefix wildcard), as in 'accus*'"
+    words = body.split(" ")
+    if term.endswith("*"):
+        words[-1] = words[-1].rstrip("-'")  # a prefix such as 'anti-*' may end inside a word
+    for word in words:
+        if not WORD_PATTERN.fullmatch(word):
+            return f"{word!r} is not one word token (letters and digits, joined by ' or -)"
+    return None
+
+
+def inflected_forms(word: str) -> set[str]:
+    """Regular English inflections of ``word``: plural/third person, past, -ing.
+
+    Words that already look inflected or adverbs (ending in -ed, -ing, -ly), hyphenated
+    words and words under three letters are returned unchanged. Forms the rules miss
+    ("crises") belong in the lexicon as their own terms.
+
+    Examples
+    --------
+    >>> sorted(inflected_forms("rebuff"))
+    ['rebuff', 'rebuffed', 'rebuffing', 'rebuffs']
+    >>> sorted(inflected_forms("slam"))
+    ['slam', 'slamed', 'slaming', 'slammed', 'slamming', 'slams']
+    >>> sorted(inflected_forms("furiously"))
+    ['furiously']
+    """
+    forms = {word}
+    adverb = word.endswith("ly") and not word.endswith("ply") and word not in _LY_INFLECTED
+    if len(word) < 3 or not word.isalpha() or adverb or word.endswith(("ed", "ing")):
+        return forms
+    consonant_y = word.endswith("y") and word[-2] not in _VOWELS
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.add(word + "es")
+    elif consonant_y:
+        forms.add(word[:-1] + "ies")
+    else:
+        forms.add(word + "s")
+    if word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing"}
+    elif consonant_y:
+        forms |= {word[:-1] + "ied", word + "ing"}
+    else:
+        forms |= {word + "ed", word + "ing"}
+        if word[-1] not in _VOWELS | {"w", "x", "y"} and word[-2] in _VOWELS and word[-3] not in _VOWELS:
+            # consonant doubling (slam → slammed) applies to some words only; both spellings are kept
+            forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return forms
+
+
+def term_forms(term: str, *, inflect: bool) -> set[str]:
+    """Every word sequence a normalised ``term`` stands for (wildcard ``*`` kept at the end).
+
+    Examples
+    --------
+    >>> sorted(term_forms("so-called", inflect=True))
+    ['so called', 'so-called']
+    >>> sorted(term_forms("turn ugly", inflect=True))
+    ['turn ugly', 'turned ugly', 'turning ugly', 'turns ugly']
+    """
+    words = term.split(" ")
+    if inflect and not term.endswith("*"):
+        firsts = inflected_forms(words[0])
+        lasts = inflected_forms(words[-1]) if len(words) > 1 else {""}
+        middle = words[1:-1]
+        forms = {" ".join([first, *middle, last]).strip() for first in firsts for last in lasts}
+    else:
+        forms = {term}
+    return forms | {form.replace("-", " ") for form in forms if "-" in form and not form.rstrip("*").endswith("-")}
+
+
+# ---------------------------------------------------------------------------
+# Reading lexicon files
+# ---------------------------------------------------------------------------
+
+
+def resolve_lexicon(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Path:
+    """Path of a lexicon given as a file path or as the name of a shipped lexicon.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither a file nor a shipped lexicon; the message lists the shipped ones.
+    """
+    path = Path(path_or_name).expanduser()
+    if path.is_file():
+        return path.resolve()
+    shipped = LEXICON_DIR / f"{path_or_name}.yaml"
+    if shipped.is_file():
+        return shipped
+    names = ", ".join(sorted(p.stem for p in LEXICON_DIR.glob("*.yaml")))
+    raise FileNotFoundError(
+        f"lexicon {str(path_or_name)!r} not found: give a .yaml, .dic or .csv file, or a shipped lexicon ({names})"
+    )
+
+
+def _entry(term: str, category: str, *, inflect: bool, source: str, line: int) -> LexiconEntry:
+    normalized = normalize_term(term)
+    problem = check_term(normalized)
+    if problem:
+        raise LexiconError(f"{source}:{line}: term {term!r} cannot match: {problem}")
+    category = category.strip()
+    if not category:
+        raise LexiconError(f"{source}:{line}: term {term!r} has no category")
+    return LexiconEntry(normalized, category, inflect, line)
+
+
+def _mapping(node: yaml.Node, what: str, source: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise LexiconError(f"{source}:{node.start_mark.line + 1}: {what} must be a mapping (key: value lines)")
+    return {str(key.value): value for key, value in node.value}
+
+
+def _scalar(node: yaml.Node, what: str, source: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise LexiconError(f"{source}:{node.start_mark.line + 1}: {what} must be a single value")
+    return str(node.value)
+
+
+def _flag(node: yaml.Node | None, what: str, source: str, default: bool) -> bool:
+    if node is None:
+        return default
+    value = _scalar(node, what, source).lower()
+    if value not in ("true", "false"):
+        raise LexiconError(f"{source}:{node.start_mark.line + 1}: {what} must be true or false, not {value!r}")
+    return value == "true"
+
+
+def parse_yaml_lexicon(text: str, *, source: str = "<yaml>") -> tuple[dict[str, str], list[LexiconEntry]]:
+    """Categories (with notes) and entries of a lexicon in the project's YAML format."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise LexiconError(f"{source}{line}: not valid YAML ({getattr(err, 'problem', err)})") from err
+    if root is None:
+        raise LexiconError(f"{source}: the file is empty; it needs a 'categories' mapping")
+    top = _mapping(root, "the file", source)
+    if "categories" not in top:
+        raise LexiconError(f"{source}: no 'categories' key; see analysis/lexicons/default.yaml for the format")
+    inflect_default = _flag(top.get("inflect"), "'inflect'", source, True)
+    notes: dict[str, str] = {}
+    entries: list[LexiconEntry] = []
+    _mapping(top["categories"], "'categories'", source)  # checks the shape
+    for key, node in top["categories"].value:
+        category = str(key.value)
+        fields = _mapping(node, f"category {category!r}", source)
+        unknown = set(fields) - {"note", "inflect", "terms"}
+        if unknown:
+            raise LexiconError(
+                f"{source}:{key.start_mark.line + 1}: category {category!r} has unknown key(s) "
+                f"{', '.join(sorted(unknown))}; allowed: note, inflect, terms"
+            )
+        notes[category] = " ".join(_scalar(fields["note"], "a note", source).split()) if "note" in fields else ""
+        inflect = _flag(fields.get("inflect"), f"'inflect' of {category!r}", source, inflect_default)
+        terms = fields.get("terms")
+        if not isinstance(terms, yaml.SequenceNode) or not terms.value:
+            line = (terms or key).start_mark.line + 1
+            raise LexiconError(f"{source}:{line}: category {category!r} needs 'terms', a non-empty list")
+        for term in terms.value:
+            line = term.start_mark.line + 1
+            entries.append(_entry(_scalar(term, "a term", source), category, inflect=inflect, source=source, line=line))
+    return notes, entries
+
+
+def _strip_comment(line: str) -> str:
+    stripped = line.strip()
+    if stripped.startswith(_COMMENT_STARTS):
+        return ""
+    return _TRAILING_COMMENT.sub("", line).rstrip()
+
+
+def parse_dic_lexicon(text: str, *, source: str = "<dic>") -> tuple[dict[str, str], list[LexiconEntry]]:
+    """Categories and entries of a LIWC- or Lexicoder-style ``.dic`` text.
+
+    Terms are matched exactly (plus ``*`` wildcards), as LIWC and Lexicoder do.
+    """
+    numbers: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    entries: list[LexiconEntry] = []
+    in_header = False
+    block: str | None = None  # the category of a Lexicoder '+category' block
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = _strip_comment(raw)
+        if not line.strip():
+            continue
+        if line.strip() == "%":
+            in_header = not in_header
+            continue
+        if in_header:
+            parts = line.split(None, 1)
+            if len(parts) != 2 or not parts[0].isdigit():
+                raise LexiconError(
+                    f"{source}:{number}: header line {raw.strip()!r} should be 'NUMBER<tab>CATEGORY' between % lines"
+                )
+            numbers[parts[0].lstrip("0") or "0"] = parts[1].strip()
+            notes.setdefault(parts[1].strip(), "")
+            continue
+        if line.lstrip().startswith("+"):
+            block = line.strip()[1:].strip()
+            if not block:
+                raise LexiconError(f"{source}:{number}: a '+' line must name a category, as in '+negative'")
+            notes.setdefault(block, "")
+            continue
+        fields = [field.strip() for field in line.split("\t") if field.strip()]
+        if len(fields) == 1 and numbers:  # space-separated: trailing category numbers end the line
+            words = fields[0].split()
+            cut = len(words)
+            while cut > 1 and words[cut - 1].isdigit():
+                cut -= 1
+            fields = [" ".join(words[:cut]), *words[cut:]]
+        term, codes = fields[0], " ".join(fields[1:]).split()
+        if any("[" in code or "/" in code for code in codes):
+            raise LexiconError(
+                f"{source}:{number}: conditional LIWC codes such as '134/125[02 464]' are not supported; "
+                "replace them with plain category numbers"
+            )
+        if not codes:
+            if block is None:
+                raise LexiconError(
+                    f"{source}:{number}: term {term!r} has no category: put category numbers or names after a tab, "
+                    "or the term under a '+category' line"
+                )
+            codes = [block]
+        for code in codes:
+            if code.isdigit():
+                key = code.lstrip("0") or "0"
+                if key not in numbers:
+                    declared = ", ".join(numbers) or "none"
+                    raise LexiconError(
+                        f"{source}:{number}: category number {code} of {term!r} is not declared in the % header (declared: {declared})"
+                    )
+                category = numbers[key]
+            else:
+                category = code
+                notes.setdefault(category, "")
+            entries.append(_entry(term, category, inflect=False, source=source, line=number))
+    if in_header:
+        raise LexiconError(f"{source}: the % header block is never closed; add a line holding only %")
+    return notes, entries
+
+
+def parse_csv_lexicon(text: str, *, source: str = "<csv>") -> tuple[dict[str, str], list[LexiconEntry]]:
+    """Categories and entries of a CSV lexicon: ``term,category[,note]``, header optional."""
+    notes: dict[str, str] = {}
+    entries: list[LexiconEntry] = []
+    for number, row in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if number == 1 and [c.lower() for c in cells[:2]] == ["term", "category"]:
+            continue
+        if len(cells) < 2 or len(cells) > 3 or not cells[0] or not cells[1]:
+            raise LexiconError(f"{source}:{number}: expected 'term,category' or 'term,category,note', got {','.join(row)!r}")
+        note = cells[2] if len(cells) == 3 else ""
+        if note or cells[1] not in notes:
+            notes[cells[1]] = note or notes.get(cells[1], "")
+        entries.append(_entry(cells[0], cells[1], inflect=False, source=source, line=number))
+    return notes, entries
+
+
+def load_lexicon(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Lexicon:
+    """Read a lexicon from a YAML, ``.dic`` or CSV file, or by the name of a shipped one.
+
+    Parameters
+    ----------
+    path_or_name : str or path, default="default"
+        A file (``.yaml``/``.yml``, ``.dic``, ``.csv``) or a lexicon shipped in
+        ``analysis/lexicons/`` named without its suffix.
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    LexiconError
+        The file cannot be read; the message names the file and line.
+
+    Examples
+    --------
+    >>> lexicon = load_lexicon()
+    >>> "pejorative_labels" in lexicon.categories
+    True
+    """
+    path = resolve_lexicon(path_or_name)
+    suffix = path.suffix.lower()
+    if suffix not in LEXICON_SUFFIXES:
+        raise LexiconError(f"{path}: unknown lexicon format {suffix!r}; use one of {', '.join(LEXICON_SUFFIXES)}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")  # older LIWC files are Windows-encoded
+    parse = {".dic": parse_dic_lexicon, ".csv": parse_csv_lexicon}.get(suffix, parse_yaml_lexicon)
+    notes, entries = parse(text, source=str(path))
+    if not entries:
+        raise LexiconError(f"{path}: the lexicon holds no terms")
+    unique = {(entry.term, entry.category): entry for entry in reversed(entries)}
+    ordered = tuple(sorted(unique.values(), key=lambda entry: entry.line))
+    return Lexicon(name=path.stem, source=str(path), notes=notes, entries=ordered)
+
+
+# ---------------------------------------------------------------------------
+# The matcher
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A lexicon compiled into one Aho-Corasick automaton over space-joined tokens.
+
+    Keys are ``" form "`` for whole terms and ``" prefix"`` for wildcards, so every match
+    starts on a token boundary and whole terms also end on one.
+
+    Attributes
+    ----------
+    lexicon : Lexicon
+    automaton : ahocorasick.Automaton
+        Values are ``(key_length, is_wildcard, entry_indices)``.
+    terms, categories : numpy.ndarray
+        Term and category of each entry index.
+    """
+
+    lexicon: Lexicon
+    automaton: ahocorasick.Automaton
+    terms: np.ndarray
+    categories: np.ndarray
+
+
+def build_matcher(lexicon: Lexicon) -> Matcher:
+    """Compile ``lexicon`` into a :class:`Matcher`."""
+    # key -> category -> entry; a form one entry spells out beats another's inflection ("alleged" over "allege")
+    keys: dict[str, dict[str, int]] = {}
+    for index, entry in enumerate(lexicon.entries):
+        for form in term_forms(entry.term, inflect=entry.inflect):
+            key = f" {form[:-1]}" if form.endswith("*") else f" {form} "
+            by_category = keys.setdefault(key, {})
+            if entry.category not in by_category or form == entry.term:
+                by_category[entry.category] = index
+    automaton = ahocorasick.Automaton()
+    for key, by_category in keys.items():
+        automaton.add_word(key, (len(key), not key.endswith(" "), tuple(by_category.values())))
+    automaton.make_automaton()
+    return Matcher(
+        lexicon=lexicon,
+        automaton=automaton,
+        terms=np.array([e.term for e in lexicon.entries], dtype=object),
+        categories=np.array([e.category for e in lexicon.entries], dtype=object),
+    )
+
+
+@lru_cache(maxsize=16)
+def _cached_matcher(path: str, modified_ns: int) -> Matcher:
+    return build_matcher(load_lexicon(path))
+
+
+def load_matcher(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Matcher:
+    """The matcher of a lexicon file, built once per file version (cached by path and mtime)."""
+    path = resolve_lexicon(path_or_name)
+    return _cached_matcher(str(path), path.stat().st_mtime_ns)
+
+
+def match_tokens(tokens: Sequence[str] | Iterable[str], matcher: Matcher) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find lexicon terms in a sequence of lowercased word tokens, in one automaton pass.
+
+    Parameters
+    ----------
+    tokens : sequence of str
+        Word tokens in text order, lowercased, ’ written as ' (as ``tokens.tokenize`` gives).
+    matcher : Matcher
+
+    Returns
+    -------
+    first, last, entry : numpy.ndarray of int
+        Per match, the index of its first and last token and the lexicon entry it matched,
+        ordered by first token. Overlapping matches are all returned.
+
+    Examples
+    --------
+    >>> from analysis.lexicons import Lexicon, LexiconEntry, build_matcher
+    >>> lexicon = Lexicon("t", "t", {"doubt": ""}, (LexiconEntry("so-called", "doubt", False, 1),))
+    >>> match_tokens(["the", "so", "called", "deal"], build_matcher(lexicon))
+    (array([1]), array([2]), array([0]))
+    """
+    words = list(tokens)
+    if not words:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    starts = np.empty(len(words), dtype=np.int64)  # offset of each token in the joined text
+    starts[0] = 1
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
+    joined = " " + " ".join(words) + " "
+    found = list(matcher.automaton.iter(joined))
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    ends = np.fromiter((end for end, _ in found), dtype=np.int64, count=len(found))
+    key_lengths = np.fromiter((value[0] for _, value in found), dtype=np.int64, count=len(found))
+    wildcard = np.fromiter((value[1] for _, value in found), dtype=bool, count=len(found))
+    per_key = np.fromiter((len(value[2]) for _, value in found), dtype=np.int64, count=len(found))
+    entry = np.fromiter((index for _, value in found for index in value[2]), dtype=np.int64, count=int(per_key.sum()))
+    first = np.searchsorted(starts, ends - key_lengths + 2)  # the key's leading space precedes a token start
+    last_char = np.where(wildcard, ends, ends - 1)  # a whole term's key ends with the space after it
+    last = np.searchsorted(starts, last_char, side="right") - 1
+    first, last = np.repeat(first, per_key), np.repeat(last, per_key)
+    order = np.lexsort((last, first))
+    return first[order], last[order], entry[order]

@@ -1,0 +1,1 @@
+"""Framing measures: per-article counts (map) and group statistics (reduce) over the token table."""
