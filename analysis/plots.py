@@ -1,0 +1,496 @@
+"""Figures for write-ups: the house style, one fixed colour per outlet, reproducible files.
+
+Plot functions take a tidy DataFrame and return a matplotlib :class:`~matplotlib.figure.Figure`;
+saving is the caller's, through :func:`save_figure`. Every plot function needs a ``title``
+saying what is measured and an ``n`` saying what it rests on (see :func:`n_label`), shown
+under the title, so a chart copied into a write-up still carries its denominator.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot state), inside
+the house style (``framing.mplstyle``). Jupyter shows a returned figure when it is the last
+expression of a cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+STYLE_FILE = Path(__file__).with_name("framing.mplstyle")
+
+#: Figure widths in inches for one and two journal columns.
+COLUMN_WIDTHS = {"one": 3.5, "two": 7.2}
+Width = Literal["one", "two"]
+FigureFormat = Literal["png", "svg", "pdf"]
+FIGURE_FORMATS: tuple[FigureFormat, ...] = ("png", "svg", "pdf")
+
+# Colour-blind-safe qualitative colours (Paul Tol's "muted" set, then three distinct extras),
+# given to the shipped outlet profiles in their file order.
+PROFILE_PALETTE = (
+    "#332288",
+    "#CC6677",
+    "#117733",
+    "#DDCC77",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#EE7733",
+    "#0077BB",
+    "#555555",
+)
+# Outlets without a shipped profile get one of these, chosen by a hash of the name, so the
+# same unknown outlet has the same colour in every chart and every run.
+FALLBACK_PALETTE = (
+    "#1F77B4",
+    "#FF7F0E",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+    "#AEC7E8",
+    "#FFBB78",
+    "#98DF8A",
+    "#FF9896",
+    "#C5B0D5",
+    "#C49C94",
+    "#F7B6D2",
+    "#DBDB8D",
+    "#9EDAE5",
+    "#393B79",
+)
+NEUTRAL = "#4D4D4D"
+HUE_MARKERS = ("o", "s", "D", "^", "v", "P")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# ---------------------------------------------------------------------------
+# Style and colours
+# ---------------------------------------------------------------------------
+
+
+def house_style(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` inside the house style (a decorator for plot and save functions)."""
+
+    @wraps(func)
+    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
+        import matplotlib
+
+        with matplotlib.rc_context(fname=STYLE_FILE):
+            return func(*args, **kwargs)
+
+    return styled
+
+
+@lru_cache(maxsize=1)
+def _profile_order() -> tuple[str, ...]:
+    from analysis.outlets import load_profiles
+
+    return tuple(load_profiles())
+
+
+def outlet_colors(outlets: Iterable[str]) -> dict[str, str]:
+    """One fixed colour per outlet, the same in every chart and every run.
+
+    Outlets with a shipped profile (``analysis/outlets.yaml``) take the palette in profile
+    order; any other outlet takes a colour chosen by a hash of its name.
+
+    Parameters
+    ----------
+    outlets : iterable of str
+        Canonical outlet names (repeats are fine).
+
+    Returns
+    -------
+    dict
+        ``{outlet: "#RRGGBB"}`` for each distinct outlet.
+
+    Examples
+    --------
+    >>> outlet_colors(["TASS", "Press TV"])
+    {'TASS': '#332288', 'Press TV': '#117733'}
+    >>> outlet_colors(["A blog"]) == outlet_colors(["A blog", "TASS"]) | {"TASS": "#332288"}
+    True
+    """
+    order = {name: i for i, name in enumerate(_profile_order())}
+    colors = {}
+    for outlet in dict.fromkeys(outlets):
+        if outlet in order:
+            colors[outlet] = PROFILE_PALETTE[order[outlet] % len(PROFILE_PALETTE)]
+        else:
+            digest = hashlib.sha256(str(outlet).encode("utf-8")).digest()
+            colors[outlet] = FALLBACK_PALETTE[int.from_bytes(digest[:4], "big") % len(FALLBACK_PALETTE)]
+    return colors
+
+
+def n_label(n_articles: int, n_tokens: int | None = None, *, n_outlets: int | None = None) -> str:
+    """The sample a chart rests on, for its ``n`` line.
+
+    Examples
+    --------
+    >>> n_label(5, 3210, n_outlets=5)
+    'n = 5 articles, 3,210 words, 5 outlets'
+    >>> n_label(1)
+    'n = 1 article'
+    """
+    parts = [f"{n_articles:,} article{'s' if n_articles != 1 else ''}"]
+    if n_tokens is not None:
+        parts.append(f"{n_tokens:,} word{'s' if n_tokens != 1 else ''}")
+    if n_outlets is not None:
+        parts.append(f"{n_outlets:,} outlet{'s' if n_outlets != 1 else ''}")
+    return "n = " + ", ".join(parts)
+
+
+def _new_figure(width: Width, height: float | None) -> Figure:
+    from matplotlib.figure import Figure
+
+    if width not in COLUMN_WIDTHS:
+        raise ValueError(f"width={width!r}: use one of {sorted(COLUMN_WIDTHS)} (journal columns)")
+    return Figure(figsize=(COLUMN_WIDTHS[width], height or COLUMN_WIDTHS[width] * 0.7))
+
+
+def _titled(fig: Figure, title: str, n: str) -> None:
+    if not title.strip() or not n.strip():
+        raise ValueError("title and n are required: say what is measured and what it rests on (plots.n_label)")
+    fig.suptitle(f"{title}\n{n}", x=0.01, ha="left", fontsize=9)
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str | None], what: str) -> None:
+    missing = [c for c in columns if c is not None and c not in table.columns]
+    if missing:
+        raise KeyError(f"{what}: table has no column(s) {missing}; it has {list(table.columns)}")
+
+
+def _colors_for(table: pd.DataFrame, outlet_column: str | None) -> list[str]:
+    if outlet_column is None:
+        return [NEUTRAL] * len(table)
+    colors = outlet_colors(table[outlet_column].astype(str))
+    return [colors[str(o)] for o in table[outlet_column]]
+
+
+def _height_for(n_rows: int, *, per_row: float = 0.22, minimum: float = 1.8) -> float:
+    return max(minimum, 0.9 + per_row * n_rows)
+
+
+# ---------------------------------------------------------------------------
+# Plot functions: tidy table in, Figure out
+# ---------------------------------------------------------------------------
+
+
+@house_style
+def bar_chart(
+    table: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    n: str,
+    xlabel: str,
+    outlet_column: str | None = None,
+    width: Width = "one",
+) -> Figure:
+    """Horizontal bars, one per row of ``table``, in table order from the top.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``category`` (bar labels), ``value`` (bar lengths) and, optionally,
+        ``outlet_column`` (colours bars by outlet; otherwise one neutral colour).
+    title, n, xlabel : str
+        What is measured, the sample behind it, the value axis label.
+    width : {"one", "two"}, default="one"
+        Journal column width.
+    """
+    _require(table, [category, value, outlet_column], "bar_chart")
+    fig = _new_figure(width, _height_for(len(table)))
+    ax = fig.add_subplot()
+    positions = np.arange(len(table))[::-1]
+    ax.barh(positions, table[value].to_numpy(dtype=float), color=_colors_for(table, outlet_column), height=0.7)
+    ax.set_yticks(positions, table[category].astype(str).tolist())
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    _titled(fig, title, n)
+    return fig
+
+
+@house_style
+def interval_chart(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    title: str,
+    n: str,
+    xlabel: str,
+    group: str = "group",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    hue: str | None = None,
+    outlet_column: str | None = None,
+    width: Width = "one",
+) -> Figure:
+    """Estimates with their intervals, one line per group (and per ``hue`` value).
+
+    Rows flagged ``small_sample`` (a column of group-statistics tables) are drawn with
+    hollow markers and the legend says so.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A group-statistics table: ``group``, ``value``, ``low``, ``high``, optionally
+        ``small_sample`` (bool), ``hue`` (e.g. ``voice``: one marker shape per value) and
+        ``outlet_column`` (colours by outlet; use ``"group"`` when groups are outlets).
+    title, n, xlabel : str
+        What is measured, the sample behind it, the value axis label.
+    width : {"one", "two"}, default="one"
+        Journal column width.
+    """
+    _require(table, [group, value, low, high, hue, outlet_column], "interval_chart")
+    groups = list(dict.fromkeys(table[group].astype(str)))
+    hues = list(dict.fromkeys(table[hue].astype(str))) if hue else [None]
+    fig = _new_figure(width, _height_for(len(groups) * max(1, len(hues) * 0.6)))
+    ax = fig.add_subplot()
+    colors = _colors_for(table, outlet_column)
+    small = table["small_sample"].astype(bool).to_numpy() if "small_sample" in table else np.zeros(len(table), bool)
+    row_of = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
+    offsets = np.linspace(-0.2, 0.2, len(hues)) if len(hues) > 1 else [0.0]
+    for i, (_, row) in enumerate(table.iterrows()):
+        h = hues.index(str(row[hue])) if hue else 0
+        y = row_of[str(row[group])] + offsets[h]
+        x, lo, hi = float(row[value]), float(row[low]), float(row[high])
+        ax.plot([lo, hi], [y, y], color=colors[i], linewidth=1.2, solid_capstyle="butt")
+        ax.plot(
+            [x],
+            [y],
+            marker=HUE_MARKERS[h % len(HUE_MARKERS)],
+            color=colors[i],
+            markerfacecolor="white" if small[i] else colors[i],
+        )
+    ax.set_yticks(list(row_of.values()), list(row_of.keys()))
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(left=min(0.0, float(table[low].min())))
+    handles, labels = [], []
+    from matplotlib.lines import Line2D
+
+    for h, name in enumerate(hues):
+        if name is not None:
+            handles.append(Line2D([], [], marker=HUE_MARKERS[h % len(HUE_MARKERS)], color=NEUTRAL, linestyle=""))
+            labels.append(name)
+    if small.any():
+        handles.append(Line2D([], [], marker="o", color=NEUTRAL, markerfacecolor="white", linestyle=""))
+        labels.append("small sample")
+    if handles:
+        ax.legend(handles, labels, loc="lower right")
+    _titled(fig, title, n)
+    return fig
+
+
+@house_style
+def strip_chart(
+    table: pd.DataFrame,
+    *,
+    group: str,
+    value: str,
+    title: str,
+    n: str,
+    xlabel: str,
+    outlet_column: str | None = None,
+    width: Width = "one",
+) -> Figure:
+    """One dot per row (e.g. per article), a row of dots per group: every case visible.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``group``, ``value`` and, optionally, ``outlet_column`` for colours.
+    """
+    _require(table, [group, value, outlet_column], "strip_chart")
+    groups = list(dict.fromkeys(table[group].astype(str)))
+    fig = _new_figure(width, _height_for(len(groups)))
+    ax = fig.add_subplot()
+    row_of = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
+    ys = table[group].astype(str).map(row_of).to_numpy(dtype=float)
+    ax.scatter(table[value].to_numpy(dtype=float), ys, c=_colors_for(table, outlet_column), s=18, alpha=0.85, linewidths=0)
+    ax.set_yticks(list(row_of.values()), list(row_of.keys()))
+    ax.set_ylim(-0.6, len(groups) - 0.4)
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(left=0)
+    _titled(fig, title, n)
+    return fig
+
+
+@house_style
+def heatmap(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    n: str,
+    colorbar_label: str,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    annotate: bool = True,
+    width: Width = "one",
+) -> Figure:
+    """A labelled matrix (e.g. article-by-article similarity), values written in the cells.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Square or rectangular; the index labels rows, the columns label columns.
+    colorbar_label : str
+        What a cell's value measures.
+    annotate : bool, default=True
+        Write each value (two decimals) in its cell; off for large matrices.
+    """
+    size = COLUMN_WIDTHS[width]
+    fig = _new_figure(width, size * 0.85)
+    ax = fig.add_subplot()
+    values = matrix.to_numpy(dtype=float)
+    image = ax.imshow(values, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in matrix.columns], rotation=45, ha="right")
+    ax.set_yticks(range(values.shape[0]), [str(i) for i in matrix.index])
+    ax.grid(False)
+    if annotate and values.size <= 400:
+        for (r, c), v in np.ndenumerate(values):
+            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6, color="white" if v < (vmin + vmax) / 2 else "black")
+    fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
+    _titled(fig, title, n)
+    return fig
+
+
+@house_style
+def term_panels(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    title: str,
+    n: str,
+    xlabel: str,
+    panel: str = "group",
+    term: str = "term",
+    top: int = 8,
+    outlet_column: str | None = "group",
+    width: Width = "two",
+) -> Figure:
+    """Small multiples: the ``top`` terms by ``value`` in each panel (e.g. per outlet).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long table with ``panel``, ``term`` and ``value`` columns (e.g. keyness z-scores).
+    top : int, default=8
+        Terms shown per panel, largest ``value`` first.
+    outlet_column : str or None, default="group"
+        Column colouring each panel's bars by outlet; None for one neutral colour.
+    """
+    _require(table, [panel, term, value, outlet_column], "term_panels")
+    panels = list(dict.fromkeys(table[panel].astype(str)))
+    columns = min(3, max(1, len(panels)))
+    rows = int(np.ceil(len(panels) / columns)) or 1
+    fig = _new_figure(width, max(1.8, rows * (0.5 + 0.17 * top)))
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, name in zip(axes, panels, strict=False):
+        part = table[table[panel].astype(str) == name].nlargest(top, value)
+        positions = np.arange(len(part))[::-1]
+        ax.barh(positions, part[value].to_numpy(dtype=float), color=_colors_for(part, outlet_column), height=0.7)
+        ax.set_yticks(positions, part[term].astype(str).tolist())
+        ax.set_title(name, loc="left", fontsize=8)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    _titled(fig, title, n)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+# Metadata that would otherwise carry the creation time or software version.
+_METADATA: dict[str, dict[str, None]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@house_style
+def save_figure(
+    fig: Figure,
+    path_stem: str | os.PathLike[str],
+    *,
+    caption: str,
+    formats: Sequence[FigureFormat] | str = FIGURE_FORMATS,
+) -> list[Path]:
+    """Write ``fig`` as PNG (300 dpi), SVG and/or PDF, and its caption beside it.
+
+    Files carry no dates or software versions, so the same figure gives the same bytes
+    on every run. Each file is written to a temporary name and then renamed.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure to save.
+    path_stem : path
+        Path without suffix, e.g. ``run/figures/01-articles-per-outlet``.
+    caption : str
+        The text a write-up prints under the figure: what is shown, the sample, caveats.
+        Saved as ``<stem>.txt``.
+    formats : sequence of {"png", "svg", "pdf"} or comma-separated str, default=all three
+
+    Returns
+    -------
+    list of Path
+        The files written: one per format, then the caption.
+    """
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FIGURE_FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"formats={list(formats)!r}: choose from {list(FIGURE_FORMATS)}")
+    if not caption.strip():
+        raise ValueError("caption is required: say what the figure shows and the n behind it")
+    stem = Path(path_stem)
+    written = []
+    for fmt in dict.fromkeys(formats):
+        target = stem.with_name(f"{stem.name}.{fmt}")
+        _atomic_write(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt]))
+        written.append(target)
+    caption_file = stem.with_name(f"{stem.name}.txt")
+    _atomic_write(caption_file, lambda tmp: tmp.write_text(caption.strip() + "\n", encoding="utf-8"))
+    written.append(caption_file)
+    return written
