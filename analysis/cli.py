@@ -99,10 +99,15 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
-    articles = load_for_command(args)
+    if args.engine == "dask":
+        from analysis.engine import map_articles, without_raw
+
+        articles = map_articles(args.corpus, without_raw, engine="dask", scheduler=args.scheduler)
+    else:
+        articles = load_for_command(args)
     articles = articles.assign(removed_count=articles["removed"].map(len))
     if args.json:
-        print_table(articles.drop(columns=["raw"]), as_json=True)
+        print_table(articles.drop(columns=["raw"], errors="ignore"), as_json=True)
     else:
         print_table(articles, as_json=False, columns=["id", "outlet", "published", "headline", "n_tokens", "removed_count"])
         print(
@@ -157,6 +162,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--engine local|dask`` and ``--scheduler ADDRESS`` (see ``analysis.engine``)."""
+    parser.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local: this process (default); dask: the same map/reduce on Dask workers, same results",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786); default: a local cluster, one worker per core"
+    )
+
+
 def add_command(
     subparsers: argparse._SubParsersAction, name: str, func: Command, help_text: str, *, corpus: bool = True
 ) -> argparse.ArgumentParser:
@@ -180,7 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"framing {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    add_command(commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals")
+    corpus = add_command(
+        commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals"
+    )
+    add_engine_arguments(corpus)
     add_command(commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)")
     ingest = add_command(
         commands,

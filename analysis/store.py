@@ -141,25 +141,31 @@ def _decode_json(values: pd.Series) -> pd.Series:
     return values.map(lambda text: json.loads(text) if isinstance(text, str) else [])
 
 
-def articles_from_arrow(table: pa.Table) -> pd.DataFrame:
+def articles_from_arrow(table: pa.Table, *, whole: bool = True) -> pd.DataFrame:
     """The article table of :func:`analysis.corpus.read_corpus` from Arrow data of a store.
 
     Decodes ``removed``/``repairs``, restores the loader's column order and dtypes, and
-    sorts by ``published`` then ``id``. Columns are those of :func:`read_store`.
+    sorts by ``published`` then ``id``. Columns are those of :func:`read_store`. With
+    ``whole`` (the table is the whole corpus), a text column no article has a value in
+    becomes all-missing objects, as the loader leaves it; a part of a corpus cannot know.
     """
     articles = table.to_pandas()
     for column in JSON_COLUMNS:
         if column in articles.columns:
             articles[column] = _decode_json(articles[column])
-    for column in articles.columns:
-        if column not in (*JSON_COLUMNS, *COLUMN_TYPES) and articles[column].isna().all():
-            # the loader leaves a column no article has as all-missing objects
-            articles[column] = pd.Series(np.nan, index=articles.index, dtype=object)
+    if whole:
+        articles = missing_text_as_object(articles)
     extra = [c for c in articles.columns if c not in ARTICLE_COLUMNS]
     articles = articles[[c for c in ARTICLE_COLUMNS if c in articles.columns] + extra]
     if "published" in articles.columns and "id" in articles.columns:
         articles = articles.sort_values(["published", "id"], kind="stable")
     return articles.reset_index(drop=True)
+
+
+def missing_text_as_object(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns without any value as all-missing objects, as the loader leaves them."""
+    empty = [c for c in table.columns if pd.api.types.is_string_dtype(table[c].dtype) and table[c].isna().all()]
+    return table.assign(**{c: pd.Series(np.nan, index=table.index, dtype=object) for c in empty}) if empty else table
 
 
 def open_dataset(store: str | os.PathLike[str]) -> ds.Dataset:

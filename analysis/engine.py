@@ -1,0 +1,327 @@
+"""In-process or Dask execution of the same map/reduce.
+
+Every measure is a MAP over articles (per-article counts that add up: term counts, loaded-term
+hits, tone sums) and a REDUCE computed once over those counts (document frequencies, pooled
+counts, group statistics). The ``local`` engine runs the map on the whole article table in
+this process; the ``dask`` engine runs the *same* map function on partitions of articles on
+Dask workers, concatenates the results in article order, and runs the *same* reduce once, so
+both engines return the same table.
+
+Partitions are read on the workers: from a store (``framing ingest``) each task reads its own
+Parquet files, so neither the client nor any worker holds the whole corpus or the whole token
+table; any other corpus is loaded and cleaned here, then cut into chunks of articles.
+
+Examples
+--------
+>>> from analysis.engine import map_articles
+>>> per_article = map_articles(None, word_totals)
+>>> int(per_article["words"].sum()) == int(load_corpus()["n_tokens"].sum())
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import os
+import resource
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.corpus import load_corpus
+from analysis.paths import resolve_corpus
+from analysis.store import articles_from_arrow, is_store, missing_text_as_object, read_manifest
+from analysis.tokens import count_words
+
+Engine = Literal["local", "dask"]
+ENGINES: tuple[Engine, ...] = ("local", "dask")
+#: Articles per task: big enough to amortise scheduling, small enough to bound worker memory.
+ARTICLES_PER_PARTITION = 2_000
+#: Columns a summary of the corpus needs; bodies stay on the workers.
+SUMMARY_COLUMNS = ("id", "outlet", "published", "headline", "n_tokens", "removed")
+
+MapFunction = Callable[..., pd.DataFrame]
+
+
+class EngineError(ValueError):
+    """An engine option is wrong, or the scheduler cannot be reached; the message says which."""
+
+
+# ---------------------------------------------------------------------------
+# Partitions of articles
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Articles for one task: Parquet files of a store (read on the worker) or a table."""
+
+    files: tuple[str, ...] = ()
+    articles: pd.DataFrame | None = None
+
+    def load(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The article table of this partition (all columns, or ``columns``)."""
+        if self.articles is not None:
+            return self.articles if columns is None else self.articles.loc[:, list(columns)]
+        tables = [pq.read_table(path, columns=list(columns) if columns else None) for path in self.files]
+        return articles_from_arrow(pa.concat_tables(tables, promote_options="permissive"), whole=False)
+
+
+def partitions(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, articles_per_partition: int = ARTICLES_PER_PARTITION
+) -> list[Partition]:
+    """Cut a corpus into partitions of about ``articles_per_partition`` articles.
+
+    A store's files are grouped in manifest order (whole files: a partition of a store is
+    one or more outlet-month files); an article table, or any other corpus after loading, is
+    cut into consecutive chunks of rows.
+    """
+    if articles_per_partition < 1:
+        raise EngineError(f"articles_per_partition={articles_per_partition}: must be at least 1")
+    if not isinstance(corpus, pd.DataFrame):
+        path = resolve_corpus(corpus)
+        if is_store(path):
+            groups: list[list[str]] = [[]]
+            size = 0
+            for entry in read_manifest(path)["files"]:
+                if groups[-1] and size + entry["rows"] > articles_per_partition:
+                    groups.append([])
+                    size = 0
+                groups[-1].append(str(path / entry["path"]))
+                size += entry["rows"]
+            return [Partition(files=tuple(group)) for group in groups if group]
+        corpus = load_corpus(path)
+    chunks = max(1, math.ceil(len(corpus) / articles_per_partition))
+    bounds = np.linspace(0, len(corpus), chunks + 1).astype(int)
+    return [Partition(articles=corpus.iloc[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+
+
+# ---------------------------------------------------------------------------
+# Running the map
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, *, n_workers: int | None = None, memory_limit: str = "auto") -> Iterator[Any]:
+    """A :class:`distributed.Client`: on ``scheduler`` when given, else on a local cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``). None starts a
+        :class:`distributed.LocalCluster` with one single-threaded worker process per core
+        (the map is pure Python and NumPy: processes, not threads, run it in parallel).
+    n_workers : int, optional
+        Workers of the local cluster; default: the machine's cores.
+    memory_limit : str, default="auto"
+        Memory limit per local worker ("4GB"); "auto" shares the machine's memory.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise EngineError(
+                f"--scheduler {scheduler}: cannot connect ({err}); start 'dask scheduler' there or drop --scheduler"
+            ) from None
+        with client:
+            yield client
+        return
+    workers = n_workers or os.cpu_count() or 1
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=memory_limit
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+ORDER = ("_order_published", "_order_id")  # where a row's article sits in the loader's order
+Tables = pd.DataFrame | tuple[pd.DataFrame, ...]
+
+
+def _with_article_order(result: pd.DataFrame, articles: pd.DataFrame, name: str) -> pd.DataFrame:
+    key = "article_id" if "article_id" in result.columns else "id"
+    if key not in result.columns:
+        raise EngineError(f"{name}: its rows need an 'article_id' or 'id' column to be put back in article order")
+    published = pd.Series(articles["published"].to_numpy(), index=articles["id"].to_numpy())
+    return result.assign(**{ORDER[0]: result[key].map(published).to_numpy(), ORDER[1]: result[key].to_numpy()})
+
+
+def _run_partition(partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict) -> Tables:
+    articles = partition.load(columns)
+    result = map_function(articles, **options)
+    name = getattr(map_function, "__name__", "the map function")
+    if isinstance(result, tuple):
+        return tuple(_with_article_order(table, articles, name) for table in result)
+    return _with_article_order(result, articles, name)
+
+
+def _sorted_by_id(table: pd.DataFrame) -> bool:
+    return table[ORDER[1]].is_monotonic_increasing
+
+
+def _in_article_order(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate map outputs in the order the map would give on the whole table.
+
+    A map that sorts its rows by article id (as a groupby does) gives pieces sorted by id:
+    the result is sorted by id too. Otherwise rows follow the loader's order of articles
+    (``published``, then ``id``). Either way each article's rows keep the map's order.
+    """
+    combined = pd.concat(pieces, ignore_index=True)
+    keys = [ORDER[1]] if all(_sorted_by_id(piece) for piece in pieces) else list(ORDER)
+    combined = combined.sort_values(keys, kind="stable").drop(columns=list(ORDER)).reset_index(drop=True)
+    return missing_text_as_object(combined)
+
+
+def map_articles(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    map_function: MapFunction,
+    *,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    columns: Sequence[str] | None = None,
+    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run ``map_function(articles, **options)`` over a corpus and return its rows.
+
+    Parameters
+    ----------
+    corpus : str, path, DataFrame or None
+        A corpus (the seeds when None), a store from ``framing ingest``, or an article table.
+    map_function : callable
+        ``(articles DataFrame, **options) -> DataFrame`` (or a tuple of DataFrames) with
+        per-article rows (an ``article_id`` or ``id`` column). Must be importable by the
+        workers (a function of the ``analysis`` package).
+    engine : {"local", "dask"}, default="local"
+        ``local`` calls ``map_function`` once on the whole table; ``dask`` once per partition.
+    scheduler : str, optional
+        Dask scheduler address; None starts a local cluster (see :func:`dask_client`).
+    client : distributed.Client, optional
+        Use this client instead (for several maps on one cluster).
+    columns : sequence of str, optional
+        Article columns the map needs (read only those from a store).
+    articles_per_partition : int, default=2000
+        Size of a Dask task.
+
+    Returns
+    -------
+    DataFrame or tuple of DataFrames
+        What the map returns. With ``dask``, the partitions' tables concatenated in the
+        order the map gives on the whole table, when it emits rows article by article in
+        the loader's order or sorted by article id (see :func:`_in_article_order`).
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "local":
+        articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+        return map_function(articles if columns is None else articles.loc[:, list(columns)], **options)
+    if columns is not None and "published" not in columns:
+        columns = [*columns, "published"]  # needed to restore the article order
+    parts = partitions(corpus, articles_per_partition=articles_per_partition)
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(dask_client(scheduler))
+        futures = client.map(_run_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
+        pieces = client.gather(futures)
+    if isinstance(pieces[0], tuple):
+        return tuple(_in_article_order([piece[i] for piece in pieces]) for i in range(len(pieces[0])))
+    return _in_article_order(pieces)
+
+
+def map_reduce(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    map_function: MapFunction,
+    reduce_function: Callable[..., pd.DataFrame],
+    *,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    columns: Sequence[str] | None = None,
+    reduce_options: dict[str, Any] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """``reduce_function(map rows, article metadata, **reduce_options)`` after :func:`map_articles`.
+
+    The metadata is the article table without ``body`` and ``raw`` (``id``, ``outlet``,
+    ``published``, ``n_tokens``, ``country``, ``ownership``, ``event``... so any article
+    column can be the ``by`` of a group statistic). It is gathered by the same engine.
+    Returns the reduce's table, identical for both engines.
+    """
+    with contextlib.ExitStack() as stack:
+        if engine == "dask" and client is None:
+            client = stack.enter_context(dask_client(scheduler))
+        rows = map_articles(corpus, map_function, engine=engine, client=client, columns=columns, **options)
+        metadata = map_articles(corpus, article_metadata, engine=engine, client=client)
+    return reduce_function(rows, metadata, **(reduce_options or {}))
+
+
+# ---------------------------------------------------------------------------
+# Maps of this module
+# ---------------------------------------------------------------------------
+
+
+def article_metadata(articles: pd.DataFrame) -> pd.DataFrame:
+    """The article table without its texts (``body``, ``raw``): what a reduce joins counts with.
+
+    Returns
+    -------
+    DataFrame
+        Every article column except ``body`` and ``raw`` (``removed``/``repairs`` kept).
+    """
+    return articles.drop(columns=[c for c in ("body", "raw") if c in articles.columns]).reset_index(drop=True)
+
+
+def without_raw(articles: pd.DataFrame) -> pd.DataFrame:
+    """The article table without ``raw`` (the page as read): what ``framing corpus --json`` prints."""
+    return articles.drop(columns=[c for c in ("raw",) if c in articles.columns]).reset_index(drop=True)
+
+
+def article_summary(articles: pd.DataFrame) -> pd.DataFrame:
+    """What ``framing corpus`` shows, computed next to the data.
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``outlet``, ``published``, ``headline``, ``n_tokens``, ``removed_count``
+        (number of removals by cleaning), in the order of ``articles``.
+    """
+    summary = articles.loc[:, ["id", "outlet", "published", "headline", "n_tokens"]].reset_index(drop=True)
+    return summary.assign(removed_count=articles["removed"].map(len).to_numpy())
+
+
+def word_totals(articles: pd.DataFrame) -> pd.DataFrame:
+    """Words per article, counted from the body (a check on ``n_tokens``).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``words``, ``characters``.
+    """
+    return pd.DataFrame(
+        {
+            "article_id": articles["id"].to_numpy(),
+            "words": articles["body"].map(count_words).to_numpy(dtype="int64"),
+            "characters": articles["body"].str.len().to_numpy(dtype="int64"),
+        }
+    )
+
+
+def worker_peak_memory(client: Any) -> dict[str, float]:
+    """Peak resident memory of each worker process so far, in MB (Linux ``ru_maxrss``)."""
+    return {address: kib / 1024 for address, kib in client.run(_peak_rss_kib).items()}
+
+
+def _peak_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

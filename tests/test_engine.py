@@ -1,0 +1,114 @@
+"""The Dask engine gives the in-process engine's results, on the seeds and on a synthetic corpus."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import engine, store
+from analysis.cli import main
+from analysis.corpus import load_corpus
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One local cluster of two worker processes for the whole module (starting one takes ~1 s)."""
+    with engine.dask_client(n_workers=2, memory_limit="1GB") as dask:
+        yield dask
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> pd.DataFrame:
+    """240 articles from 4 outlets over 6 months, sentences drawn from the seed bodies (seeded)."""
+    sentences = [s for body in load_corpus()["body"] for s in re.split(r"(?<=[.!?”])\s+", body) if len(s.split()) > 4]
+    rng = np.random.default_rng(7)
+    rows = []
+    for number in range(240):
+        picked = rng.choice(len(sentences), size=rng.integers(6, 14), replace=False)
+        paragraphs = ["  ".join(sentences[i] for i in picked[k : k + 3]) for k in range(0, len(picked), 3)]
+        rows.append(
+            {
+                "id": f"syn-{number:04d}",
+                "outlet": ["TASS", "Press TV", "WCE News", "twournal.com"][number % 4],
+                "published": f"2024-{1 + number % 6:02d}-{1 + number % 27:02d}",
+                "text": "\n\n".join(paragraphs),
+                "event": f"event-{number % 5}",
+            }
+        )
+    folder = tmp_path_factory.mktemp("synthetic")
+    pd.DataFrame(rows).to_csv(folder / "articles.csv", index=False)
+    store.ingest(folder / "articles.csv", folder / "store", near_duplicate=1.0)
+    return folder
+
+
+def test_the_map_on_seed_partitions_equals_the_map_on_all_seeds(client):
+    for map_function in (engine.article_summary, engine.word_totals, engine.without_raw):
+        local = engine.map_articles(None, map_function)
+        distributed = engine.map_articles(None, map_function, engine="dask", client=client, articles_per_partition=2)
+        pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    # the words counted on the workers are the loader's n_tokens
+    totals = engine.map_articles(None, engine.word_totals, engine="dask", client=client, articles_per_partition=1)
+    assert totals.set_index("article_id")["words"].to_dict() == load_corpus().set_index("id")["n_tokens"].to_dict()
+
+
+def test_a_store_read_on_the_workers_equals_the_folder_read_here(client, synthetic):
+    local = engine.map_articles(load_corpus(synthetic / "articles.csv", near_duplicate=1.0), engine.without_raw)
+    parts = engine.partitions(synthetic / "store", articles_per_partition=30)
+    assert len(parts) > 4 and all(p.files for p in parts)  # whole outlet-month files per task
+    distributed = engine.map_articles(
+        synthetic / "store", engine.without_raw, engine="dask", client=client, articles_per_partition=30
+    )
+    assert len(distributed) == 240
+    pd.testing.assert_frame_equal(distributed.drop(columns="source"), local.drop(columns="source"), check_exact=True)
+
+
+def test_map_reduce_gives_the_same_table_on_both_engines(client, synthetic):
+    def reduce_words(totals: pd.DataFrame, metadata: pd.DataFrame) -> pd.DataFrame:
+        joined = totals.merge(metadata[["id", "outlet"]], left_on="article_id", right_on="id")
+        return joined.groupby("outlet", as_index=False).agg(words=("words", "sum"), n_articles=("id", "size"))
+
+    local = engine.map_reduce(synthetic / "store", engine.word_totals, reduce_words)
+    distributed = engine.map_reduce(synthetic / "store", engine.word_totals, reduce_words, engine="dask", client=client)
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    assert local["n_articles"].tolist() == [60, 60, 60, 60]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        # a map sorting by article id (as a groupby does): the whole result sorted by id
+        ([["b", "d"], ["a", "c"]], ["a", "b", "c", "d"]),
+        # a map keeping the order of its articles: the loader's order (published, then id)
+        ([["d", "b"], ["c", "a"]], ["d", "c", "b", "a"]),
+    ],
+)
+def test_pieces_are_put_back_in_the_order_of_the_whole_map(pieces, expected):
+    published = {"a": "2024-03-01", "b": "2024-02-01", "c": "2024-01-02", "d": "2024-01-01"}
+    tables = [
+        pd.DataFrame({"article_id": ids, engine.ORDER[0]: pd.to_datetime([published[i] for i in ids]), engine.ORDER[1]: ids})
+        for ids in pieces
+    ]
+    assert engine._in_article_order(tables)["article_id"].tolist() == expected
+
+
+def test_a_map_without_article_ids_is_refused(client):
+    with pytest.raises(engine.EngineError, match="article_id"):
+        engine.map_articles(None, engine.article_metadata, engine="dask", client=client, columns=["outlet", "published"])
+
+
+def test_bad_engine_and_partition_size_name_the_parameter():
+    with pytest.raises(engine.EngineError, match="engine='spark'"):
+        engine.map_articles(None, engine.word_totals, engine="spark")
+    with pytest.raises(engine.EngineError, match="articles_per_partition=0"):
+        engine.partitions(None, articles_per_partition=0)
+
+
+def test_cli_corpus_on_the_dask_engine_prints_what_the_local_engine_prints(capsys):
+    assert main(["corpus", "--json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main(["corpus", "--json", "--engine", "dask"]) == 0
+    assert json.loads(capsys.readouterr().out) == local
