@@ -34,16 +34,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy import sparse
 
 from analysis.corpus import load_corpus
 from analysis.paths import resolve_corpus
 from analysis.store import articles_from_arrow, is_store, missing_text_as_object, read_manifest
-from analysis.tokens import count_words
+from analysis.tokens import WORD_PATTERN, count_words
 
 Engine = Literal["local", "dask"]
 ENGINES: tuple[Engine, ...] = ("local", "dask")
 #: Articles per task: big enough to amortise scheduling, small enough to bound worker memory.
 ARTICLES_PER_PARTITION = 2_000
+MISSING_GROUP = "(missing)"
 #: Columns a summary of the corpus needs; bodies stay on the workers.
 SUMMARY_COLUMNS = ("id", "outlet", "published", "headline", "n_tokens", "removed")
 
@@ -267,6 +269,73 @@ def map_reduce(
     return reduce_function(rows, metadata, **(reduce_options or {}))
 
 
+def _pool_partition(
+    partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict
+) -> pd.DataFrame:
+    return map_function(partition.load(columns), **options)
+
+
+def sum_by_keys(tables: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
+    """Add up count tables: rows with the same ``keys`` are summed, the result sorted by ``keys``."""
+    combined = pd.concat(tables, ignore_index=True)
+    return combined.groupby(list(keys), as_index=False, sort=True).sum().reset_index(drop=True)
+
+
+def pool_articles(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    map_function: MapFunction,
+    *,
+    keys: Sequence[str],
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    columns: Sequence[str] | None = None,
+    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    fan_in: int = 8,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run a map whose rows are counts pooled over articles, and add the pieces up.
+
+    Where per-article rows would not fit in one process (a term × article table of millions of
+    articles), the map pools its partition's counts (per group and term, say) and the pieces
+    are summed by ``keys`` on the workers, ``fan_in`` at a time, so the client receives one
+    table of the size of the answer.
+
+    Parameters
+    ----------
+    map_function : callable
+        ``(articles, **options) -> DataFrame`` of ``keys`` and integer count columns.
+    keys : sequence of str
+        Columns identifying a count (``group``, ``feature``).
+    engine, scheduler, client, columns, articles_per_partition
+        As for :func:`map_articles`.
+    fan_in : int, default=8
+        Tables summed by one combining task.
+
+    Returns
+    -------
+    DataFrame
+        ``keys`` and the count columns, one row per distinct key, sorted by ``keys``; the same
+        on both engines (integer sums do not depend on the order of addition).
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "local":
+        articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+        return sum_by_keys([map_function(articles if columns is None else articles.loc[:, list(columns)], **options)], keys)
+    parts = partitions(corpus, articles_per_partition=articles_per_partition)
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(dask_client(scheduler))
+        futures = client.map(_pool_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
+        while True:  # a tree of sums on the workers; at least one, so one partition is sorted too
+            futures = [
+                client.submit(sum_by_keys, futures[i : i + fan_in], keys, pure=False) for i in range(0, len(futures), fan_in)
+            ]
+            if len(futures) == 1:
+                return futures[0].result()
+
+
 # ---------------------------------------------------------------------------
 # Maps of this module
 # ---------------------------------------------------------------------------
@@ -325,3 +394,153 @@ def worker_peak_memory(client: Any) -> dict[str, float]:
 
 def _peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+# ---------------------------------------------------------------------------
+# Hashed term counts: bounded memory whatever the vocabulary
+# ---------------------------------------------------------------------------
+
+#: Hashed feature space: 2**20 columns keep collisions rare for news vocabularies (~10^5–10^6 words).
+N_FEATURES = 2**20
+
+
+def words_of(text: str) -> list[str]:
+    """Word tokens as counted everywhere: ``WORD_PATTERN`` words, lowercased, ’ written as '."""
+    return WORD_PATTERN.findall(text.lower().replace("’", "'"))
+
+
+def _hasher(n_features: int) -> Any:
+    """MurmurHash3 of each word into ``n_features`` columns (what ``HashingVectorizer`` uses)."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    return FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False, dtype=np.int64)
+
+
+def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
+    """The ``by`` column as text group labels, ``(missing)`` where it has no value.
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column; the message lists the columns.
+    """
+    if by not in articles.columns:
+        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
+    return articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
+
+
+def hashed_term_counts(articles: pd.DataFrame, *, by: str = "outlet", n_features: int = N_FEATURES) -> pd.DataFrame:
+    """Token counts per group and hashed term, pooled over ``articles`` (a map for :func:`pool_articles`).
+
+    No vocabulary is built: each word is hashed (scikit-learn's ``FeatureHasher``, as in
+    ``HashingVectorizer``: MurmurHash3) into one of ``n_features`` columns, so memory depends on ``n_features`` and
+    the partition, not on the corpus. :func:`hashed_term_names` recovers the words.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``), ``feature`` (hash column), ``count`` (tokens),
+        ``documents`` (articles containing it); one row per group and feature present.
+    """
+    labels = group_labels(articles, by)
+    matrix = _hasher(n_features).transform(words_of(body) for body in articles["body"]).tocsr()
+    codes, names = pd.factorize(labels, sort=True)
+    membership = sparse.csr_matrix(
+        (np.ones(len(codes), dtype=np.int64), (codes, np.arange(len(codes)))), shape=(len(names), len(codes))
+    )
+    counts = (membership @ matrix).tocoo()
+    present = matrix.copy()
+    present.data[:] = 1
+    documents = (membership @ present).tocsr()
+    return pd.DataFrame(
+        {
+            "group": pd.array(np.asarray(names, dtype=object)[counts.row], dtype="str"),
+            "feature": counts.col.astype(np.int64),
+            "count": counts.data.astype(np.int64),
+            "documents": np.asarray(documents[counts.row, counts.col]).ravel().astype(np.int64),
+        }
+    )
+
+
+def hashed_term_names(
+    articles: pd.DataFrame, *, features: frozenset[int] | Sequence[int], n_features: int = N_FEATURES
+) -> pd.DataFrame:
+    """The words of ``articles`` that hash to ``features`` (a map for :func:`pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``term``, ``count`` (tokens of that word); one row per word found.
+    """
+    wanted = np.fromiter(features, dtype=np.int64)
+    words = pd.Series([w for body in articles["body"] for w in words_of(body)], dtype="str")
+    counts = words.value_counts(sort=False)
+    hashed = _hasher(n_features).transform([[w] for w in counts.index]) if len(counts) else sparse.csr_matrix((0, n_features))
+    feature = hashed.tocsr().indices.astype(np.int64) if len(counts) else np.array([], dtype=np.int64)
+    keep = np.isin(feature, wanted)
+    return pd.DataFrame(
+        {"feature": feature[keep], "term": pd.array(counts.index[keep], dtype="str"), "count": counts.to_numpy()[keep]}
+    )
+
+
+def pooled_term_counts(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    top: int | None = 100,
+    n_features: int = N_FEATURES,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int = ARTICLES_PER_PARTITION,
+) -> pd.DataFrame:
+    """Pooled term counts per group in bounded memory, with the words of the top terms.
+
+    Two passes over the articles: hashed counts per group summed on the workers
+    (:func:`hashed_term_counts`), then, for the ``top`` features of each group by count, the
+    words hashing to them (:func:`hashed_term_names`). A feature two words hash to (rare:
+    a collision in ``n_features`` columns) is reported once with both words, ``a|b``.
+
+    Parameters
+    ----------
+    by : str, default="outlet"
+        Article column to group by.
+    top : int or None, default=100
+        Features kept per group (ties at the cut kept); None keeps all (the whole vocabulary).
+    n_features : int, default=2**20
+        Size of the hashed space.
+    engine, scheduler, client, articles_per_partition
+        As for :func:`map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``term``, ``feature``, ``count`` (tokens in the group), ``documents``
+        (the group's articles containing it), ``group_tokens`` (all tokens of the group),
+        ``share`` (``count / group_tokens``); sorted by group, then count descending, then term.
+    """
+    run = {"engine": engine, "scheduler": scheduler, "client": client, "articles_per_partition": articles_per_partition}
+    with contextlib.ExitStack() as stack:
+        if engine == "dask" and client is None:
+            run["client"] = stack.enter_context(dask_client(scheduler))
+        counts = pool_articles(
+            corpus, hashed_term_counts, keys=["group", "feature"], columns=["body", by], by=by, n_features=n_features, **run
+        )
+        totals = counts.groupby("group")["count"].sum().rename("group_tokens")
+        if top is not None:
+            threshold = counts.groupby("group")["count"].transform(lambda c: c.nlargest(top).min())
+            counts = counts[counts["count"] >= threshold]
+        names = pool_articles(
+            corpus,
+            hashed_term_names,
+            keys=["feature", "term"],
+            columns=["body"],
+            features=frozenset(counts["feature"].tolist()),
+            n_features=n_features,
+            **run,
+        )
+    joined_names = names.groupby("feature")["term"].agg(lambda terms: "|".join(sorted(terms)))
+    result = counts.assign(term=counts["feature"].map(joined_names).astype("str")).join(totals, on="group")
+    result = result.assign(share=result["count"] / result["group_tokens"])
+    result = result.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="stable", ignore_index=True)
+    return result[["group", "term", "feature", "count", "documents", "group_tokens", "share"]]

@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -112,3 +113,44 @@ def test_cli_corpus_on_the_dask_engine_prints_what_the_local_engine_prints(capsy
     local = json.loads(capsys.readouterr().out)
     assert main(["corpus", "--json", "--engine", "dask"]) == 0
     assert json.loads(capsys.readouterr().out) == local
+
+
+def _exact_counts(articles: pd.DataFrame, by: str = "outlet") -> dict[tuple[str, str], int]:
+    """Word counts per group with a plain Counter: what the hashed counts must reproduce."""
+    counts: dict[tuple[str, str], int] = {}
+    for group, body in zip(articles[by], articles["body"], strict=True):
+        for word in Counter(engine.words_of(body)).items():
+            counts[(group, word[0])] = counts.get((group, word[0]), 0) + word[1]
+    return counts
+
+
+def test_hashed_counts_of_the_top_terms_are_the_exact_counts(client):
+    local = engine.pooled_term_counts(None, top=10)
+    distributed = engine.pooled_term_counts(None, top=10, engine="dask", client=client, articles_per_partition=2)
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    exact = _exact_counts(load_corpus())
+    assert all(exact[(g, t)] == c for g, t, c in local[["group", "term", "count"]].itertuples(index=False))
+    # the ten most frequent words of each outlet, ties at the cut kept
+    for group, rows in local.groupby("group"):
+        tenth = sorted((c for (g, _), c in exact.items() if g == group), reverse=True)[9]
+        assert rows["count"].min() == tenth and set(rows["term"]) == {
+            t for (g, t), c in exact.items() if g == group and c >= tenth
+        }
+    assert (local["group_tokens"] == local["group"].map(load_corpus().groupby("outlet")["n_tokens"].sum())).all()
+    assert (local["documents"] == 1).all()  # one seed article per outlet
+
+
+def test_hashed_counts_agree_on_a_synthetic_store_with_collisions(client, synthetic):
+    options = {"by": "event", "top": None, "n_features": 2**9}  # a tiny hashed space: many collisions
+    local = engine.pooled_term_counts(synthetic / "store", **options)
+    distributed = engine.pooled_term_counts(
+        synthetic / "store", engine="dask", client=client, articles_per_partition=25, **options
+    )
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    exact = _exact_counts(load_corpus(synthetic / "store"), by="event")
+    collided = local[local["term"].str.contains("|", regex=False)]
+    assert len(collided) > 0
+    # a collided feature counts every word hashed to it
+    for group, term, count in local[["group", "term", "count"]].itertuples(index=False):
+        assert count == sum(exact.get((group, word), 0) for word in term.split("|"))
+    assert local.groupby("group")["documents"].max().le(48).all()  # 48 articles per event
