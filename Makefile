@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lint corpus validate clean
+.PHONY: help setup report lab test lint corpus validate clean
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## Create .venv and install the package with its dependencies (done by every target)
 
-report: $(STAMP)  ## Set up, then run the main job on the seed corpus
-	$(BIN)/framing corpus
+report: $(STAMP)  ## Set up, then run the notebook suite on the seeds into reports/<timestamp>/ and say how to open it
+	$(BIN)/framing report
+
+lab: $(STAMP)  ## Install JupyterLab (the `lab` extra) and open the notebook suite
+	$(BIN)/pip install --quiet -e '.[dev,lab]'
+	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)  ## Run the full test suite
 	$(BIN)/python -m pytest

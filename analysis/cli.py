@@ -138,7 +138,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from analysis.store import StoreError, ingest, store_summary
 
     try:
-        result = ingest(args.corpus, args.to)
+        result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler)
     except StoreError as err:
         raise UsageError(str(err)) from None
     errors = [p for p in result.problems if p.severity == "error"]
@@ -154,7 +154,46 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"\n{result.added} article(s) added, {result.duplicates} already in the store, "
             f"{len(result.id_conflicts)} id conflict(s); {int(summary['articles'].sum())} articles in {result.store}"
         )
-    return 0
+    return 1 if errors else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import ReportError, main_report_lines, read_params_file, run_report
+
+    try:
+        result = run_report(
+            args.corpus,
+            event=args.event,
+            outlets=args.outlets,
+            notebooks=args.notebooks,
+            out=args.out,
+            formats=args.formats,
+            jobs=args.jobs,
+            params=read_params_file(args.params) if args.params else None,
+            if_changed=args.if_changed,
+            progress=None if args.json else lambda line: print(line, flush=True),
+        )
+    except ReportError as err:
+        raise UsageError(str(err)) from err
+    table = pd.DataFrame(
+        [
+            {
+                "notebook": n.notebook,
+                "status": n.status,
+                "seconds": n.seconds,
+                "html": n.html,
+                "error": n.describe() if n.error else "",
+            }
+            for n in result.notebooks
+        ],
+        columns=["notebook", "status", "seconds", "html", "error"],
+    )
+    if args.json:
+        print_table(table, as_json=True)
+    else:
+        for line in main_report_lines(result):
+            print(line, file=sys.stderr if result.status == "failed" and line == result.message else sys.stdout)
+    return 1 if result.status == "failed" else 0
 
 
 # ---------------------------------------------------------------------------
@@ -211,6 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--to", required=True, metavar="PATH", help="store folder, created when missing; usable as CORPUS afterwards"
+    )
+    add_engine_arguments(ingest)
+    report = add_command(
+        commands, "report", cmd_report, "run the notebook suite with papermill into a run folder: HTML, figures, tables, run.json"
+    )
+    report.add_argument("--event", default=None, help="event id to report on, or 'all' (default)")
+    report.add_argument("--outlets", default=None, metavar="A,B", help="comma-separated outlets, or 'all' (default)")
+    report.add_argument(
+        "--notebooks", default=None, metavar="01,03", help="notebook numbers or names; default: all numbered ones"
+    )
+    report.add_argument("--out", default=None, metavar="DIR", help="run folder; default: reports/<UTC timestamp>/")
+    report.add_argument("--formats", default=None, help="figure formats, comma-separated (default: png,svg,pdf)")
+    report.add_argument("--jobs", type=int, default=None, metavar="N", help="notebooks run at once; default: number of cores")
+    report.add_argument("--params", default=None, metavar="FILE.yaml", help="more notebook parameters as a YAML mapping")
+    report.add_argument(
+        "--if-changed", action="store_true", help="skip when corpus, lexicons and parameters match the last successful run"
     )
     return parser
 

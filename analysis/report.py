@@ -1,0 +1,793 @@
+"""Running the notebook suite into a run folder, and the helpers the notebooks write with.
+
+``framing report`` (:func:`run_report`) executes the numbered notebooks
+(``notebooks/[0-9][0-9]-*.ipynb``) with papermill into a new run folder::
+
+    reports/<timestamp>/
+        run.json                 parameters, package versions, corpus hash, each notebook's status and time
+        index.html               this run's notebooks
+        01-corpus-overview.html  each notebook as HTML, code hidden
+        notebooks/               the executed notebooks (a failing one keeps its error)
+        figures/                 PNG, SVG, PDF and a caption .txt per figure
+        tables/                  CSV per table
+    reports/index.html           every run
+
+Inside a notebook, :func:`open_run` loads the articles named by the parameters and gives
+the output folders; :meth:`NotebookRun.save_table` and :meth:`NotebookRun.save_figure`
+write into them. Heavy modules (papermill, nbconvert, matplotlib) are imported only where
+they are used, so ``framing`` starts fast and kernels import only what they need.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from analysis import paths
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
+RUN_FILE = "run.json"
+FIGURE_FORMATS = ("png", "svg", "pdf")
+# Spreadsheet programs run cells starting with these as formulas (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Modules whose code decides what the loader returns: a change invalidates cached articles.
+_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "tokens.py")
+_VERSIONED_PACKAGES = (
+    "framing",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "nltk",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+    "pyahocorasick",
+    "vaderSentiment",
+    "trafilatura",
+    "wordfreq",
+)
+
+Status = Literal["ok", "failed"]
+RunStatus = Literal["ok", "failed", "skipped"]
+
+
+class ReportError(ValueError):
+    """A report cannot be run as asked; the message says which option or file to fix."""
+
+
+# ---------------------------------------------------------------------------
+# Writing outputs (used by notebooks)
+# ---------------------------------------------------------------------------
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would run as a formula with ``'``.
+
+    Examples
+    --------
+    >>> [spreadsheet_safe(v) for v in ["=HYPERLINK(1)", "+7", "-", "@me", "plain", -3]]
+    ["'=HYPERLINK(1)", "'+7", "'-", "'@me", 'plain', -3]
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def save_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``table`` as CSV (UTF-8, no index), text cells made spreadsheet-safe, atomically.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Any table; list and dict cells are written as JSON.
+    path : path
+        Target file; ``.csv`` is added when missing.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    target = Path(path)
+    if target.suffix != ".csv":
+        target = target.with_name(target.name + ".csv")
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: spreadsheet_safe(json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else v)
+            )
+    text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
+    return _atomic_write_text(target, text)
+
+
+# ---------------------------------------------------------------------------
+# Fingerprints and cached articles
+# ---------------------------------------------------------------------------
+
+
+def _hash_files(files: Sequence[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(corpus: str | os.PathLike[str] | None = None) -> str:
+    """SHA-256 over a corpus's files (names and bytes); the same corpus gives the same hash.
+
+    Hidden files (names starting with ``.``) are left out.
+    """
+    path = paths.resolve_corpus(corpus)
+    if path.is_file():
+        return _hash_files([path], path.parent)
+    files = sorted(
+        p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    return _hash_files(files, path)
+
+
+def lexicon_fingerprint(lexicon: str = "default") -> str:
+    """SHA-256 over the shipped lexicons (``analysis/lexicons/``) and ``lexicon`` if it is a file."""
+    folder = paths.PACKAGE_DIR / "lexicons"
+    files = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+    digest = hashlib.sha256(_hash_files(files, paths.PACKAGE_DIR).encode())
+    candidate = Path(lexicon).expanduser()
+    if candidate.is_file():
+        digest.update(hashlib.sha256(candidate.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _loader_fingerprint() -> str:
+    files = [paths.PACKAGE_DIR / name for name in _LOADER_FILES if (paths.PACKAGE_DIR / name).exists()]
+    return _hash_files(files, paths.PACKAGE_DIR)[:16] + "-pandas" + pd.__version__
+
+
+def load_articles(corpus: str | os.PathLike[str] | None = "seeds") -> pd.DataFrame:
+    """The article table of ``corpus`` (see :func:`analysis.corpus.read_corpus`), cached.
+
+    Cleaning a corpus is the slowest step every notebook shares, so the table is kept in
+    ``data/interim/articles/`` under a key made of the corpus's bytes and the loader's
+    code: a changed article or a changed cleaning rule is a new key. Problems found while
+    loading are in ``articles.attrs["problems"]``.
+    """
+    from analysis.corpus import load_corpus
+
+    key = hashlib.sha256(f"{corpus_fingerprint(corpus)}:{_loader_fingerprint()}".encode()).hexdigest()[:32]
+    cache = paths.INTERIM / "articles" / f"{key}.pkl"
+    if cache.is_file():
+        try:
+            return pd.read_pickle(cache)
+        except Exception:  # a damaged cache is rebuilt, never trusted
+            cache.unlink(missing_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # problems are kept in attrs and shown by notebook 01
+        articles = load_corpus(None if corpus in (None, "", "seeds") else corpus)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        articles.to_pickle(temporary)
+        os.replace(temporary, cache)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)  # a read-only cache folder only costs speed
+    return articles
+
+
+def parse_list(value: str | Sequence[str] | None) -> list[str] | None:
+    """``"all"``/empty → None (everything); ``"A, B"`` or a list → ``["A", "B"]``.
+
+    Examples
+    --------
+    >>> parse_list("all"), parse_list("TASS, Press TV"), parse_list(["RT"])
+    (None, ['TASS', 'Press TV'], ['RT'])
+    """
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    items = [v for v in items if v]
+    return None if not items or [v.lower() for v in items] == ["all"] else items
+
+
+def select_articles(articles: pd.DataFrame, *, event: str = "all", outlets: str | Sequence[str] = "all") -> pd.DataFrame:
+    """The articles of one event (or all) from some outlets (or all).
+
+    Raises
+    ------
+    ReportError
+        When ``event`` or an outlet is not in the corpus; the message lists what is.
+    """
+    chosen = articles
+    if parse_list(event) is not None:
+        known = sorted(articles["event"].dropna().astype(str).unique())
+        if event not in known:
+            raise ReportError(f"event={event!r} is not in the corpus; events: {known or 'none (no event column)'} or 'all'")
+        chosen = chosen[chosen["event"] == event]
+    wanted = parse_list(outlets)
+    if wanted is not None:
+        known = sorted(articles["outlet"].astype(str).unique())
+        unknown = [o for o in wanted if o not in known]
+        if unknown:
+            raise ReportError(f"outlets {unknown} are not in the corpus; outlets: {known} or 'all'")
+        chosen = chosen[chosen["outlet"].isin(wanted)]
+    return chosen.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# The notebook side
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class NotebookRun:
+    """What a notebook works on and where it writes; made by :func:`open_run`.
+
+    Attributes
+    ----------
+    articles : DataFrame
+        The selected articles (article table columns).
+    corpus_articles : DataFrame
+        Every article of the corpus, before the event/outlet selection.
+    out_dir, figures_dir, tables_dir : Path
+        The output folder and its ``figures/`` and ``tables/``.
+    formats : tuple of str
+        Figure formats to write.
+    prefix : str
+        Put before every file name (the notebook number), so notebooks never overwrite
+        each other's outputs.
+    """
+
+    articles: pd.DataFrame
+    corpus_articles: pd.DataFrame
+    out_dir: Path
+    figures_dir: Path
+    tables_dir: Path
+    formats: tuple[str, ...]
+    prefix: str
+    written: list[Path] = field(default_factory=list)
+
+    def _name(self, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            raise ValueError(f"output name {name!r}: use letters, digits, '.', '_' and '-' only")
+        return f"{self.prefix}-{name}" if self.prefix else name
+
+    def save_table(self, table: pd.DataFrame, name: str) -> Path:
+        """Write ``table`` to ``tables/<prefix>-<name>.csv`` (see :func:`save_table`)."""
+        path = save_table(table, self.tables_dir / f"{self._name(name)}.csv")
+        self.written.append(path)
+        return path
+
+    def save_figure(self, fig: Figure, name: str, *, caption: str) -> list[Path]:
+        """Write ``fig`` to ``figures/<prefix>-<name>.{png,svg,pdf}`` plus its caption."""
+        from analysis.plots import save_figure
+
+        written = save_figure(fig, self.figures_dir / self._name(name), caption=caption, formats=self.formats)
+        self.written.extend(written)
+        return written
+
+    def sample_note(self) -> str:
+        """One sentence on the sample, with the caveat every output carries."""
+        a = self.articles
+        return (
+            f"{len(a)} article(s), {int(a['n_tokens'].sum()):,} words, from {a['outlet'].nunique()} outlet(s) "
+            f"and {a['event'].nunique()} event(s). A handful of articles is not a population: "
+            "these numbers describe these texts, not the outlets in general."
+        )
+
+
+def open_run(
+    corpus: str = "seeds",
+    *,
+    event: str = "all",
+    outlets: str | Sequence[str] = "all",
+    output_dir: str | os.PathLike[str] = "reports/notebooks",
+    formats: str | Sequence[str] = FIGURE_FORMATS,
+    prefix: str = "",
+) -> NotebookRun:
+    """Load and select the articles named by a notebook's parameters; make its output folders.
+
+    Parameters
+    ----------
+    corpus : str, default="seeds"
+        Folder or table of articles, or ``"seeds"``.
+    event, outlets : str
+        ``"all"`` or an event id; ``"all"`` or comma-separated outlet names.
+    output_dir : path, default="reports/notebooks"
+        Relative paths are taken from the project root (not the notebook's folder).
+    formats : str or sequence
+        Figure formats, e.g. ``"png,svg,pdf"``.
+    prefix : str
+        The notebook number, put before every output name.
+    """
+    chosen_formats = tuple(parse_list(formats) or FIGURE_FORMATS)
+    unknown = [f for f in chosen_formats if f not in FIGURE_FORMATS]
+    if unknown:
+        raise ReportError(f"formats: {unknown} not supported; choose from {list(FIGURE_FORMATS)}")
+    out_dir = Path(output_dir).expanduser()
+    if not out_dir.is_absolute():
+        out_dir = paths.PROJECT_ROOT / out_dir
+    corpus_articles = load_articles(corpus)
+    articles = select_articles(corpus_articles, event=event, outlets=outlets)
+    if articles.empty:
+        raise ReportError(f"no articles for event={event!r} and outlets={outlets!r}")
+    return NotebookRun(
+        articles=articles,
+        corpus_articles=corpus_articles,
+        out_dir=out_dir,
+        figures_dir=out_dir / "figures",
+        tables_dir=out_dir / "tables",
+        formats=chosen_formats,
+        prefix=prefix,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Running the suite
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class NotebookResult:
+    """How one notebook went: ``status``, ``seconds``, files, and the error if it failed."""
+
+    notebook: str
+    status: Status
+    seconds: float
+    executed: str
+    html: str
+    error: dict[str, Any] | None = None
+
+    def describe(self) -> str:
+        if self.error is None:
+            return f"{self.notebook}: ok in {self.seconds:.1f} s"
+        e = self.error
+        where = f"in cell {e['cell']} ({e['source']!r}) " if e["cell"] else "before any cell ran "
+        return f"{self.notebook}: FAILED {where}with {e['ename']}: {e['evalue']} — the error is kept in {self.executed}"
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_report`. ``folder`` is None when the run was skipped."""
+
+    status: RunStatus
+    folder: Path | None
+    notebooks: list[NotebookResult]
+    message: str
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[NotebookResult]:
+        return [n for n in self.notebooks if n.status == "failed"]
+
+
+def discover_notebooks(selection: str | Sequence[str] | None = None, *, folder: Path | None = None) -> list[Path]:
+    """The numbered notebooks in run order, or those whose number or name is in ``selection``.
+
+    Examples
+    --------
+    >>> [p.name for p in discover_notebooks("01")]
+    ['01-corpus-overview.ipynb']
+    """
+    folder = folder or paths.NOTEBOOKS
+    found = sorted(folder.glob(NOTEBOOK_GLOB))
+    wanted = parse_list(selection) if isinstance(selection, str) or selection is None else list(selection)
+    if not wanted:
+        return found
+    chosen = [p for p in found if p.name[:2] in wanted or p.stem in wanted or p.name in wanted]
+    missing = [w for w in wanted if not any(p.name[:2] == w or p.stem == w or p.name == w for p in found)]
+    if missing:
+        raise ReportError(f"--notebooks: no notebook {missing} in {folder}; there are {[p.name for p in found]}")
+    return chosen
+
+
+def read_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parameters from a YAML mapping ``name: value`` (values: text, numbers, booleans, lists)."""
+    import yaml
+
+    file = Path(path)
+    try:
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ReportError(f"--params {file}: no such file") from err
+    except yaml.YAMLError as err:
+        raise ReportError(f"--params {file}: not valid YAML ({err})") from err
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise ReportError(f"--params {file}: expected a mapping of parameter names to values, e.g. 'event: 2021-03-talks'")
+    for key, value in loaded.items():
+        scalars = (str, int, float, bool, type(None))
+        if not isinstance(value, scalars) and not (isinstance(value, list) and all(isinstance(v, scalars) for v in value)):
+            raise ReportError(f"--params {file}: {key!r} must be text, a number, a boolean or a list of those")
+    return loaded
+
+
+def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell (papermill's view)."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the versions of the packages a run depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _html_exporter():
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    # The lab template without its two CDN scripts (MathJax, require.js): a report opens
+    # offline, and nothing outside the run folder is fetched.
+    template = (
+        "{%- extends 'lab/index.html.j2' -%}\n"
+        "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n"
+        "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+    )
+    return HTMLExporter(
+        extra_loaders=[DictLoader({"framing_report.html.j2": template})],
+        template_file="framing_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def notebook_to_html(executed: Path, target: Path) -> Path:
+    """Write ``executed`` as HTML with code hidden; output text stays escaped."""
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    body, _ = _html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": executed.stem}})
+    return _atomic_write_text(target, body)
+
+
+def _error_of(err: Exception) -> dict[str, Any]:
+    source = str(getattr(err, "source", "") or "")
+    first_line = next((line for line in source.splitlines() if line.strip()), "")
+    return {
+        "cell": getattr(err, "cell_index", -1) + 1,  # 1-based, counted in the executed copy
+        "execution_count": getattr(err, "exec_count", None),
+        "source": first_line[:120],
+        "ename": getattr(err, "ename", type(err).__name__),
+        "evalue": str(getattr(err, "evalue", err))[:500],
+    }
+
+
+@contextmanager
+def _stderr_to(log: Path) -> Iterator[None]:
+    """Send this process's stderr (and so the kernel's) to ``log``: kernel chatter stays out
+    of the terminal but is kept beside the run for when something goes wrong."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as stream:
+        os.dup2(stream.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def execute_notebook(source: Path, folder: Path, parameters: Mapping[str, Any]) -> NotebookResult:
+    """Run one notebook with papermill into ``folder`` and write its HTML; never raises for
+    an error inside the notebook (the result says ``failed`` and where)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    os.environ.setdefault("PYTHONHASHSEED", "0")  # kernels inherit it: set order is the same every run
+    executed = folder / "notebooks" / source.name
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    declared = declared_parameters(source)
+    injected = {k: v for k, v in parameters.items() if k in declared}
+    started = time.perf_counter()
+    error = None
+    with _stderr_to(folder / "logs" / f"{source.stem}.log"):
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=injected,
+                cwd=str(source.parent),
+                progress_bar=False,
+                log_output=False,
+            )
+        except PapermillExecutionError as err:
+            error = _error_of(err)
+        except Exception as err:  # kernel died, notebook unreadable: still a named failure
+            error = {"cell": None, "execution_count": None, "source": "", "ename": type(err).__name__, "evalue": str(err)[:500]}
+    html_file = folder / f"{source.stem}.html"
+    if executed.exists():
+        notebook_to_html(executed, html_file)
+    return NotebookResult(
+        notebook=source.stem,
+        status="failed" if error else "ok",
+        seconds=round(time.perf_counter() - started, 2),
+        executed=executed.relative_to(folder).as_posix(),
+        html=html_file.relative_to(folder).as_posix() if html_file.exists() else "",
+        error=error,
+    )
+
+
+def _new_run_folder(root: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder, n = root / stamp, 1
+    while folder.exists():
+        n += 1
+        folder = root / f"{stamp}-{n}"
+    return folder
+
+
+def _runs(root: Path) -> list[dict[str, Any]]:
+    runs = []
+    for file in sorted(root.glob(f"*/{RUN_FILE}")):
+        try:
+            run = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(run, dict):
+            runs.append(run | {"folder": file.parent.name})
+    return sorted(runs, key=lambda r: str(r.get("started", "")))
+
+
+def last_successful_run(root: Path) -> dict[str, Any] | None:
+    """The newest run under ``root`` whose every notebook succeeded, or None."""
+    done = [r for r in _runs(root) if r.get("status") == "ok"]
+    return done[-1] if done else None
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    return _atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}}
+.failed{{color:#b00}}</style></head>
+<body><h1>{title}</h1>
+{body}
+<p>A handful of articles is not a population: a run describes its corpus, not the outlets in general.</p>
+</body></html>
+"""
+
+
+def _cell(text: Any) -> str:
+    return f"<td>{html.escape(str(text))}</td>"
+
+
+def write_run_page(folder: Path, run: Mapping[str, Any]) -> Path:
+    """``<run>/index.html``: the run's parameters and its notebooks, linked; all text escaped."""
+    rows = []
+    for nb in run["notebooks"]:
+        link = (
+            f'<a href="{html.escape(nb["html"], quote=True)}">{html.escape(nb["notebook"])}</a>'
+            if nb["html"]
+            else html.escape(nb["notebook"])
+        )
+        detail = "" if nb["error"] is None else f"cell {nb['error']['cell']}: {nb['error']['ename']}: {nb['error']['evalue']}"
+        rows.append(
+            f'<tr class="{html.escape(nb["status"])}"><td>{link}</td>{_cell(nb["status"])}{_cell(nb["seconds"])}{_cell(detail)}</tr>'
+        )
+    params = "".join(f"<tr>{_cell(k)}{_cell(v)}</tr>" for k, v in run["parameters"].items())
+    body = (
+        f"<p>Started {html.escape(str(run['started']))}, status <b>{html.escape(run['status'])}</b>, "
+        f"corpus hash <code>{html.escape(run['corpus_hash'][:16])}</code>. "
+        f'Figures in <a href="figures/">figures/</a>, tables in <a href="tables/">tables/</a>, details in '
+        f'<a href="{RUN_FILE}">{RUN_FILE}</a>.</p>'
+        "<h2>Notebooks</h2><table><tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
+        + "".join(rows)
+        + "</table><h2>Parameters</h2><table>"
+        + params
+        + "</table>"
+    )
+    return _atomic_write_text(folder / "index.html", _PAGE.format(title=html.escape(f"framing report {folder.name}"), body=body))
+
+
+def write_runs_index(root: Path) -> Path:
+    """``<root>/index.html``: every run under ``root``, newest first; all text escaped."""
+    rows = []
+    for run in reversed(_runs(root)):
+        name = run["folder"]
+        failed = [nb["notebook"] for nb in run.get("notebooks", []) if nb.get("status") == "failed"]
+        rows.append(
+            f'<tr class="{html.escape(str(run.get("status")))}"><td><a href="{html.escape(name, quote=True)}/index.html">'
+            f"{html.escape(name)}</a></td>{_cell(run.get('status'))}{_cell(run.get('parameters', {}).get('corpus', ''))}"
+            f"{_cell(run.get('parameters', {}).get('event', ''))}{_cell(len(run.get('notebooks', [])))}{_cell(', '.join(failed))}</tr>"
+        )
+    body = (
+        "<table><tr><th>run</th><th>status</th><th>corpus</th><th>event</th><th>notebooks</th><th>failed</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return _atomic_write_text(root / "index.html", _PAGE.format(title="framing reports", body=body))
+
+
+def run_fingerprint(corpus_hash: str, lexicon_hash: str, parameters: Mapping[str, Any], notebooks: Sequence[str]) -> str:
+    """What ``--if-changed`` compares: corpus, lexicons, parameters and the notebooks run."""
+    payload = json.dumps(
+        {"corpus": corpus_hash, "lexicons": lexicon_hash, "parameters": dict(parameters), "notebooks": list(notebooks)},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def run_report(
+    corpus: str | os.PathLike[str] | None = None,
+    *,
+    event: str | None = None,
+    outlets: str | Sequence[str] | None = None,
+    notebooks: str | Sequence[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    formats: str | Sequence[str] | None = None,
+    jobs: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    if_changed: bool = False,
+    progress: Callable[[str], None] | None = print,
+) -> RunResult:
+    """Run the notebook suite into a new run folder (see the module docstring for its layout).
+
+    Parameters
+    ----------
+    corpus : path, optional
+        Corpus folder, table or store; None: ``corpus`` from ``params``, else the seeds.
+    event, outlets, formats : optional
+        Passed to every notebook that declares them; None: the value in ``params``, else
+        ``"all"``, ``"all"`` and ``"png,svg,pdf"``.
+    notebooks : str or sequence, optional
+        Numbers or names (``"01,03"``); default: every ``notebooks/[0-9][0-9]-*.ipynb``.
+    out : path, optional
+        The run folder; default ``reports/<UTC timestamp>/``. Its parent gets ``index.html``.
+    jobs : int, optional
+        Notebooks run at once, each in its own kernel; default: the number of cores.
+    params : mapping, optional
+        Notebook parameters (e.g. from ``--params FILE.yaml``); options given above win.
+    if_changed : bool, default=False
+        Skip the run when corpus, lexicons, parameters and notebooks match the last
+        successful run beside it.
+    progress : callable, optional
+        Called with one line per finished notebook.
+
+    Returns
+    -------
+    RunResult
+        ``status`` is ``"ok"``, ``"failed"`` (at least one notebook failed; the others ran)
+        or ``"skipped"``.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    say = progress or (lambda _line: None)
+    started = time.perf_counter()
+    sources = discover_notebooks(notebooks)
+    if not sources:
+        raise ReportError(f"no notebooks matching {NOTEBOOK_GLOB} in {paths.NOTEBOOKS}")
+    given = {"corpus": corpus, "event": event, "outlets": outlets, "formats": formats}
+    parameters: dict[str, Any] = {"corpus": None, "event": "all", "outlets": "all", "formats": ",".join(FIGURE_FORMATS)}
+    parameters |= dict(params or {})
+    parameters |= {k: v for k, v in given.items() if v is not None}
+    corpus_path = paths.resolve_corpus(parameters["corpus"])
+    parameters["corpus"] = "seeds" if corpus_path == paths.SEEDS else str(corpus_path)
+    for name in ("outlets", "formats"):
+        if not isinstance(parameters[name], str):
+            parameters[name] = ",".join(map(str, parameters[name]))
+    if unknown := [f for f in parse_list(parameters["formats"]) or [] if f not in FIGURE_FORMATS]:
+        raise ReportError(f"--formats: {unknown} not supported; choose from {list(FIGURE_FORMATS)}")
+    declared: dict[str, Any] = {}
+    for source in sources:
+        declared |= declared_parameters(source)
+    if unknown := sorted(set(parameters) - set(declared)):
+        raise ReportError(f"parameter(s) {unknown} are declared by none of the notebooks; they declare {sorted(declared)}")
+
+    root = Path(out).expanduser().resolve().parent if out else paths.REPORTS
+    corpus_hash = corpus_fingerprint(corpus_path)
+    lexicon_hash = lexicon_fingerprint(str(parameters.get("lexicon", "default")))
+    fingerprint = run_fingerprint(corpus_hash, lexicon_hash, parameters, [s.stem for s in sources])
+    if if_changed and (last := last_successful_run(root)) and last.get("fingerprint") == fingerprint:
+        message = f"unchanged since run {last['folder']} (corpus, lexicons, parameters): skipped"
+        say(message)
+        return RunResult("skipped", None, [], message, round(time.perf_counter() - started, 2))
+
+    folder = Path(out).expanduser().resolve() if out else _new_run_folder(root)
+    if (folder / RUN_FILE).exists():
+        raise ReportError(f"--out {folder} already holds a run; choose a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    parameters["output_dir"] = str(folder)
+    load_articles(parameters["corpus"])  # clean once, here; every kernel then reads the cache
+    run: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+        "corpus": str(corpus_path),
+        "corpus_hash": corpus_hash,
+        "lexicon_hash": lexicon_hash,
+        "fingerprint": fingerprint,
+        "parameters": parameters,
+        "versions": package_versions(),
+        "notebooks": [],
+    }
+    say(f"running {len(sources)} notebook(s) into {folder}")
+    results: list[NotebookResult] = []
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(execute_notebook, source, folder, parameters): source for source in sources}
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            say(f"[{len(results)}/{len(sources)}] {result.describe()}")
+    results.sort(key=lambda r: r.notebook)
+    run["notebooks"] = [asdict(r) for r in results]
+    run["status"] = "failed" if any(r.status == "failed" for r in results) else "ok"
+    run["seconds"] = round(time.perf_counter() - started, 2)
+    _write_json(folder / RUN_FILE, run)
+    write_run_page(folder, run)
+    write_runs_index(root)
+    failed = [r for r in results if r.status == "failed"]
+    message = (
+        f"{len(failed)} of {len(results)} notebook(s) failed:\n" + "\n".join(r.describe() for r in failed)
+        if failed
+        else f"{len(results)} notebook(s) ok in {run['seconds']:.1f} s"
+    )
+    return RunResult(run["status"], folder, results, message, run["seconds"])
+
+
+def main_report_lines(result: RunResult) -> list[str]:
+    """What ``framing report`` prints at the end: where the report is and how to open it."""
+    if result.folder is None:
+        return [result.message]
+    index = result.folder / "index.html"
+    return [
+        result.message,
+        f"report: {index}",
+        f"open it: xdg-open {index}  (or python -m webbrowser file://{index})",
+        f"all runs: {result.folder.parent / 'index.html'}",
+    ]

@@ -1,0 +1,202 @@
+"""The notebook suite end to end: every numbered notebook runs on the seeds under papermill.
+
+The suite is run twice per test session (``--jobs 2``) by one fixture: the first run is
+checked for status, HTML and run.json, the pair for byte-identical figures and tables.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import paths, report
+from analysis.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REQUIRED_PARAMETERS = {"corpus", "event", "outlets", "lexicon", "group_by", "output_dir", "formats"}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="session")
+def suite(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports")
+    first = report.run_report(out=root / "first", jobs=2, progress=None)
+    second = report.run_report(out=root / "second", jobs=2, progress=None)
+    return first, second
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for sub in ("figures", "tables")
+        for p in sorted((folder / sub).rglob("*"))
+        if p.is_file()
+    }
+
+
+def _console_messages(page: Path) -> list[str]:
+    """Console lines (errors, uncaught exceptions, logs) of ``page`` in headless Chromium."""
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert "<body" in done.stdout, f"Chromium rendered nothing for {page}: {done.stderr[-500:]}"
+    return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_every_numbered_notebook_runs_on_the_seeds(suite):
+    first, _ = suite
+    expected = [p.stem for p in report.discover_notebooks()]
+    assert expected[0] == "01-corpus-overview"
+    assert [n.notebook for n in first.notebooks] == expected
+    assert first.status == "ok", first.message
+    for result in first.notebooks:
+        page = (first.folder / result.html).read_text()
+        assert "report.open_run(" not in page  # code is hidden
+        assert "Traceback" not in page
+        assert (first.folder / result.executed).is_file()
+
+
+def test_run_json_records_parameters_versions_hash_and_each_notebook(suite):
+    first, _ = suite
+    run = json.loads((first.folder / "run.json").read_text())
+    assert run["status"] == "ok"
+    assert run["parameters"] | {"output_dir": None} == {
+        "corpus": "seeds",
+        "event": "all",
+        "outlets": "all",
+        "formats": "png,svg,pdf",
+        "output_dir": None,
+    }
+    assert run["corpus_hash"] == report.corpus_fingerprint("seeds")
+    assert {"python", "pandas", "matplotlib", "papermill"} <= set(run["versions"])
+    assert all(n["status"] == "ok" and n["seconds"] > 0 for n in run["notebooks"])
+    runs_page = (first.folder.parent / "index.html").read_text()
+    assert 'href="first/index.html"' in runs_page and 'href="second/index.html"' in runs_page
+
+
+def test_figures_come_with_every_format_and_a_caption(suite):
+    first, _ = suite
+    stems = {p.with_suffix("") for p in (first.folder / "figures").iterdir()}
+    assert any(s.name.startswith("01-") for s in stems)
+    for stem in stems:
+        assert {p.suffix for p in stem.parent.glob(stem.name + ".*")} == {".png", ".svg", ".pdf", ".txt"}, stem
+        assert stem.with_suffix(".txt").read_text().strip()
+
+
+def test_two_runs_give_byte_identical_figures_and_tables(suite):
+    first, second = suite
+    one, two = _digests(first.folder), _digests(second.folder)
+    assert len(one) > 10
+    assert one == two
+
+
+def test_if_changed_skips_an_unchanged_run_and_runs_a_changed_one(suite, tmp_path):
+    first, _ = suite
+    skipped = report.run_report(out=first.folder.parent / "third", if_changed=True, progress=None)
+    assert skipped.status == "skipped" and skipped.folder is None
+    assert not (first.folder.parent / "third").exists()
+    changed = report.run_report(
+        out=first.folder.parent / "fourth", event="2021-01-kremlin-dialogue-offer", notebooks="01", if_changed=True, progress=None
+    )
+    assert changed.status == "ok"
+
+
+def test_a_failing_notebook_is_kept_named_and_does_not_stop_the_others(tmp_path, monkeypatch, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(paths.NOTEBOOKS / "01-corpus-overview.ipynb", notebooks)
+    shutil.copy(FIXTURES / "failing.ipynb", notebooks / "98-failing.ipynb")
+    monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
+    out = tmp_path / "runs" / "r"
+    assert main(["report", "--out", str(out), "--jobs", "2"]) == 1
+    captured = capsys.readouterr()
+    assert "[2/2]" in captured.out
+    assert re.search(
+        r"98-failing: FAILED in cell 5 \('raise RuntimeError.*'\) with RuntimeError: deliberate failure", captured.err
+    )
+    run = json.loads((out / "run.json").read_text())
+    assert {n["notebook"]: n["status"] for n in run["notebooks"]} == {"01-corpus-overview": "ok", "98-failing": "failed"}
+    kept = nbformat.read(out / "notebooks" / "98-failing.ipynb", as_version=4)
+    errors = [o for c in kept.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "RuntimeError"
+    assert not (out / "tables" / "98-never-written.csv").exists()
+    assert (out / "tables" / "01-removals.csv").exists()
+
+
+def test_unknown_options_are_usage_errors(capsys):
+    assert main(["report", "--notebooks", "77"]) == 2
+    assert "no notebook ['77']" in capsys.readouterr().err
+    assert main(["report", "--formats", "png,gif"]) == 2
+    assert main(["report", "does/not/exist"]) == 2
+
+
+@pytest.mark.parametrize("path", sorted(paths.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_committed_notebooks_follow_the_conventions(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code), "commit notebooks without outputs"
+    assert notebook.cells[0].cell_type == "markdown" and "?" in notebook.cells[0].source, "open with the question"
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is notebook.cells[1], "one parameters cell, right after the question"
+    lines = [line for line in tagged[0].source.splitlines() if line.strip()]
+    assert all(re.fullmatch(r"\w+: \w+ = .+  # .+", line) for line in lines), "typed literals with trailing comments"
+    declared = report.declared_parameters(path)
+    assert REQUIRED_PARAMETERS <= set(declared), REQUIRED_PARAMETERS - set(declared)
+
+
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("hostile")
+    headline = '<script>console.error("framing-xss")</script> Talks resume'
+    manifest = {"file": "a.txt", "outlet": "TASS", "published": "2021-01-05", "event": "e1", "title": headline}
+    pd.DataFrame([manifest]).to_csv(corpus / "manifest.csv", index=False)
+    body = (
+        'Officials said the talks <script>console.error("framing-xss")</script> would resume next week in Geneva. '
+        "The delegations met for three hours and agreed to meet again, according to a statement read by a spokesman "
+        "to reporters outside the building on Tuesday evening."
+    )
+    (corpus / "a.txt").write_text(body + "\n")
+    result = report.run_report(corpus, notebooks=["01"], out=tmp_path_factory.mktemp("runs") / "hostile", jobs=2, progress=None)
+    assert result.status == "ok", result.message
+    return result
+
+
+def test_article_text_in_the_html_is_escaped(hostile_run):
+    page = (hostile_run.folder / "01-corpus-overview.html").read_text()
+    assert "framing-xss" in page
+    assert "<script>console.error" not in page
+    assert "&lt;script&gt;console.error" in page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it with apt-get)")
+def test_html_report_opens_in_chromium_without_console_errors(suite, hostile_run):
+    first, _ = suite
+    pages = [first.folder / "index.html", first.folder.parent / "index.html", hostile_run.folder / "01-corpus-overview.html"]
+    pages += [first.folder / n.html for n in first.notebooks]
+    for page in pages:
+        assert _console_messages(page) == [], page
