@@ -24,24 +24,27 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from analysis.corpus import ARTICLE_COLUMNS, STORE_MARKER, Problem, load_corpus
+from analysis.corpus import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES, Problem, read_corpus
 from analysis.paths import RAW, SEEDS, resolve_corpus
 
 MARKER = STORE_MARKER
@@ -295,7 +298,127 @@ def _check_target(store: Path, source: Path) -> None:
         raise StoreError(f"--to {store}: a folder that is not empty and not a framing store; choose a new or empty folder")
 
 
-def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str], **options: Any) -> IngestResult:
+# ---------------------------------------------------------------------------
+# Ingest: clean in chunks, keep what is new, write one file per partition
+# ---------------------------------------------------------------------------
+
+CLEAN = "clean"  # temporary: cleaned chunks, split by partition
+SPLIT = "source"  # temporary: chunks of a source table
+ROW_REFERENCE = re.compile(r"^(?P<name>\S+) row (?P<line>\d+)$")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of the corpus cleaned by one task: a corpus path, and where its rows start in the source."""
+
+    number: int
+    path: str
+    source: str
+    offset: int = 0
+
+
+def _split_table(source: Path, folder: Path, rows: int) -> list[Chunk]:
+    """Cut a CSV, JSONL or Parquet table into tables of ``rows`` rows of the same format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = source.suffix.lower()
+    chunks: list[Chunk] = []
+
+    def add(write: Any) -> None:
+        path = folder / f"chunk-{len(chunks):06d}{suffix}"
+        write(path)
+        chunks.append(Chunk(len(chunks), str(path), str(source), offset))
+
+    offset = 0
+    if suffix == ".parquet":
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
+            add(lambda path, batch=batch: pq.write_table(pa.Table.from_batches([batch]), path))
+            offset += batch.num_rows
+    elif suffix == ".csv":
+        for part in pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=rows):
+            add(lambda path, part=part: part.to_csv(path, index=False))
+            offset += len(part)
+    else:  # JSONL: lines as they are, so that bad lines are reported by the loader
+        with source.open(encoding="utf-8") as handle:
+            while lines := list(itertools.islice(handle, rows)):
+                add(lambda path, lines=lines: path.write_text("".join(lines), encoding="utf-8"))
+                offset += len(lines)
+    return chunks
+
+
+def _relocate(text: str | None, chunk: Chunk) -> str | None:
+    """A chunk's row reference (``chunk-000003.csv row 5``) as one of the source table."""
+    if text is None or chunk.path == chunk.source:
+        return text
+    if text == chunk.path:
+        return chunk.source
+    match = ROW_REFERENCE.match(text)
+    if match and match["name"] == Path(chunk.path).name:
+        return f"{Path(chunk.source).name} row {int(match['line']) + chunk.offset}"
+    return text
+
+
+def clean_chunk(chunk: Chunk, folder: str, options: dict[str, Any]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Clean one chunk and write its articles, split by partition, under ``folder``.
+
+    Returns
+    -------
+    keys : DataFrame
+        ``id``, ``hash``, ``outlet``, ``month``, ``chunk`` of the cleaned articles, in order.
+    problems : list of dict
+        The loader's problems, located in the source table (not the chunk).
+    """
+    articles, problems = read_corpus(chunk.path, **options)
+    shift = chunk.offset if chunk.path != chunk.source else 0
+    located = [
+        asdict(p) | {"source": _relocate(p.source, chunk), "line": p.line + shift if p.line is not None else None}
+        for p in problems
+    ]
+    if articles.empty:
+        return pd.DataFrame(columns=["id", "hash", "outlet", "month", "chunk"]), located
+    articles["source"] = [_relocate(text, chunk) for text in articles["source"]]
+    months = articles["published"].dt.strftime("%Y-%m")
+    for (outlet, month), part in articles.groupby([articles["outlet"], months], sort=True):
+        path = Path(folder) / partition_folder(outlet, month) / f"chunk-{chunk.number:06d}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(to_arrow(part), path)
+    keys = articles[["id", "hash", "outlet"]].assign(month=months.to_numpy(), chunk=chunk.number)
+    return keys.reset_index(drop=True), located
+
+
+def write_store_partition(folder: str, relative: str, keep: dict[int, list[str]], target: str) -> int:
+    """Gather the kept articles of one partition from its cleaned chunks into one file.
+
+    ``keep`` maps a chunk number to the ids kept from it. Returns the number of articles.
+    """
+    tables = []
+    for number, ids in sorted(keep.items()):
+        table = pq.read_table(Path(folder) / relative / f"chunk-{number:06d}.parquet")
+        tables.append(table.filter(pc.is_in(table["id"], pa.array(ids, pa.string()))))
+    table = pa.concat_tables(tables, promote_options="permissive")
+    table = table.sort_by([("published", "ascending"), ("id", "ascending")])
+    write_partition(table, Path(target))
+    return table.num_rows
+
+
+def _new_articles(keys: pd.DataFrame, existing: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Which cleaned articles to add: masks ``new``, ``known`` (hash stored), ``conflict``
+    (id stored with another body) and ``repeated`` (hash or id seen earlier in this ingest)."""
+    known = keys["hash"].isin(set(existing["hash"]))
+    conflict = ~known & keys["id"].isin(set(existing["id"]))
+    repeated = ~known & ~conflict & (keys["hash"].duplicated() | keys["id"].duplicated())
+    return ~known & ~conflict & ~repeated, known, conflict, repeated
+
+
+def ingest(
+    corpus: str | os.PathLike[str] | None,
+    store: str | os.PathLike[str],
+    *,
+    engine: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    chunk_rows: int = 5_000,
+    **options: Any,
+) -> IngestResult:
     """Add the cleaned articles of ``corpus`` to the Parquet store ``store``.
 
     Articles whose content ``hash`` the store already holds are skipped, so ingesting the
@@ -310,8 +433,18 @@ def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str],
         Any corpus :func:`analysis.corpus.load_corpus` reads (a store too); None: the seeds.
     store : str or path
         The store folder; created when missing. Never inside data/raw, seeds/ or the corpus.
+    engine : {"local", "dask"}, default="local"
+        ``dask`` cleans a CSV/JSONL/Parquet table in chunks of ``chunk_rows`` rows on Dask
+        workers (a folder corpus is cleaned here either way). Chunks are cleaned
+        independently: glued words are repaired with the chunk's vocabulary, and
+        near-duplicates are reported within a chunk; exact duplicates and repeated ids are
+        found across the whole ingest.
+    scheduler, client
+        As for :func:`analysis.engine.map_articles`.
+    chunk_rows : int, default=5000
+        Rows of the source table per cleaning task (``dask`` only).
     **options
-        Passed to :func:`analysis.corpus.load_corpus` (``min_tokens``, ``near_duplicate``).
+        Passed to :func:`analysis.corpus.read_corpus` (``min_tokens``, ``near_duplicate``).
 
     Returns
     -------
@@ -325,29 +458,58 @@ def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str],
     source = resolve_corpus(corpus)
     root = Path(store).expanduser().resolve()
     _check_target(root, source)
-    articles = load_corpus(source, **options)
-    problems = [Problem(**p) for p in articles.attrs.get("problems", [])]
-
+    if engine not in ("local", "dask"):
+        raise StoreError(f"engine={engine!r}: choose 'local' or 'dask'")
     root.mkdir(parents=True, exist_ok=True)
     if not is_store(root):
         _write_manifest(root, {"format": FORMAT, "version": VERSION, "files": [], "ingests": []})
-    with _locked(root):
+    ingest_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    temporary = root / f"{TEMP_PREFIX}{ingest_id}"
+    moved: list[Path] = []
+    with _locked(root), contextlib.ExitStack() as stack:
         manifest = read_manifest(root)
         _remove_leftovers(root, manifest)
-        existing = read_store(root, columns=["id", "hash"]) if manifest["files"] else pd.DataFrame(columns=["id", "hash"])
-        known = articles["hash"].isin(set(existing["hash"]))
-        conflicting = ~known & articles["id"].isin(set(existing["id"]))
-        new = articles[~known & ~conflicting]
-
-        ingest_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-        temporary = root / f"{TEMP_PREFIX}{ingest_id}"
-        entries, moved = [], []
         try:
-            months = new["published"].dt.strftime("%Y-%m")
-            for (outlet, month), part in new.groupby([new["outlet"], months], sort=True):
+            chunked = engine == "dask" and source.is_file() and source.suffix.lower() in TABLE_SUFFIXES
+            chunks = _split_table(source, temporary / SPLIT, chunk_rows) if chunked else [Chunk(0, str(source), str(source))]
+            clean_folder = str(temporary / CLEAN)
+            if engine == "dask":
+                from analysis.engine import dask_client
+
+                if client is None:
+                    client = stack.enter_context(dask_client(scheduler))
+                cleaned = client.gather(client.map(clean_chunk, chunks, folder=clean_folder, options=options, pure=False))
+            else:
+                cleaned = [clean_chunk(chunk, clean_folder, options) for chunk in chunks]
+            keys = pd.concat([k for k, _ in cleaned], ignore_index=True)
+            problems = [Problem(**p) for _, found in cleaned for p in found]
+            existing = read_store(root, columns=["id", "hash"]) if manifest["files"] else pd.DataFrame(columns=["id", "hash"])
+            new, known, conflict, repeated = _new_articles(keys, existing)
+            problems += [
+                Problem(
+                    root.name,
+                    f"article {i!r} repeats an earlier article of this ingest (same id or body); skipped",
+                    "Remove one of the two rows",
+                    "warning",
+                    article_id=i,
+                )
+                for i in keys.loc[repeated, "id"]
+            ]
+            kept = keys[new]
+            jobs = []
+            for (outlet, month), part in kept.groupby(["outlet", "month"], sort=True):
                 relative = f"{partition_folder(outlet, month)}/part-{ingest_id}.parquet"
-                write_partition(to_arrow(part), temporary / relative)
-                entries.append({"path": relative, "rows": len(part), "outlet": outlet, "month": month, "ingest": ingest_id})
+                keep = {int(n): ids["id"].tolist() for n, ids in part.groupby("chunk")}
+                jobs.append((relative, outlet, month, keep))
+            arguments = [(clean_folder, partition_folder(o, m), keep, str(temporary / relative)) for relative, o, m, keep in jobs]
+            if engine == "dask":
+                rows = client.gather([client.submit(write_store_partition, *args, pure=False) for args in arguments])
+            else:
+                rows = [write_store_partition(*args) for args in arguments]
+            entries = [
+                {"path": relative, "rows": int(n), "outlet": outlet, "month": month, "ingest": ingest_id}
+                for (relative, outlet, month, _), n in zip(jobs, rows, strict=True)
+            ]
             for entry in entries:
                 target = root / entry["path"]
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -357,9 +519,10 @@ def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str],
                 "id": ingest_id,
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "source": str(source),
-                "added": len(new),
+                "engine": engine,
+                "added": int(new.sum()),
                 "duplicates": int(known.sum()),
-                "id_conflicts": articles.loc[conflicting, "id"].tolist(),
+                "id_conflicts": keys.loc[conflict, "id"].tolist(),
                 "problems": [asdict(p) for p in problems],
             }
             _write_manifest(root, manifest | {"files": manifest["files"] + entries, "ingests": [*manifest["ingests"], record]})
@@ -373,8 +536,8 @@ def ingest(corpus: str | os.PathLike[str] | None, store: str | os.PathLike[str],
         store=str(root),
         ingest_id=ingest_id,
         source=str(source),
-        added=len(new),
-        duplicates=int(known.sum()),
+        added=record["added"],
+        duplicates=record["duplicates"],
         id_conflicts=record["id_conflicts"],
         files=[entry["path"] for entry in entries],
         problems=problems,

@@ -154,3 +154,32 @@ def test_hashed_counts_agree_on_a_synthetic_store_with_collisions(client, synthe
     for group, term, count in local[["group", "term", "count"]].itertuples(index=False):
         assert count == sum(exact.get((group, word), 0) for word in term.split("|"))
     assert local.groupby("group")["documents"].max().le(48).all()  # 48 articles per event
+
+
+def test_a_table_ingested_in_chunks_on_the_workers_equals_the_local_ingest(client, synthetic, tmp_path):
+    table = pd.read_csv(synthetic / "articles.csv", dtype=str, keep_default_na=False)
+    # an exact duplicate in another chunk, and an id used twice, are found across chunks
+    table = pd.concat([table, table.iloc[[3]], table.iloc[[5]].assign(text="A different body. " * 30)], ignore_index=True)
+    table.to_csv(tmp_path / "articles.csv", index=False)
+    local = store.ingest(tmp_path / "articles.csv", tmp_path / "local", near_duplicate=1.0)
+    chunked = store.ingest(
+        tmp_path / "articles.csv", tmp_path / "dask", engine="dask", client=client, chunk_rows=50, near_duplicate=1.0
+    )
+    assert chunked.added == local.added == 240
+    assert sorted(p.article_id for p in chunked.problems) == ["syn-0003", "syn-0005"]
+    assert len(chunked.files) == len(local.files) == 12  # outlet = n % 4 and month = n % 6 pair up 12 ways
+    pd.testing.assert_frame_equal(store.read_store(tmp_path / "dask"), store.read_store(tmp_path / "local"), check_exact=True)
+    # sources name the row of the original table, not of a chunk
+    assert store.read_store(tmp_path / "dask").set_index("id").loc["syn-0123", "source"] == "articles.csv row 125"
+
+
+def test_bad_lines_of_a_chunked_jsonl_table_are_reported_at_their_line(client, synthetic, tmp_path):
+    table = pd.read_csv(synthetic / "articles.csv", dtype=str, keep_default_na=False).head(60)
+    lines = [json.dumps(row) for row in table.to_dict("records")]
+    lines.insert(45, "{not json")
+    (tmp_path / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = store.ingest(tmp_path / "articles.jsonl", tmp_path / "store", engine="dask", client=client, chunk_rows=20)
+    assert result.added == 60
+    bad = [p for p in result.problems if p.severity == "error"]
+    assert [(p.source, p.line) for p in bad] == [(str(tmp_path / "articles.jsonl"), 46)]
+    assert store.read_store(tmp_path / "store").set_index("id").loc["syn-0050", "source"] == "articles.jsonl row 52"
