@@ -142,3 +142,95 @@ def loading_problems(articles: pd.DataFrame) -> pd.DataFrame:
     """
     columns = ["severity", "source", "line", "field", "message", "hint"]
     return pd.DataFrame(articles.attrs.get("problems", []), columns=columns)
+
+
+def leads(articles: pd.DataFrame) -> pd.DataFrame:
+    """How each article opens: headline, standfirst, dateline and first paragraph.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``outlet``, ``published``, ``headline``, ``dek``, ``dateline``,
+        ``lead`` (the body's first paragraph), ``n_tokens``; sorted by publication date,
+        then outlet.
+
+    Examples
+    --------
+    >>> articles = pd.DataFrame({"id": ["a"], "outlet": ["TASS"], "published": pd.to_datetime(["2021-01-01"]),
+    ...     "headline": ["H"], "dek": [""], "dateline": [""], "body": ["First.\\n\\nSecond."], "n_tokens": [2]})
+    >>> leads(articles)["lead"].tolist()
+    ['First.']
+    """
+    table = pd.DataFrame(
+        {
+            "article_id": articles["id"].astype(str),
+            "outlet": articles["outlet"].astype(str),
+            "published": articles["published"],
+            "headline": articles["headline"].astype(str),
+            "dek": articles["dek"].fillna("").astype(str),
+            "dateline": articles["dateline"].fillna("").astype(str),
+            "lead": articles["body"].map(lambda body: next((p.strip() for p in body.split("\n\n") if p.strip()), "")),
+            "n_tokens": articles["n_tokens"].astype("int64"),
+        }
+    )
+    return table.sort_values(["published", "outlet", "article_id"], kind="stable").reset_index(drop=True)
+
+
+def main_event(articles: pd.DataFrame) -> str:
+    """The event covered by the most outlets (then the most articles, then by name).
+
+    Raises
+    ------
+    ValueError
+        When no article has an event; give the corpus an ``event`` column.
+
+    Examples
+    --------
+    >>> main_event(pd.DataFrame({"event": ["a", "b", "b"], "outlet": ["X", "X", "Y"]}))
+    'b'
+    """
+    events = articles.dropna(subset=["event"])
+    events = events[events["event"].astype(str).str.strip() != ""]
+    if events.empty:
+        raise ValueError("no article has an event: add an 'event' column to the manifest or table")
+    counts = events.groupby("event").agg(outlets=("outlet", "nunique"), articles=("outlet", "size")).reset_index()
+    return str(counts.sort_values(["outlets", "articles", "event"], ascending=[False, False, True]).iloc[0]["event"])
+
+
+def side_by_side(table: pd.DataFrame, *, fields: Sequence[str], by: str = "outlet") -> pd.DataFrame:
+    """One column per article (labelled by ``by``), one row per field: coverage compared across.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per article with ``article_id``, ``by`` and the ``fields`` columns.
+    fields : sequence of str
+        The rows of the result, in order.
+    by : str, default="outlet"
+        Column naming each article's column; repeated names get the article id appended.
+
+    Returns
+    -------
+    DataFrame
+        Index ``field``; one column per article, in ``table`` order; values as text.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"article_id": ["1", "2"], "outlet": ["A", "B"], "headline": ["h1", "h2"]})
+    >>> side_by_side(t, fields=["headline"]).to_dict("records")
+    [{'A': 'h1', 'B': 'h2'}]
+    """
+    _require_columns(table, ["article_id", by, *fields], "side_by_side")
+    labels = table[by].astype(str)
+    repeated = labels.duplicated(keep=False)
+    labels = labels.where(~repeated, labels + " · " + table["article_id"].astype(str))
+    wide = table[list(fields)].astype(str).set_axis(labels.tolist(), axis=0).T
+    wide.index.name = "field"
+    wide.columns.name = None
+    return wide
+
+
+def _require_columns(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise KeyError(f"{what}: table has no column(s) {missing}; it has {list(table.columns)}")

@@ -24,6 +24,7 @@ import csv
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -758,7 +759,11 @@ def run_report(
     say(f"running {len(sources)} notebook(s) into {folder}")
     results: list[NotebookResult] = []
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Workers fork from a clean server process, not from this one, which may hold threads
+    # (a test session's Dask cluster, say); the server imports papermill and nbconvert once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["papermill", "nbconvert", "analysis.report"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(execute_notebook, source, folder, parameters): source for source in sources}
         for future in as_completed(futures):
             result = future.result()
