@@ -387,6 +387,38 @@ def word_totals(articles: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def loaded_counts(articles: pd.DataFrame, *, lexicon: str = "default") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The map of loaded language: tokens, then lexicon hits and tokens per voice.
+
+    Returns
+    -------
+    hits : DataFrame
+        :func:`analysis.measures.loaded.loaded_hits` of the articles' tokens.
+    tokens : DataFrame
+        :func:`analysis.measures.loaded.voice_token_counts`: ``article_id``, ``voice``, ``tokens``.
+    """
+    from analysis.lexicons import load_matcher
+    from analysis.measures.loaded import loaded_hits, voice_token_counts
+    from analysis.tokens import tokenize
+
+    tokens = tokenize(articles)
+    return loaded_hits(tokens, load_matcher(lexicon)), voice_token_counts(tokens)
+
+
+def loaded_reduce(
+    counts: tuple[pd.DataFrame, pd.DataFrame], metadata: pd.DataFrame, *, lexicon: str = "default", **options: Any
+) -> pd.DataFrame:
+    """The reduce of loaded language: :func:`analysis.measures.loaded.loaded_rates` of
+    :func:`loaded_counts`, every category of the lexicon reported (zeros included).
+    ``options`` (``by``, ``n_boot``, ``confidence``, ``seed``) are passed on; columns are
+    those of ``loaded_rates``."""
+    from analysis.lexicons import load_matcher
+    from analysis.measures.loaded import loaded_rates
+
+    hits, tokens = counts
+    return loaded_rates(hits, tokens, metadata, categories=load_matcher(lexicon).lexicon.categories, **options)
+
+
 def worker_peak_memory(client: Any) -> dict[str, float]:
     """Peak resident memory of each worker process so far, in MB (Linux ``ru_maxrss``)."""
     return {address: kib / 1024 for address, kib in client.run(_peak_rss_kib).items()}

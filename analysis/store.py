@@ -51,6 +51,7 @@ MARKER = STORE_MARKER
 FORMAT = "framing-store"
 VERSION = 1
 LOCK = ".ingest.lock"
+MANIFEST_PROBLEMS = 200  # problems kept in the ingest log; the IngestResult has them all
 TEMP_PREFIX = ".tmp-"
 JSON_COLUMNS = ("removed", "repairs")
 #: Parquet types of the loader's columns; every other article column is a string.
@@ -93,7 +94,8 @@ def is_store(path: str | os.PathLike[str]) -> bool:
 def read_manifest(store: str | os.PathLike[str]) -> dict[str, Any]:
     """The manifest of ``store``: ``format``, ``version``, ``files`` (each ``path``, ``rows``,
     ``outlet``, ``month``, ``ingest``) and ``ingests`` (each ``id``, ``at``, ``source``,
-    ``added``, ``duplicates``, ``id_conflicts``, ``problems``).
+    ``engine``, ``added``, ``duplicates``, ``id_conflicts``, ``problem_counts`` and the
+    first 200 ``problems``).
 
     Raises
     ------
@@ -523,7 +525,8 @@ def ingest(
                 "added": int(new.sum()),
                 "duplicates": int(known.sum()),
                 "id_conflicts": keys.loc[conflict, "id"].tolist(),
-                "problems": [asdict(p) for p in problems],
+                "problem_counts": {kind: sum(p.severity == kind for p in problems) for kind in ("error", "warning")},
+                "problems": [asdict(p) for p in problems[:MANIFEST_PROBLEMS]],
             }
             _write_manifest(root, manifest | {"files": manifest["files"] + entries, "ingests": [*manifest["ingests"], record]})
         except BaseException:
