@@ -13,7 +13,8 @@ Terms are matched on word-token boundaries, case-insensitively, with ’ read as
 ``*`` matches any word that starts with the prefix (``accus*``: accuse, accused, accusation).
 Multi-word terms match consecutive tokens of one sentence; a hyphenated term also matches
 with a space (``so-called``, ``so called``). With ``inflect`` on, regular English inflections
-of the first and last word are matched too (``rebuff``: rebuffs, rebuffed, rebuffing).
+of the first and last word are matched too (``rebuff``: rebuffs, rebuffed, rebuffing), and
+the possessive (``regime's``).
 
 All terms are compiled into one Aho-Corasick automaton (pyahocorasick) that reads a token
 stream in a single pass, whatever the size of the lexicon.
@@ -173,9 +174,11 @@ def term_forms(term: str, *, inflect: bool) -> set[str]:
 
     Examples
     --------
-    >>> sorted(term_forms("so-called", inflect=True))
+    >>> sorted(term_forms("so-called", inflect=False))
     ['so called', 'so-called']
-    >>> sorted(term_forms("turn ugly", inflect=True))
+    >>> sorted(term_forms("regime", inflect=True))
+    ['regime', "regime's", 'regimed', 'regimes', 'regiming']
+    >>> sorted(f for f in term_forms("turn ugly", inflect=True) if not f.endswith("'s"))
     ['turn ugly', 'turned ugly', 'turning ugly', 'turns ugly']
     """
     words = term.split(" ")
@@ -184,6 +187,7 @@ def term_forms(term: str, *, inflect: bool) -> set[str]:
         lasts = inflected_forms(words[-1]) if len(words) > 1 else {""}
         middle = words[1:-1]
         forms = {" ".join([first, *middle, last]).strip() for first in firsts for last in lasts}
+        forms.add(f"{term}'s")  # possessive: "the regime's"
     else:
         forms = {term}
     return forms | {form.replace("-", " ") for form in forms if "-" in form and not form.rstrip("*").endswith("-")}
