@@ -464,13 +464,18 @@ def _html_exporter():
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    # The lab template without its two CDN scripts (MathJax, require.js): a report opens
-    # offline, and nothing outside the run folder is fetched.
-    template = (
-        "{%- extends 'lab/index.html.j2' -%}\n"
-        "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n"
-        "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
-    )
+    # The lab template without its CDN scripts (MathJax, require.js, Mermaid): a report opens
+    # offline and fetches nothing. The page runs no script at all (Content-Security-Policy),
+    # so text that slipped through unescaped still could not execute. Text cells align left.
+    template = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<style>.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left !important; vertical-align: top; }</style>
+{%- endblock html_head_css -%}
+"""
     return HTMLExporter(
         extra_loaders=[DictLoader({"framing_report.html.j2": template})],
         template_file="framing_report.html.j2",

@@ -181,22 +181,27 @@ def hostile_run(tmp_path_factory):
         "to reporters outside the building on Tuesday evening."
     )
     (corpus / "a.txt").write_text(body + "\n")
-    result = report.run_report(corpus, notebooks=["01"], out=tmp_path_factory.mktemp("runs") / "hostile", jobs=2, progress=None)
+    result = report.run_report(
+        corpus, notebooks=["01", "06"], out=tmp_path_factory.mktemp("runs") / "hostile", jobs=2, progress=None
+    )
     assert result.status == "ok", result.message
     return result
 
 
-def test_article_text_in_the_html_is_escaped(hostile_run):
-    page = (hostile_run.folder / "01-corpus-overview.html").read_text()
-    assert "framing-xss" in page
-    assert "<script>console.error" not in page
-    assert "&lt;script&gt;console.error" in page
+@pytest.mark.parametrize("page", ["01-corpus-overview.html", "06-event-brief.html"])
+def test_article_text_in_the_html_is_escaped(hostile_run, page):
+    text = (hostile_run.folder / page).read_text()
+    assert "framing-xss" in text
+    assert "<script>console.error" not in text
+    assert "&lt;script&gt;console.error" in text
+    assert "script-src" not in text and "default-src 'none'" in text  # and no script may run at all
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it with apt-get)")
 def test_html_report_opens_in_chromium_without_console_errors(suite, hostile_run):
     first, _ = suite
-    pages = [first.folder / "index.html", first.folder.parent / "index.html", hostile_run.folder / "01-corpus-overview.html"]
+    pages = [first.folder / "index.html", first.folder.parent / "index.html"]
+    pages += [hostile_run.folder / n.html for n in hostile_run.notebooks]
     pages += [first.folder / n.html for n in first.notebooks]
     for page in pages:
         assert _console_messages(page) == [], page
