@@ -23,7 +23,7 @@ report: $(STAMP)  ## Set up, then run the notebook suite on the seeds into repor
 
 lab: $(STAMP)  ## Install JupyterLab (the `lab` extra) and open the notebook suite
 	$(BIN)/pip install --quiet -e '.[dev,lab]'
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)  ## Run the full test suite
 	$(BIN)/python -m pytest
