@@ -1,0 +1,48 @@
+import math
+
+import numpy as np
+import pytest
+
+from analysis import stats
+
+
+def _wilson_by_hand(k, n, z=1.959963984540054):
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (5, 10), (10, 10), (1, 3), (37, 412)])
+def test_wilson_matches_the_formula(k, n):
+    low, high = stats.wilson(k, n)
+    expected = _wilson_by_hand(k, n)
+    assert float(low) == pytest.approx(max(expected[0], 0), abs=1e-12)
+    assert float(high) == pytest.approx(min(expected[1], 1), abs=1e-12)
+
+
+def test_wilson_is_vectorized_and_nan_without_trials():
+    low, high = stats.wilson([0, 2, 5], [0, 4, 5])
+    assert np.isnan(low[0]) and np.isnan(high[0])
+    assert low[1] < 0.5 < high[1] and high[2] == 1.0
+
+
+def test_bootstrap_ratio_contains_estimate_is_seeded_and_narrows():
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(300, 700, size=200)
+    hits = rng.binomial(tokens, 0.01)
+    estimate = hits.sum() / tokens.sum()
+    few = stats.bootstrap_ratio(hits[:10], tokens[:10])
+    many = stats.bootstrap_ratio(hits, tokens)
+    assert many[0] < estimate < many[1]
+    assert stats.bootstrap_ratio(hits, tokens) == many
+    assert many[1] - many[0] < few[1] - few[0]
+
+
+def test_bootstrap_of_nothing_is_nan():
+    assert all(math.isnan(x) for x in stats.bootstrap_ratio([], []))
+
+
+def test_small_sample():
+    assert stats.small_sample(4) and not stats.small_sample(5)
+    assert list(stats.small_sample(np.array([10, 10]), np.array([999, 1000]))) == [True, False]
