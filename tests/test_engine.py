@@ -183,3 +183,45 @@ def test_bad_lines_of_a_chunked_jsonl_table_are_reported_at_their_line(client, s
     bad = [p for p in result.problems if p.severity == "error"]
     assert [(p.source, p.line) for p in bad] == [(str(tmp_path / "articles.jsonl"), 46)]
     assert store.read_store(tmp_path / "store").set_index("id").loc["syn-0050", "source"] == "articles.jsonl row 52"
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = engine.words_of(text)
+    return {tuple(words[i : i + engine.SHINGLE_WORDS]) for i in range(len(words) - engine.SHINGLE_WORDS + 1)}
+
+
+def _with_rewrites(articles: pd.DataFrame) -> pd.DataFrame:
+    """The seeds plus two rewrites of the TASS article: every 25th (or 40th) word replaced."""
+    tass = articles[articles["outlet"] == "TASS"].iloc[0]
+    copies = []
+    for every in (25, 40):
+        words = tass["body"].split(" ")
+        words[::every] = ["changed"] * len(words[::every])
+        copies.append(tass.to_frame().T.assign(id=f"rewrite-{every}", body=" ".join(words), published=tass["published"]))
+    return pd.concat([articles, *copies], ignore_index=True).astype({"published": articles["published"].dtype})
+
+
+def test_candidate_pairs_find_rewrites_and_estimate_their_overlap(client):
+    articles = _with_rewrites(load_corpus())
+    local = engine.candidate_pairs(articles, threshold=0.3)
+    distributed = engine.candidate_pairs(articles, threshold=0.3, engine="dask", client=client, articles_per_partition=2)
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    tass = articles.loc[articles["outlet"] == "TASS", "id"].iloc[0]
+    pairs = {(a, b): s for a, b, s in local[["article_a", "article_b", "similarity"]].itertuples(index=False)}
+    assert {(tass, "rewrite-25"), (tass, "rewrite-40"), ("rewrite-25", "rewrite-40")} <= set(pairs)
+    bodies = articles.set_index("id")["body"]
+    for (a, b), estimate in pairs.items():
+        exact = len(_shingles(bodies[a]) & _shingles(bodies[b])) / len(_shingles(bodies[a]) | _shingles(bodies[b]))
+        assert abs(estimate - exact) < 0.12, (a, b, estimate, exact)
+    # the five seeds tell their stories in their own words: no pair of them is a candidate
+    assert not any(a in set(load_corpus()["id"]) and b in set(load_corpus()["id"]) for a, b in pairs)
+
+
+def test_candidate_pairs_agree_on_a_synthetic_store(client, synthetic):
+    local = engine.candidate_pairs(synthetic / "store", threshold=0.2)
+    distributed = engine.candidate_pairs(
+        synthetic / "store", threshold=0.2, engine="dask", client=client, articles_per_partition=25
+    )
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    with pytest.raises(engine.EngineError, match="bands=200"):
+        engine.lsh_pairs(engine.minhash_signatures(load_corpus()), bands=200)
