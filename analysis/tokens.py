@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,8 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1)
-def _punkt():
+def punkt_tokenizer():
+    """NLTK's Punkt with :data:`ABBREVIATIONS` (no trained model, nothing downloaded)."""
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     parameters = PunktParameters()
@@ -63,20 +64,52 @@ def _punkt():
     return PunktSentenceTokenizer(parameters)
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+# A candidate end: terminal punctuation, closing quotes or brackets, space, then what can
+# start a sentence. Punkt's rule decides the candidates: no break after an abbreviation
+# or an initial.
+_SENTENCE_END = re.compile(r"[.!?…]+[”\"’)\]]*(?=\s+[“\"‘(\[]*[A-Z0-9])")
+_WORD_BEFORE = re.compile(r"(\S+?)\.+$")
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    match = _WORD_BEFORE.search(text, max(0, end - 20), end)
+    if not match:
+        return False
+    word = match.group(1).lstrip('“"‘([').lower()
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def sentence_spans(text: str, *, method: Literal["fast", "punkt"] = "fast") -> list[tuple[int, int]]:
     """Offsets of the sentences of ``text``; a paragraph break always ends one.
 
-    Punkt (NLTK, no data download) with :data:`ABBREVIATIONS`, so "Mr. Putin",
-    "U.S. officials" and "Feb. 5" stay inside their sentence.
+    Both methods apply Punkt's decision with :data:`ABBREVIATIONS`, so "Mr. Putin",
+    "U.S. officials" and "Feb. 5" stay inside their sentence. ``"punkt"`` runs NLTK's
+    PunktSentenceTokenizer; ``"fast"`` (the default) applies the same rule with one
+    regular expression, about ten times faster; the tests check that both agree on the seeds.
 
     Examples
     --------
     >>> text = "Mr. Putin met U.S. officials on Feb. 5. Then he left.\\n\\nA new one."
     >>> [text[s:e] for s, e in sentence_spans(text)]
     ['Mr. Putin met U.S. officials on Feb. 5.', 'Then he left.', 'A new one.']
+    >>> sentence_spans(text) == sentence_spans(text, method="punkt")
+    True
     """
-    punkt = _punkt()
-    return [(p + s, p + e) for p, end in paragraph_spans(text) for s, e in punkt.span_tokenize(text[p:end])]
+    spans = []
+    for p_start, p_end in paragraph_spans(text):
+        if method == "punkt":
+            spans += [(p_start + s, p_start + e) for s, e in punkt_tokenizer().span_tokenize(text[p_start:p_end])]
+            continue
+        start = p_start
+        for match in _SENTENCE_END.finditer(text, p_start, p_end):
+            period = match.group().find(".")
+            if period >= 0 and _is_abbreviation(text, match.start() + period + 1):
+                continue
+            spans.append((start, match.end()))
+            start = match.end() + len(text[match.end() : p_end]) - len(text[match.end() : p_end].lstrip())
+        if start < p_end:
+            spans.append((start, p_end))
+    return spans
 
 
 # ---------------------------------------------------------------------------
