@@ -25,7 +25,6 @@ import contextlib
 import itertools
 import math
 import os
-import resource
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,6 +44,7 @@ Engine = Literal["local", "dask"]
 ENGINES: tuple[Engine, ...] = ("local", "dask")
 #: Articles per task: big enough to amortise scheduling, small enough to bound worker memory.
 ARTICLES_PER_PARTITION = 2_000
+TASKS_PER_WORKER = 4  # so that a slow task does not leave the other workers idle for long
 MISSING_GROUP = "(missing)"
 #: Columns a summary of the corpus needs; bodies stay on the workers.
 SUMMARY_COLUMNS = ("id", "outlet", "published", "headline", "n_tokens", "removed")
@@ -63,44 +63,63 @@ class EngineError(ValueError):
 
 @dataclass(frozen=True)
 class Partition:
-    """Articles for one task: Parquet files of a store (read on the worker) or a table."""
+    """Articles for one task: row groups of a store's Parquet files (read on the worker) or a table."""
 
-    files: tuple[str, ...] = ()
+    pieces: tuple[tuple[str, int], ...] = ()  # (file, row group)
     articles: pd.DataFrame | None = None
 
     def load(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The article table of this partition (all columns, or ``columns``)."""
         if self.articles is not None:
             return self.articles if columns is None else self.articles.loc[:, list(columns)]
-        tables = [pq.read_table(path, columns=list(columns) if columns else None) for path in self.files]
+        tables = []
+        for path, group in self.pieces:
+            parquet = pq.ParquetFile(path)
+            present = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
+            tables.append(parquet.read_row_group(group, columns=present))
         return articles_from_arrow(pa.concat_tables(tables, promote_options="permissive"), whole=False)
 
 
+def _partition_size(total: int, articles_per_partition: int | None, workers: int) -> int:
+    """Articles per task: ``articles_per_partition``, or enough tasks to keep every worker busy."""
+    if articles_per_partition is not None:
+        if articles_per_partition < 1:
+            raise EngineError(f"articles_per_partition={articles_per_partition}: must be at least 1")
+        return articles_per_partition
+    return max(1, min(ARTICLES_PER_PARTITION, math.ceil(total / (TASKS_PER_WORKER * max(workers, 1)))))
+
+
 def partitions(
-    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, articles_per_partition: int = ARTICLES_PER_PARTITION
+    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, articles_per_partition: int | None = None, workers: int = 1
 ) -> list[Partition]:
     """Cut a corpus into partitions of about ``articles_per_partition`` articles.
 
-    A store's files are grouped in manifest order (whole files: a partition of a store is
-    one or more outlet-month files); an article table, or any other corpus after loading, is
-    cut into consecutive chunks of rows.
+    By default, at most 2,000 articles per partition and at least four partitions per worker.
+    A store is cut at Parquet row groups (:data:`analysis.store.ROW_GROUP` articles), in
+    manifest order; an article table, or any other corpus after loading, into consecutive
+    chunks of rows.
     """
-    if articles_per_partition < 1:
-        raise EngineError(f"articles_per_partition={articles_per_partition}: must be at least 1")
     if not isinstance(corpus, pd.DataFrame):
         path = resolve_corpus(corpus)
         if is_store(path):
-            groups: list[list[str]] = [[]]
-            size = 0
-            for entry in read_manifest(path)["files"]:
-                if groups[-1] and size + entry["rows"] > articles_per_partition:
+            pieces = [
+                (str(path / entry["path"]), group, pq.ParquetFile(path / entry["path"]).metadata.row_group(group).num_rows)
+                for entry in read_manifest(path)["files"]
+                for group in range(pq.ParquetFile(path / entry["path"]).metadata.num_row_groups)
+            ]
+            size = _partition_size(sum(rows for *_, rows in pieces), articles_per_partition, workers)
+            groups: list[list[tuple[str, int]]] = [[]]
+            filled = 0
+            for file, group, rows in pieces:
+                if groups[-1] and filled + rows > size:
                     groups.append([])
-                    size = 0
-                groups[-1].append(str(path / entry["path"]))
-                size += entry["rows"]
-            return [Partition(files=tuple(group)) for group in groups if group]
+                    filled = 0
+                groups[-1].append((file, group))
+                filled += rows
+            return [Partition(pieces=tuple(group)) for group in groups if group]
         corpus = load_corpus(path)
-    chunks = max(1, math.ceil(len(corpus) / articles_per_partition))
+    size = _partition_size(len(corpus), articles_per_partition, workers)
+    chunks = max(1, math.ceil(len(corpus) / size))
     bounds = np.linspace(0, len(corpus), chunks + 1).astype(int)
     return [Partition(articles=corpus.iloc[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
 
@@ -156,6 +175,10 @@ ORDER = ("_order_published", "_order_id")  # where a row's article sits in the l
 Tables = pd.DataFrame | tuple[pd.DataFrame, ...]
 
 
+def _workers(client: Any) -> int:
+    return len(client.scheduler_info().get("workers", {})) or 1
+
+
 def _with_article_order(result: pd.DataFrame, articles: pd.DataFrame, name: str) -> pd.DataFrame:
     key = "article_id" if "article_id" in result.columns else "id"
     if key not in result.columns:
@@ -173,19 +196,18 @@ def _run_partition(partition: Partition, map_function: MapFunction, columns: Seq
     return _with_article_order(result, articles, name)
 
 
-def _sorted_by_id(table: pd.DataFrame) -> bool:
-    return table[ORDER[1]].is_monotonic_increasing
+RowOrder = Literal["articles", "article_id"]
 
 
-def _in_article_order(pieces: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate map outputs in the order the map would give on the whole table.
+def _in_article_order(pieces: list[pd.DataFrame], order: RowOrder) -> pd.DataFrame:
+    """Concatenate map outputs in the order the map gives on the whole table.
 
-    A map that sorts its rows by article id (as a groupby does) gives pieces sorted by id:
-    the result is sorted by id too. Otherwise rows follow the loader's order of articles
-    (``published``, then ``id``). Either way each article's rows keep the map's order.
+    ``articles``: the loader's order of articles (``published``, then ``id``), for a map that
+    emits rows article by article in its input order; ``article_id``: sorted by article id,
+    for a map that sorts by it (as a groupby does). Each article's rows keep the map's order.
     """
     combined = pd.concat(pieces, ignore_index=True)
-    keys = [ORDER[1]] if all(_sorted_by_id(piece) for piece in pieces) else list(ORDER)
+    keys = list(ORDER) if order == "articles" else [ORDER[1]]
     combined = combined.sort_values(keys, kind="stable").drop(columns=list(ORDER)).reset_index(drop=True)
     return missing_text_as_object(combined)
 
@@ -198,7 +220,8 @@ def map_articles(
     scheduler: str | None = None,
     client: Any = None,
     columns: Sequence[str] | None = None,
-    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    articles_per_partition: int | None = None,
+    order: RowOrder = "articles",
     **options: Any,
 ) -> pd.DataFrame:
     """Run ``map_function(articles, **options)`` over a corpus and return its rows.
@@ -219,15 +242,16 @@ def map_articles(
         Use this client instead (for several maps on one cluster).
     columns : sequence of str, optional
         Article columns the map needs (read only those from a store).
-    articles_per_partition : int, default=2000
-        Size of a Dask task.
+    articles_per_partition : int, optional
+        Size of a Dask task; default: at most 2,000, and four tasks per worker.
+    order : {"articles", "article_id"}, default="articles"
+        How the map orders its rows (see :func:`_in_article_order`), so that the ``dask``
+        result is in the same order as the ``local`` one.
 
     Returns
     -------
     DataFrame or tuple of DataFrames
-        What the map returns. With ``dask``, the partitions' tables concatenated in the
-        order the map gives on the whole table, when it emits rows article by article in
-        the loader's order or sorted by article id (see :func:`_in_article_order`).
+        What the map returns; with ``dask``, the partitions' tables concatenated in ``order``.
     """
     if engine not in ENGINES:
         raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
@@ -236,15 +260,15 @@ def map_articles(
         return map_function(articles if columns is None else articles.loc[:, list(columns)], **options)
     if columns is not None and "published" not in columns:
         columns = [*columns, "published"]  # needed to restore the article order
-    parts = partitions(corpus, articles_per_partition=articles_per_partition)
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
+        parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=_workers(client))
         futures = client.map(_run_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
         pieces = client.gather(futures)
     if isinstance(pieces[0], tuple):
-        return tuple(_in_article_order([piece[i] for piece in pieces]) for i in range(len(pieces[0])))
-    return _in_article_order(pieces)
+        return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
+    return _in_article_order(pieces, order)
 
 
 def map_reduce(
@@ -264,7 +288,8 @@ def map_reduce(
     The metadata is the article table without ``body`` and ``raw`` (``id``, ``outlet``,
     ``published``, ``n_tokens``, ``country``, ``ownership``, ``event``... so any article
     column can be the ``by`` of a group statistic). It is gathered by the same engine.
-    Returns the reduce's table, identical for both engines.
+    ``options`` go to :func:`map_articles` (``order``, ``articles_per_partition``) and on to
+    the map. Returns the reduce's table, identical for both engines.
     """
     with contextlib.ExitStack() as stack:
         if engine == "dask" and client is None:
@@ -295,7 +320,7 @@ def pool_articles(
     scheduler: str | None = None,
     client: Any = None,
     columns: Sequence[str] | None = None,
-    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    articles_per_partition: int | None = None,
     fan_in: int = 8,
     **options: Any,
 ) -> pd.DataFrame:
@@ -328,10 +353,10 @@ def pool_articles(
     if engine == "local":
         articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
         return sum_by_keys([map_function(articles if columns is None else articles.loc[:, list(columns)], **options)], keys)
-    parts = partitions(corpus, articles_per_partition=articles_per_partition)
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
+        parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=_workers(client))
         futures = client.map(_pool_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
         while True:  # a tree of sums on the workers; at least one, so one partition is sorted too
             futures = [
@@ -422,15 +447,6 @@ def loaded_reduce(
 
     hits, tokens = counts
     return loaded_rates(hits, tokens, metadata, categories=load_matcher(lexicon).lexicon.categories, **options)
-
-
-def worker_peak_memory(client: Any) -> dict[str, float]:
-    """Peak resident memory of each worker process so far, in MB (Linux ``ru_maxrss``)."""
-    return {address: kib / 1024 for address, kib in client.run(_peak_rss_kib).items()}
-
-
-def _peak_rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # ---------------------------------------------------------------------------
@@ -529,7 +545,7 @@ def pooled_term_counts(
     engine: Engine = "local",
     scheduler: str | None = None,
     client: Any = None,
-    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    articles_per_partition: int | None = None,
 ) -> pd.DataFrame:
     """Pooled term counts per group in bounded memory, with the words of the top terms.
 
@@ -699,7 +715,7 @@ def candidate_pairs(
     engine: Engine = "local",
     scheduler: str | None = None,
     client: Any = None,
-    articles_per_partition: int = ARTICLES_PER_PARTITION,
+    articles_per_partition: int | None = None,
 ) -> pd.DataFrame:
     """Pairs of articles that share much of their text: the candidate-pair step of event
     grouping and provenance, on either engine.

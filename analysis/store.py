@@ -51,6 +51,7 @@ MARKER = STORE_MARKER
 FORMAT = "framing-store"
 VERSION = 1
 LOCK = ".ingest.lock"
+ROW_GROUP = 1_000  # articles per Parquet row group: the unit a Dask task reads
 MANIFEST_PROBLEMS = 200  # problems kept in the ingest log; the IngestResult has them all
 TEMP_PREFIX = ".tmp-"
 JSON_COLUMNS = ("removed", "repairs")
@@ -262,7 +263,7 @@ def to_arrow(articles: pd.DataFrame) -> pa.Table:
 def write_partition(table: pa.Table, path: Path) -> None:
     """Write one partition file (a separate function so tests can make it fail)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP)
 
 
 @contextlib.contextmanager

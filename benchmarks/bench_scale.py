@@ -16,10 +16,12 @@ outlet; it exercises the code paths and sizes of real news, not its meaning.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -105,7 +107,13 @@ def generate(path: Path, articles: int, *, seed: int = 0, batch: int = 10_000) -
 
 def _loaded_stage(corpus: Path, client: Any) -> Any:
     return engine.map_reduce(
-        corpus, engine.loaded_counts, engine.loaded_reduce, engine="dask", client=client, columns=["id", "body"]
+        corpus,
+        engine.loaded_counts,
+        engine.loaded_reduce,
+        engine="dask",
+        client=client,
+        columns=["id", "body"],
+        order="article_id",
     )
 
 
@@ -113,12 +121,50 @@ def _keyness_stage(corpus: Path, client: Any) -> Any:
     return engine.pooled_term_counts(corpus, by="outlet", top=200, engine="dask", client=client)
 
 
+class PeakMemory:
+    """Peak resident memory of each worker process during a stage, sampled every 0.2 s."""
+
+    def __init__(self, client: Any) -> None:
+        import psutil
+
+        self.processes = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        self.peaks = [0] * len(self.processes)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for i, process in enumerate(self.processes):
+                with contextlib.suppress(Exception):  # a worker may be restarting
+                    self.peaks[i] = max(self.peaks[i], process.memory_info().rss)
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _warm_up() -> None:
+    """Import what the stages use, so that the timings measure work, not imports."""
+    import sklearn.feature_extraction  # noqa: F401
+
+    import analysis.corpus
+    import analysis.engine
+    import analysis.store  # noqa: F401
+
+
 def _timed(stage: Callable[[], Any], client: Any) -> tuple[float, float, Any]:
-    client.restart()  # fresh worker processes: the peak memory measured is this stage's
-    start = time.perf_counter()
-    result = stage()
-    seconds = time.perf_counter() - start
-    return seconds, max(engine.worker_peak_memory(client).values()), result
+    client.restart()  # fresh worker processes, so that a stage does not pay for the last one's memory
+    client.run(_warm_up)
+    with PeakMemory(client) as memory:
+        start = time.perf_counter()
+        result = stage()
+        seconds = time.perf_counter() - start
+    return seconds, max(memory.peaks) / 1e6, result
 
 
 def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: bool) -> list[dict[str, Any]]:
@@ -165,6 +211,7 @@ def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: 
                         "mb_per_s": round(megabytes / seconds, 2),
                         "articles_per_s": round(articles / seconds),
                         "peak_mb_per_worker": round(peak),
+                        "load_average_1min": round(os.getloadavg()[0], 1),
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)
@@ -182,10 +229,13 @@ def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: 
 
 
 def _markdown(rows: list[dict[str, Any]], megabytes: float) -> str:
-    head = "| stage | workers | articles | seconds | MB/s | articles/s | peak MB per worker | speed-up vs 1 |\n|---|---|---|---|---|---|---|---|\n"
+    head = (
+        "| stage | workers | articles | seconds | MB/s | articles/s | peak MB per worker | speed-up vs 1 | load avg |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+    )
     body = "".join(
         f"| {r['stage']} | {r['workers']} | {r['articles']:,} | {r['seconds']} | {r['mb_per_s']} | {r['articles_per_s']:,} "
-        f"| {r['peak_mb_per_worker']} | {r['speedup_vs_1'] or ''} |\n"
+        f"| {r['peak_mb_per_worker']} | {r['speedup_vs_1'] or ''} | {r['load_average_1min']} |\n"
         for r in rows
     )
     return head + body + f"\n{megabytes:,.0f} MB of article text; {os.cpu_count()} cores.\n"

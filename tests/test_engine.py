@@ -59,7 +59,7 @@ def test_the_map_on_seed_partitions_equals_the_map_on_all_seeds(client):
 def test_a_store_read_on_the_workers_equals_the_folder_read_here(client, synthetic):
     local = engine.map_articles(load_corpus(synthetic / "articles.csv", near_duplicate=1.0), engine.without_raw)
     parts = engine.partitions(synthetic / "store", articles_per_partition=30)
-    assert len(parts) > 4 and all(p.files for p in parts)  # whole outlet-month files per task
+    assert len(parts) > 4 and all(p.pieces for p in parts)  # row groups of outlet-month files
     distributed = engine.map_articles(
         synthetic / "store", engine.without_raw, engine="dask", client=client, articles_per_partition=30
     )
@@ -79,21 +79,23 @@ def test_map_reduce_gives_the_same_table_on_both_engines(client, synthetic):
 
 
 @pytest.mark.parametrize(
-    ("pieces", "expected"),
+    ("pieces", "order", "expected"),
     [
         # a map sorting by article id (as a groupby does): the whole result sorted by id
-        ([["b", "d"], ["a", "c"]], ["a", "b", "c", "d"]),
+        ([["b", "d"], ["a", "c"]], "article_id", ["a", "b", "c", "d"]),
         # a map keeping the order of its articles: the loader's order (published, then id)
-        ([["d", "b"], ["c", "a"]], ["d", "c", "b", "a"]),
+        ([["d", "b"], ["c", "a"]], "articles", ["d", "c", "b", "a"]),
+        # one article per piece: nothing to tell the two apart but the declared order
+        ([["a"], ["b"], ["c"], ["d"]], "articles", ["d", "c", "b", "a"]),
     ],
 )
-def test_pieces_are_put_back_in_the_order_of_the_whole_map(pieces, expected):
+def test_pieces_are_put_back_in_the_order_of_the_whole_map(pieces, order, expected):
     published = {"a": "2024-03-01", "b": "2024-02-01", "c": "2024-01-02", "d": "2024-01-01"}
     tables = [
         pd.DataFrame({"article_id": ids, engine.ORDER[0]: pd.to_datetime([published[i] for i in ids]), engine.ORDER[1]: ids})
         for ids in pieces
     ]
-    assert engine._in_article_order(tables)["article_id"].tolist() == expected
+    assert engine._in_article_order(tables, order)["article_id"].tolist() == expected
 
 
 def test_a_map_without_article_ids_is_refused(client):
