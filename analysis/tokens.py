@@ -64,8 +64,8 @@ def punkt_tokenizer():
     return PunktSentenceTokenizer(parameters)
 
 
-# A candidate end: terminal punctuation (not an ellipsis), closing quotes or brackets, then space. Punkt's rule decides the candidates: no break after an abbreviation
-# or an initial.
+# A candidate end: terminal punctuation (not an ellipsis), closing quotes or brackets, then
+# space. Punkt's rule decides the candidates: no break after an abbreviation or an initial.
 _SENTENCE_END = re.compile(r"(?:[!?]+|(?<!\.)\.(?!\.))[”\"’)\]]*(?=\s+\S)")
 _WORD_BEFORE = re.compile(r"(\S+?)\.+$")
 

@@ -1,103 +1,238 @@
-"""Tokens, sentences and voice on the seeds and on tricky hand-made layouts."""
-
 import pandas as pd
 import pytest
 
-from analysis.tokens import quote_spans, sentence_spans, tokenize
+from analysis.tokens import (
+    QuoteSpan,
+    count_words,
+    paragraph_spans,
+    quote_spans,
+    sentence_spans,
+    tokenize,
+    word_spans,
+)
 
 
-def _voices(body: str) -> dict[str, str]:
-    table = tokenize(pd.DataFrame({"id": ["x"], "body": [body]}))
-    return dict(zip(table["token"], table["voice"], strict=True))
+def _sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def _voices(text: str) -> dict[str, str]:
+    table = tokenize(pd.DataFrame({"id": ["x"], "body": [text]}))
+    return dict(zip(table["token"], table["voice"].astype(str), strict=True))
+
+
+def _seed_tokens(seeds: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    article = seeds.loc[seeds["id"].str.startswith(prefix)]
+    assert len(article) == 1
+    return tokenize(article)
+
+
+# --- words -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "words"),
     [
-        ("Mr. Putin met U.S. officials. They talked.", ["Mr. Putin met U.S. officials.", "They talked."]),
-        (
-            "The treaty expires on Feb. 5. Talks begin on Nov. 3 in Geneva.",
-            ["The treaty expires on Feb. 5.", "Talks begin on Nov. 3 in Geneva."],
-        ),
-        ("He said: “We are ready.” Then he left.", ["He said: “We are ready.”", "Then he left."]),
-        ("First paragraph without a stop\n\nSecond one.", ["First paragraph without a stop", "Second one."]),
-        (
-            "“... We don’t target anyone. We are above board,” she said.",
-            ["“... We don’t target anyone.", "We are above board,” she said."],
-        ),
+        ("a near-fatal poisoning", ["a", "near-fatal", "poisoning"]),
+        ("the Kremlin's view", ["the", "Kremlin's", "view"]),
+        ("the Kremlin’s view", ["the", "Kremlin’s", "view"]),
+        ("U.S. officials said", ["U.S.", "officials", "said"]),
+        ("the two sides’ leaders", ["the", "two", "sides", "leaders"]),
     ],
 )
-def test_sentences(text, expected):
-    assert [text[s:e] for s, e in sentence_spans(text)] == expected
-    assert sentence_spans(text) == sentence_spans(text, method="punkt")
+def test_word_spans(text, words):
+    assert [text[s:e] for s, e in word_spans(text)] == words
+    assert count_words(text) == len(words)
 
 
-def test_fast_sentences_agree_with_punkt_on_the_seeds(seeds):
-    for text in [*seeds["body"], *seeds["dek"]]:
-        assert sentence_spans(text) == sentence_spans(text, method="punkt")
-
-
-def test_hyphens_apostrophes_and_initialisms():
-    table = tokenize(pd.DataFrame({"id": ["x"], "body": ["The near-fatal poisoning, Kremlin's and Kremlin’s U.S. view."]}))
-    assert list(table["token"]) == ["the", "near-fatal", "poisoning", "kremlin's", "and", "kremlin's", "u.s.", "view"]
+# --- sentences -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("body", "quoted", "narration"),
+    "text",
     [
-        ('He called it "reckless" and left.', {"reckless"}, {"he", "called", "left"}),
-        ("He called it “reckless,” she said.", {"reckless"}, {"she", "said"}),
-        # an apostrophe is never a quote
-        ("The two sides’ leaders met at Russia’s request.", set(), {"sides", "leaders", "request"}),
-        # a quote never closed ends with its paragraph
-        ("“He is going to be frank, she said.\n\nPutin reacted.", {"frank", "she"}, {"putin", "reacted"}),
-        # a multi-paragraph quote continues where the next paragraph opens with a quote mark
-        ("“We are ready to talk.\n\n“But not at any price,” he said. Then silence.", {"ready", "price"}, {"he", "silence"}),
-        # single quotes inside double ones stay quoted; a single-quoted title outside is quoted too
-        (
-            "He said “the ‘so-called’ talks failed” and the ‘peace plan’ too.",
-            {"so-called", "talks", "failed", "plan"},
-            {"and", "too"},
-        ),
+        "Mr. Putin spoke to reporters. He was calm.",
+        "U.S. officials declined to comment. They left.",
+        "The talks began on Feb. 5 in Geneva. They ended late.",
+        "The vote on Nov. 3 was close. Both sides claimed it.",
+        "Dr. Smith and Gen. Milley met Sen. Jones. Nothing was agreed.",
     ],
 )
-def test_voice_on_tricky_layouts(body, quoted, narration):
-    voices = _voices(body)
-    assert {t for t in quoted if voices[t] != "quoted"} == set()
-    assert {t for t in narration if voices[t] != "narration"} == set()
+def test_abbreviations_do_not_end_sentences(text):
+    first, second = text.split(". ", 1)[0], text.rsplit(". ", 1)[1]
+    sentences = _sentences(text)
+    assert len(sentences) == 2, sentences
+    assert sentences[0].startswith(first) and sentences[1] == second
 
 
-def test_multi_paragraph_quote_is_one_span():
-    text = "“We are ready to talk.\n\n“But not at any price,” he said."
+def test_paragraph_break_always_ends_a_sentence():
+    text = "A line without a stop\n\nAnother paragraph. With two sentences."
+    assert _sentences(text) == ["A line without a stop", "Another paragraph.", "With two sentences."]
+    assert [text[s:e] for s, e in paragraph_spans(text)] == [
+        "A line without a stop",
+        "Another paragraph. With two sentences.",
+    ]
+
+
+def test_sentences_of_the_seeds_stay_inside_paragraphs(seeds):
+    for body in seeds["body"]:
+        paragraphs = paragraph_spans(body)
+        spans = sentence_spans(body)
+        assert spans == sorted(spans)
+        assert all(any(ps <= s and e <= pe for ps, pe in paragraphs) for s, e in spans)
+        assert not any(body[s:e].endswith((" Mr.", " Feb.", " Nov.", " U.S.")) for s, e in spans)
+
+
+# --- quotations ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Officials called it "reckless" in a statement.',
+        "Officials called it “reckless” in a statement.",
+    ],
+)
+def test_straight_and_curly_double_quotes(text):
+    (quote,) = quote_spans(text)
+    assert text[quote.start : quote.end].strip('"“”') == "reckless"
+    assert quote == QuoteSpan(quote.start, quote.end, 0, True, 0)
+    voices = _voices(text)
+    assert voices["reckless"] == "quoted"
+    assert voices["officials"] == voices["statement"] == "narration"
+
+
+def test_multi_paragraph_quote_continues_when_next_paragraph_opens_with_a_mark():
+    text = "He said: “We will never agree.\n\n“Never, ever,” he added.\n\nThen silence."
+    (quote,) = quote_spans(text)
+    assert quote.closed and text[quote.start : quote.end].endswith("ever,”")
+    voices = _voices(text)
+    assert voices["agree"] == voices["never"] == voices["ever"] == "quoted"
+    assert voices["added"] == voices["silence"] == "narration"
+
+
+def test_multi_paragraph_quote_with_straight_quotes():
+    text = 'He said: "We will never agree.\n\n"Never," he added.'
+    (quote,) = quote_spans(text)
+    assert quote.closed and quote.end == text.index("he added") - 1
+    assert _voices(text)["added"] == "narration"
+
+
+def test_unclosed_quote_ends_with_its_paragraph():
+    text = "She warned: “It will be bad.\n\nOfficials disagreed."
+    (quote,) = quote_spans(text)
+    assert not quote.closed and quote.end == text.index("\n\n")
+    voices = _voices(text)
+    assert voices["bad"] == "quoted" and voices["officials"] == "narration"
+
+
+def test_single_quotes_inside_double_quotes():
+    text = "He said “the so-called ‘peace plan’ is dead,” and left."
+    outer, inner = quote_spans(text)
+    assert (outer.depth, inner.depth) == (0, 1)
+    assert text[inner.start : inner.end] == "‘peace plan’"
+    assert outer.start < inner.start < inner.end < outer.end
+    voices = _voices(text)
+    assert voices["plan"] == voices["dead"] == "quoted"
+    assert voices["left"] == "narration"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The two sides’ leaders met in Russia’s capital.",
+        "The two sides' leaders met in Russia's capital.",
+        "Its ’90s policy and the ministers’ ‘bold’ rhetoric.",
+    ],
+)
+def test_apostrophes_are_never_quotes(text):
     spans = quote_spans(text)
-    assert len(spans) == 1 and spans[0].closed
-    assert text[spans[0].start : spans[0].end] == "“We are ready to talk.\n\n“But not at any price,”"
+    assert all(text[q.start : q.end] == "‘bold’" for q in spans)
+    assert _voices(text)["leaders" if "leaders" in text else "rhetoric"] == "narration"
 
 
-def test_unclosed_quote_in_seed_001(seeds):
-    body = seeds.loc["001_1c81a1ac3e2b06c4", "body"]
-    unclosed = [q for q in quote_spans(body) if not q.closed]
-    assert len(unclosed) == 1
-    assert body[unclosed[0].start : unclosed[0].end] == "“He’s going to be very frank and open about (Putin)."
+def test_quote_ids_number_quotes_in_text_order():
+    text = "“One,” he said. “Two,” she said.\n\n“Three."
+    spans = quote_spans(text)
+    assert [q.quote_id for q in spans] == [0, 1, 2]
+    assert [q.closed for q in spans] == [True, True, False]
+    table = tokenize(pd.DataFrame({"id": ["x"], "body": [text]}))
+    assert table.set_index("token")["quote_id"].to_dict() == {"one": 0, "he": -1, "said": -1, "two": 1, "she": -1, "three": 2}
 
 
-def test_seed_voice_cases(seeds):
-    table = tokenize(seeds)
-    voice = table.groupby(["article_id", "token"], observed=True)["voice"].agg(set)
-    assert voice[("000_17a576a99f91630e", "reckless")] == {"quoted"}
-    for word in ("alleged", "leftist"):
-        assert voice[("000_17a576a99f91630e", word)] == {"narration"}
+# --- the seeds ---------------------------------------------------------------
+
+
+def test_tass_voice(seeds):
+    table = _seed_tokens(seeds, "000_")
+    voice = table.groupby("token")["voice"].agg(set)
+    assert voice["reckless"] == {"quoted"}
+    assert voice["alleged"] == {"narration"}
+    assert voice["leftist"] == {"narration"}
+
+
+def test_press_tv_voice(seeds):
+    table = _seed_tokens(seeds, "002_")
+    voice = table.groupby("token")["voice"].agg(set)
     for word in ("rebuffing", "furiously", "hawkish", "diktats"):
-        assert voice[("002_3e3933a9d7f1d525", word)] == {"narration"}
-    # seed 003's stray ‘ before “absolutely” must not swallow the rest of the paragraph
-    assert voice[("003_f2869a96b21043eb", "absolutely")] == {"quoted"}
-    assert voice[("003_f2869a96b21043eb", "internal")] == {"narration"}
+        assert voice[word] == {"narration"}, word
 
 
-def test_offsets_lead_back_to_the_text(seeds):
+def test_seed_001_unclosed_quote_stops_at_its_paragraph(seeds):
+    body = seeds.loc[seeds["id"].str.startswith("001_"), "body"].iloc[0]
+    opening = body.index("“He’s going to be very frank")
+    (quote,) = [q for q in quote_spans(body) if q.start == opening]
+    assert not quote.closed
+    assert quote.end == body.index("\n\n", opening)
+    table = _seed_tokens(seeds, "001_")
+    after = table[table["start"] > quote.end].iloc[0]
+    assert after["token"] == "putin" and after["voice"] == "narration"
+
+
+def test_seed_003_stray_single_quote_stays_in_its_paragraph(seeds):
+    body = seeds.loc[seeds["id"].str.startswith("003_"), "body"].iloc[0]
+    stray = body.index("‘interfered")
+    paragraph_end = body.index("\n\n", stray)
+    assert all(q.end <= paragraph_end for q in quote_spans(body) if q.start < paragraph_end and q.end > stray)
+    table = _seed_tokens(seeds, "003_")
+    voice = table.set_index("start")["voice"]
+    assert voice[body.index("absolutely", stray)] == "quoted"
+    assert voice[body.index("internal affairs", stray)] == "narration"
+    assert voice[body.index("Peskov also")] == "narration"
+
+
+# --- the token table -------------------------------------------------------
+
+
+def test_token_table_columns_and_offsets(seeds):
     table = tokenize(seeds)
+    assert list(table.columns) == ["article_id", "start", "end", "token", "sentence", "paragraph", "voice", "quote_id"]
+    assert set(table["article_id"]) == set(seeds["id"])
     bodies = seeds.set_index("id")["body"]
-    for row in table.sample(300, random_state=0).itertuples():
+    for row in table.itertuples():
         assert bodies[row.article_id][row.start : row.end].lower().replace("’", "'") == row.token
-    assert len(table) == seeds["n_tokens"].sum()
-    assert table.groupby("article_id")["sentence"].max().min() > 5
+    assert ((table["quote_id"] >= 0) == (table["voice"] == "quoted")).all()
+    for _, article in table.groupby("article_id"):
+        assert article["sentence"].iloc[0] == 0 and article["paragraph"].iloc[0] == 0
+        assert article["sentence"].is_monotonic_increasing and article["paragraph"].is_monotonic_increasing
+        assert (article["sentence"] >= article["paragraph"]).all()
+    counts = table.groupby("article_id").size()
+    assert all(counts[i] == count_words(bodies[i]) for i in counts.index)
+
+
+def test_token_table_sentence_and_paragraph_numbers():
+    text = "Mr. Putin spoke. He left.\n\nU.S. officials “waited.”"
+    table = tokenize(pd.DataFrame({"id": [7], "body": [text]}))
+    assert table["article_id"].tolist() == ["7"] * 8
+    assert table["sentence"].tolist() == [0, 0, 0, 1, 1, 2, 2, 2]
+    assert table["paragraph"].tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+    assert table["voice"].astype(str).tolist() == ["narration"] * 7 + ["quoted"]
+
+
+def test_tokenize_headlines_and_empty_input():
+    articles = pd.DataFrame({"id": ["a", "b"], "body": ["x", None], "headline": ["Putin’s “red line”", ""]})
+    table = tokenize(articles, text_column="headline")
+    assert table["token"].tolist() == ["putin's", "red", "line"]
+    assert table["voice"].astype(str).tolist() == ["narration", "quoted", "quoted"]
+    empty = tokenize(articles.iloc[:0])
+    assert empty.empty and list(empty.columns) == list(table.columns)
