@@ -196,6 +196,62 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 1 if result.status == "failed" else 0
 
 
+LOADED_COLUMNS = ["group", "category", "voice", "hits", "tokens", "rate_per_1000", "ci_low", "ci_high", "small_sample"]
+KWIC_COLUMNS = ["article_id", "outlet", "term", "match", "category", "voice", "start", "end", "left", "right"]
+TONE_COLUMNS = ["group", "voice", "sentences", "compound_mean", "ci_low", "ci_high", "pos", "neg", "neu"]
+
+
+def _check_by(articles: pd.DataFrame, by: str) -> None:
+    if by not in articles.columns:
+        shown = [c for c in articles.columns if c not in ("body", "raw", "removed", "repairs")]
+        raise UsageError(f"--by {by!r}: no such article column; available: {', '.join(map(str, shown))}")
+
+
+def _print_rates(table: pd.DataFrame, columns: list[str], *, as_json: bool, note: str) -> None:
+    if as_json:
+        print_table(table[columns], as_json=True)
+        return
+    print_table(table.round(3), as_json=False, columns=columns)
+    print(
+        f"\n{note} Intervals need two or more articles in a group (NaN otherwise); small_sample marks groups "
+        "under the article or token thresholds. A handful of articles is not a population."
+    )
+
+
+def cmd_loaded(args: argparse.Namespace) -> int:
+    from analysis.lexicons import LexiconError, load_matcher
+    from analysis.measures.loaded import kwic, loaded_hits, loaded_rates
+    from analysis.tokens import tokenize
+
+    try:
+        matcher = load_matcher(args.lexicon)
+    except LexiconError as err:
+        raise UsageError(str(err)) from err
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    tokens = tokenize(articles)
+    hits = loaded_hits(tokens, matcher)
+    if args.kwic:
+        print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
+        return 0
+    rates = loaded_rates(hits, tokens, articles, by=args.by, categories=matcher.lexicon.categories)
+    note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
+    _print_rates(rates, LOADED_COLUMNS, as_json=args.json, note=note)
+    return 0
+
+
+def cmd_tone(args: argparse.Namespace) -> int:
+    from analysis.measures.tone import sentence_tone, tone_by_group
+    from analysis.tokens import tokenize
+
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    sentences = sentence_tone(articles, tokens=tokenize(articles))
+    note = "VADER compound per sentence (-1 to +1), averaged by voice; 95% bootstrap intervals over articles."
+    _print_rates(tone_by_group(sentences, articles, by=args.by), TONE_COLUMNS, as_json=args.json, note=note)
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -267,6 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--if-changed", action="store_true", help="skip when corpus, lexicons and parameters match the last successful run"
     )
+    loaded = add_command(
+        commands, "loaded", cmd_loaded, "loaded-language rates per group, lexicon category and voice (narration, quoted, all)"
+    )
+    loaded.add_argument(
+        "--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one"
+    )
+    loaded.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    loaded.add_argument("--kwic", action="store_true", help="print every hit in its context instead of the rates")
+    tone = add_command(commands, "tone", cmd_tone, "VADER sentence tone per group and voice, with bootstrap intervals")
+    tone.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     return parser
 
 

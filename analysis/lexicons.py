@@ -26,7 +26,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,9 @@ from typing import NamedTuple
 
 import ahocorasick
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from analysis.paths import PACKAGE_DIR
@@ -487,12 +490,51 @@ def load_matcher(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Matc
     return _cached_matcher(str(path), path.stat().st_mtime_ns)
 
 
-def match_tokens(tokens: Sequence[str] | Iterable[str], matcher: Matcher) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class TokenStream(NamedTuple):
+    """Word tokens joined by single spaces, with a space before the first and after the last.
+
+    ``text[starts[i] : starts[i] + lengths[i]]`` is token ``i``; a passage of tokens ``i..j``
+    is ``text[starts[i] : starts[j] + lengths[j]]``.
+    """
+
+    text: str
+    starts: np.ndarray
+    lengths: np.ndarray
+
+
+def token_stream(tokens: Sequence[str] | np.ndarray | pd.Series) -> TokenStream:
+    """Join word tokens into one :class:`TokenStream` (in Arrow: no Python loop over tokens).
+
+    Examples
+    --------
+    >>> token_stream(["the", "so-called", "deal"])
+    TokenStream(text=' the so-called deal ', starts=array([ 1,  5, 15]), lengths=array([3, 9, 4]))
+    """
+    array = pa.array(tokens if isinstance(tokens, pd.Series | np.ndarray) else list(tokens), type=None)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.large_string())
+    if len(array) == 0:
+        return TokenStream(" ", np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = np.empty(len(array), dtype=np.int64)  # offset of each token in the joined text
+    starts[0] = 1
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    starts[1:] += 1
+    spaced = pc.binary_join_element_wise(array, pa.scalar("", pa.large_string()), pa.scalar(" ", pa.large_string()))
+    offsets = np.frombuffer(spaced.buffers()[1], dtype=np.int64)[spaced.offset : spaced.offset + len(spaced) + 1]
+    text = " " + spaced.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
+    return TokenStream(text, starts, lengths)
+
+
+def match_tokens(
+    tokens: Sequence[str] | np.ndarray | pd.Series | TokenStream, matcher: Matcher
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find lexicon terms in a sequence of lowercased word tokens, in one automaton pass.
 
     Parameters
     ----------
-    tokens : sequence of str
+    tokens : sequence of str, or TokenStream
         Word tokens in text order, lowercased, ’ written as ' (as ``tokens.tokenize`` gives).
     matcher : Matcher
 
@@ -509,17 +551,8 @@ def match_tokens(tokens: Sequence[str] | Iterable[str], matcher: Matcher) -> tup
     >>> match_tokens(["the", "so", "called", "deal"], build_matcher(lexicon))
     (array([1]), array([2]), array([0]))
     """
-    words = list(tokens)
-    if not words:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    starts = np.empty(len(words), dtype=np.int64)  # offset of each token in the joined text
-    starts[0] = 1
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    starts[1:] += 1
-    joined = " " + " ".join(words) + " "
-    found = list(matcher.automaton.iter(joined))
+    stream = tokens if isinstance(tokens, TokenStream) else token_stream(tokens)
+    found = list(matcher.automaton.iter(stream.text))
     if not found:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
@@ -528,9 +561,9 @@ def match_tokens(tokens: Sequence[str] | Iterable[str], matcher: Matcher) -> tup
     wildcard = np.fromiter((value[1] for _, value in found), dtype=bool, count=len(found))
     per_key = np.fromiter((len(value[2]) for _, value in found), dtype=np.int64, count=len(found))
     entry = np.fromiter((index for _, value in found for index in value[2]), dtype=np.int64, count=int(per_key.sum()))
-    first = np.searchsorted(starts, ends - key_lengths + 2)  # the key's leading space precedes a token start
+    first = np.searchsorted(stream.starts, ends - key_lengths + 2)  # the key's leading space precedes a token start
     last_char = np.where(wildcard, ends, ends - 1)  # a whole term's key ends with the space after it
-    last = np.searchsorted(starts, last_char, side="right") - 1
+    last = np.searchsorted(stream.starts, last_char, side="right") - 1
     first, last = np.repeat(first, per_key), np.repeat(last, per_key)
     order = np.lexsort((last, first))
     return first[order], last[order], entry[order]

@@ -1,0 +1,303 @@
+"""Loaded language: lexicon hits in narration and in quotations, and their rates per group.
+
+The map, :func:`loaded_hits` (and :func:`voice_token_counts`), works on any set of articles'
+tokens and returns per-passage records that add up; the reduce, :func:`loaded_rates`, turns
+them into rates per 1,000 tokens with bootstrap intervals over articles, once per table.
+Every hit keeps its offsets into the body, so :func:`kwic` shows the passage it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.lexicons import Matcher, match_tokens, token_stream
+from analysis.stats import bootstrap_ratio, small_sample
+
+VOICES = ("narration", "quoted", "all")
+MISSING_GROUP = "(missing)"
+
+HIT_COLUMNS = ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
+RATE_COLUMNS = [
+    "group",
+    "category",
+    "voice",
+    "hits",
+    "tokens",
+    "rate_per_1000",
+    "ci_low",
+    "ci_high",
+    "n_articles",
+    "n_tokens",
+    "small_sample",
+]
+KWIC_COLUMNS = ["article_id", "outlet", "term", "match", "category", "voice", "start", "end", "left", "right"]
+
+
+def loaded_hits(tokens: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
+    """Every occurrence of a lexicon term in the tokens (the map step).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The token table of ``analysis.tokens.tokenize``, in text order within each article:
+        ``article_id``, ``start``, ``end``, ``token``, ``sentence``, ``voice``.
+    matcher : Matcher
+        From ``analysis.lexicons.load_matcher`` or ``build_matcher``.
+
+    Returns
+    -------
+    DataFrame
+        One row per hit and category, ordered by article and offset:
+
+        - ``article_id`` : str
+        - ``term`` : the lexicon entry as written (``accus*``, ``rebuff``)
+        - ``match`` : the matched words, lowercased (``accused``, ``rebuffing``)
+        - ``category`` : the entry's category
+        - ``start``, ``end`` : character offsets of the passage in the article's body
+        - ``voice`` : ``narration`` or ``quoted`` (of the first matched word)
+        - ``sentence`` : sentence number within the article
+
+    Notes
+    -----
+    A multi-word term matches only within one sentence of one article. Within a category,
+    overlapping matches count once: the leftmost, and of those the longest ("deeply
+    alarmed" rather than also "alarmed"). A term in two categories counts in both.
+    """
+    stream = token_stream(tokens["token"])
+    first, last, entry = match_tokens(stream, matcher)
+    article = tokens["article_id"]
+    passage = (article != article.shift()).cumsum().to_numpy()  # article runs, compared without Python strings
+    sentence = tokens["sentence"].to_numpy()
+    same_passage = (passage[first] == passage[last]) & (sentence[first] == sentence[last])
+    first, last, entry = first[same_passage], last[same_passage], entry[same_passage]
+    category = matcher.categories[entry]
+    # Leftmost-longest within a category: drop a match that starts inside an earlier one.
+    order = np.lexsort((-last, first, category))
+    first, last, entry, category = first[order], last[order], entry[order], category[order]
+    category_codes = pd.factorize(category)[0]
+    reach = pd.Series(last).groupby(category_codes).cummax().groupby(category_codes).shift(fill_value=-1).to_numpy()
+    keep = first > reach
+    first, last, entry = first[keep], last[keep], entry[keep]
+    match_ends = stream.starts[last] + stream.lengths[last]
+    hits = pd.DataFrame(
+        {
+            "article_id": article.iloc[first].to_numpy(),
+            "term": matcher.terms[entry],
+            "match": [stream.text[s:e] for s, e in zip(stream.starts[first], match_ends, strict=True)],
+            "category": matcher.categories[entry],
+            "start": tokens["start"].to_numpy()[first].astype(np.int64),
+            "end": tokens["end"].to_numpy()[last].astype(np.int64),
+            "voice": tokens["voice"].iloc[first].to_numpy(),
+            "sentence": sentence[first].astype(np.int64),
+        },
+        columns=HIT_COLUMNS,
+    ).astype({"article_id": "str", "term": "str", "match": "str", "category": "str", "voice": "str"})
+    return hits.sort_values(["article_id", "start", "end", "category"], kind="stable", ignore_index=True)
+
+
+def voice_token_counts(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Word tokens per article and voice (the denominators of every rate; a map step).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``voice`` (``narration``, ``quoted``, ``all``), ``tokens`` (int);
+        every article in ``tokens`` has all three rows, zeros included.
+    """
+    codes, ids = pd.factorize(tokens["article_id"])
+    everything = np.bincount(codes, minlength=len(ids))
+    quoted = np.bincount(codes, weights=tokens["voice"].eq("quoted").to_numpy(), minlength=len(ids)).astype(np.int64)
+    per_voice = {"narration": everything - quoted, "quoted": quoted, "all": everything}
+    return pd.DataFrame(
+        {
+            "article_id": pd.array(np.repeat(np.asarray(ids, dtype=object), len(VOICES)), dtype="str"),
+            "voice": pd.array(np.tile(np.array(VOICES, dtype=object), len(ids)), dtype="str"),
+            "tokens": np.column_stack([per_voice[v] for v in VOICES]).ravel(),
+        }
+    )
+
+
+def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
+    """The ``by`` column as text labels indexed by article id; ``(missing)`` where it has no value.
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column; the message lists the columns.
+    """
+    if by not in articles.columns:
+        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
+    labels = articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
+    return pd.Series(labels.to_numpy(), index=articles["id"].astype(str).to_numpy(), name="group")
+
+
+def ratio_interval(
+    numerators: np.ndarray, denominators: np.ndarray, *, n_boot: int, confidence: float, seed: int
+) -> tuple[float, float]:
+    """Bootstrap interval (``analysis.stats.bootstrap_ratio``) of a ratio of sums over articles.
+
+    NaN unless two or more articles have a denominator: one article says nothing about the
+    variation between articles, and a zero-width interval would look like certainty.
+    """
+    if np.count_nonzero(denominators) < 2:
+        return np.nan, np.nan
+    low, high = bootstrap_ratio(numerators, denominators, n_boot=n_boot, confidence=confidence, seed=seed)
+    return float(low), float(high)
+
+
+def _rates_table(
+    counts: np.ndarray, denominators: np.ndarray, groups: pd.Series, *, n_boot: int, confidence: float, seed: int
+) -> list[dict]:
+    """Ratio-of-sums statistics for one category and voice, per group (rows of counts are articles)."""
+    rows = []
+    for group, positions in groups.groupby(groups, sort=True).indices.items():
+        hits, tokens = counts[positions], denominators[positions]
+        total = int(tokens.sum())
+        low, high = ratio_interval(hits, tokens, n_boot=n_boot, confidence=confidence, seed=seed)
+        rows.append(
+            {
+                "group": group,
+                "hits": int(hits.sum()),
+                "tokens": total,
+                "rate_per_1000": 1000 * hits.sum() / total if total else np.nan,
+                "ci_low": 1000 * low,
+                "ci_high": 1000 * high,
+                "n_articles": len(positions),
+            }
+        )
+    return rows
+
+
+def loaded_rates(
+    hits: pd.DataFrame,
+    tokens: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    by: str = "outlet",
+    categories: Sequence[str] | None = None,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Loaded-term rates per group, category and voice (the reduce step).
+
+    Parameters
+    ----------
+    hits : DataFrame
+        From :func:`loaded_hits`.
+    tokens : DataFrame
+        The token table, or its :func:`voice_token_counts` (columns ``article_id``,
+        ``voice``, ``tokens``), which is all this function reads from it.
+    articles : DataFrame
+        The article table; needs ``id`` and the ``by`` column.
+    by : str, default="outlet"
+        Article column to group by (``outlet``, ``ownership``, ``country``, ``event``, ``id``...).
+        Missing values form the group ``(missing)``.
+    categories : sequence of str, optional
+        Categories to report, zeros included (pass ``matcher.lexicon.categories``);
+        default: the categories present in ``hits``.
+    n_boot, confidence, seed
+        Bootstrap settings: articles are resampled with replacement within each group.
+
+    Returns
+    -------
+    DataFrame
+        One row per group × category × voice (``narration``, ``quoted``, ``all``):
+
+        - ``group`` : value of the ``by`` column
+        - ``category``, ``voice``
+        - ``hits`` : matches in that voice
+        - ``tokens`` : word tokens in that voice (the denominator)
+        - ``rate_per_1000`` : ``hits / tokens * 1000`` (NaN when there are no tokens)
+        - ``ci_low``, ``ci_high`` : bootstrap interval of the rate per 1,000, articles resampled;
+          NaN when fewer than two of the group's articles have tokens in that voice
+        - ``n_articles`` : articles in the group
+        - ``n_tokens`` : word tokens in the group's articles, all voices
+        - ``small_sample`` : True when the group has too few articles or tokens in that voice
+          (``analysis.stats.small_sample``): read the rate as a description, not an estimate
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column; the message lists the columns.
+    """
+    groups = group_labels(articles, by)
+    counts = tokens if "tokens" in tokens.columns else voice_token_counts(tokens)
+    wide_tokens = (
+        counts.pivot_table(index="article_id", columns="voice", values="tokens", aggfunc="sum")
+        .reindex(index=groups.index, columns=list(VOICES), fill_value=0)
+        .fillna(0)
+        .astype(np.int64)
+    )
+    categories = list(categories) if categories is not None else list(pd.unique(hits["category"]))
+    both = pd.concat([hits, hits.assign(voice="all")], ignore_index=True)
+    wide_hits = (
+        both.groupby(["article_id", "category", "voice"])
+        .size()
+        .unstack(["category", "voice"])
+        .reindex(index=groups.index, columns=pd.MultiIndex.from_product([categories, VOICES]))
+        .fillna(0)
+        .astype(np.int64)
+    )
+    rows = []
+    for category in categories:
+        for voice in VOICES:
+            table = _rates_table(
+                wide_hits[(category, voice)].to_numpy(),
+                wide_tokens[voice].to_numpy(),
+                groups,
+                n_boot=n_boot,
+                confidence=confidence,
+                seed=seed,
+            )
+            rows += [{**row, "category": category, "voice": voice} for row in table]
+    all_tokens = wide_tokens["all"].groupby(groups.to_numpy()).sum()
+    result = pd.DataFrame(rows, columns=[c for c in RATE_COLUMNS if c not in ("n_tokens", "small_sample")])
+    result["n_tokens"] = result["group"].map(all_tokens).fillna(0).astype(np.int64)
+    result["small_sample"] = [small_sample(n, t) for n, t in zip(result["n_articles"], result["tokens"], strict=True)]
+    order = {c: i for i, c in enumerate(categories)} | {v: i for i, v in enumerate(VOICES)}
+    result = result.sort_values(
+        ["group", "category", "voice"], key=lambda s: s.map(order) if s.name != "group" else s, ignore_index=True
+    )
+    return result.astype({"group": "str", "category": "str", "voice": "str", "small_sample": bool})[RATE_COLUMNS]
+
+
+def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.DataFrame:
+    """Keyword in context: each hit with the text around it, for reading what was counted.
+
+    Parameters
+    ----------
+    hits : DataFrame
+        From :func:`loaded_hits` (or any table with ``article_id``, ``term``, ``category``,
+        ``voice``, ``start``, ``end``).
+    articles : DataFrame
+        The article table with ``id``, ``outlet`` and ``body``.
+    width : int, default=60
+        Characters of context on each side; whitespace in the context is collapsed.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``outlet``, ``term``, ``match`` (the passage as printed in the
+        body), ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``.
+    """
+    if width < 0:
+        raise ValueError(f"width must be zero or more characters, got {width}")
+    bodies = articles.set_index(articles["id"].astype(str))
+    body = hits["article_id"].map(bodies["body"])
+    outlet = hits["article_id"].map(bodies["outlet"])
+
+    def cut(text: object, start: int, end: int) -> str:
+        return " ".join(str(text)[max(start, 0) : max(end, 0)].split())
+
+    triples = list(zip(body, hits["start"], hits["end"], strict=True))
+    table = hits.assign(
+        outlet=outlet.astype("str"),
+        match=[text[s:e] for text, s, e in triples],
+        left=[cut(text, s - width, s) for text, s, _ in triples],
+        right=[cut(text, e, e + width) for text, _, e in triples],
+    )
+    return table[KWIC_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,208 @@
+"""Tone: VADER sentiment per sentence, split by voice, aggregated per article and group.
+
+VADER (Hutto & Gilbert 2014) scores a sentence from a rule-based lexicon that ships inside
+the ``vaderSentiment`` package; nothing is downloaded. ``compound`` runs from -1 (most
+negative) to +1 (most positive); ``pos``, ``neg`` and ``neu`` are the shares of the
+sentence's text that read positive, negative and neutral. VADER was built for social-media
+text: on news it mostly registers the words of conflict and praise, not stance, so read the
+sentences behind a number before drawing conclusions.
+
+The map is :func:`sentence_tone` (and :func:`article_tone`, sums per article and voice);
+the reduce is :func:`tone_by_group`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from analysis.measures.loaded import group_labels, ratio_interval
+from analysis.stats import small_sample
+from analysis.tokens import sentence_spans, tokenize
+
+VOICES = ("narration", "quoted", "all")
+SCORES = ("compound", "pos", "neg", "neu")
+
+SENTENCE_COLUMNS = ["article_id", "sentence", "start", "end", "voice", "tokens", "compound", "pos", "neg", "neu"]
+ARTICLE_COLUMNS = ["article_id", "voice", "sentences", "tokens", "compound_sum", "pos_sum", "neg_sum", "neu_sum"]
+GROUP_COLUMNS = [
+    "group",
+    "voice",
+    "sentences",
+    "compound_mean",
+    "ci_low",
+    "ci_high",
+    "pos",
+    "neg",
+    "neu",
+    "n_articles",
+    "tokens",
+    "n_tokens",
+    "small_sample",
+]
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> SentimentIntensityAnalyzer:
+    """The VADER analyzer, built once per process (reading its lexicon takes ~0.1 s)."""
+    return SentimentIntensityAnalyzer()
+
+
+def sentence_tone(articles: pd.DataFrame, *, tokens: pd.DataFrame | None = None) -> pd.DataFrame:
+    """VADER scores of every sentence of every article body, with the sentence's voice.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The article table (``id``, ``body``).
+    tokens : DataFrame, optional
+        ``analysis.tokens.tokenize(articles)``, when already computed (it gives each
+        sentence's voice); computed here otherwise.
+
+    Returns
+    -------
+    DataFrame
+        One row per sentence (``analysis.tokens.sentence_spans``):
+
+        - ``article_id`` : str
+        - ``sentence`` : int, from 0 within the article (as in the token table)
+        - ``start``, ``end`` : character offsets of the sentence in the body
+        - ``voice`` : ``quoted`` when more than half of its word tokens are quoted, else
+          ``narration``
+        - ``tokens`` : word tokens in the sentence
+        - ``compound``, ``pos``, ``neg``, ``neu`` : VADER scores of the sentence's text
+    """
+    if tokens is None:
+        tokens = tokenize(articles)
+    per_sentence = tokens.assign(quoted=tokens["voice"].eq("quoted")).groupby(["article_id", "sentence"])["quoted"]
+    quoted_share, n_tokens = per_sentence.mean(), per_sentence.size()
+    score = analyzer().polarity_scores
+    rows = []
+    for article_id, body in zip(articles["id"].astype(str), articles["body"], strict=True):
+        for number, (start, end) in enumerate(sentence_spans(body)):
+            key = (article_id, number)
+            rows.append(
+                {
+                    "article_id": article_id,
+                    "sentence": number,
+                    "start": start,
+                    "end": end,
+                    "voice": "quoted" if quoted_share.get(key, 0.0) > 0.5 else "narration",
+                    "tokens": int(n_tokens.get(key, 0)),
+                    **score(body[start:end]),
+                }
+            )
+    table = pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
+    return table.astype({"article_id": "str", "voice": "str", "sentence": np.int64, "start": np.int64, "end": np.int64})
+
+
+def article_tone(sentences: pd.DataFrame) -> pd.DataFrame:
+    """Sums of sentence scores per article and voice (a map step whose outputs add up).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``voice`` (``narration``, ``quoted``, ``all``), ``sentences``,
+        ``tokens``, ``compound_sum``, ``pos_sum``, ``neg_sum``, ``neu_sum``. Voices without
+        sentences in an article are absent.
+    """
+    both = pd.concat([sentences, sentences.assign(voice="all")], ignore_index=True)
+    sums = both.groupby(["article_id", "voice"], sort=True).agg(
+        sentences=("sentence", "size"),
+        tokens=("tokens", "sum"),
+        **{f"{score}_sum": (score, "sum") for score in SCORES},
+    )
+    return sums.reset_index()[ARTICLE_COLUMNS]
+
+
+def tone_by_group(
+    sentences: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    by: str = "outlet",
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean sentence tone per group and voice, with a bootstrap interval over articles (the reduce).
+
+    Parameters
+    ----------
+    sentences : DataFrame
+        From :func:`sentence_tone`, or its :func:`article_tone` sums.
+    articles : DataFrame
+        The article table; needs ``id`` and the ``by`` column (and ``n_tokens`` for the
+        group's size; counted from ``sentences`` when absent).
+    by : str, default="outlet"
+        Article column to group by (``id`` gives one row per article and voice). Missing
+        values form the group ``(missing)``.
+    n_boot, confidence, seed
+        Bootstrap settings: articles are resampled with replacement within each group and the
+        mean is recomputed as total compound over total sentences.
+
+    Returns
+    -------
+    DataFrame
+        One row per group × voice (``narration``, ``quoted``, ``all``):
+
+        - ``group`` : value of the ``by`` column
+        - ``voice``
+        - ``sentences`` : sentences in that voice
+        - ``compound_mean`` : mean VADER compound over those sentences (NaN when none)
+        - ``ci_low``, ``ci_high`` : bootstrap interval of ``compound_mean``; NaN when fewer than
+          two of the group's articles have sentences in that voice
+        - ``pos``, ``neg``, ``neu`` : mean VADER shares over those sentences
+        - ``n_articles`` : articles in the group
+        - ``tokens`` : word tokens in those sentences
+        - ``n_tokens`` : word tokens in the group's articles, all voices
+        - ``small_sample`` : True when the group has too few articles or tokens in that voice
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column; the message lists the columns.
+    """
+    groups = group_labels(articles, by)
+    sums = sentences if "compound_sum" in sentences.columns else article_tone(sentences)
+    measures = ["sentences", "tokens", *(f"{s}_sum" for s in SCORES)]
+    # articles × (measure, voice), zeros where an article has no sentence in a voice
+    wide = (
+        sums.pivot_table(index="article_id", columns="voice", values=measures, aggfunc="sum")
+        .reindex(index=groups.index, columns=pd.MultiIndex.from_product([measures, VOICES]))
+        .fillna(0)
+    )
+    all_tokens = articles["n_tokens"].to_numpy() if "n_tokens" in articles.columns else wide[("tokens", "all")].to_numpy()
+    rows = []
+    for group, positions in groups.groupby(groups, sort=True).indices.items():
+        for voice in VOICES:
+            totals = wide.iloc[positions].xs(voice, axis=1, level=1).sum()
+            count = totals["sentences"]
+            low, high = ratio_interval(
+                wide[("compound_sum", voice)].to_numpy()[positions],
+                wide[("sentences", voice)].to_numpy()[positions],
+                n_boot=n_boot,
+                confidence=confidence,
+                seed=seed,
+            )
+            rows.append(
+                {
+                    "group": group,
+                    "voice": voice,
+                    "sentences": int(count),
+                    **{
+                        ("compound_mean" if s == "compound" else s): totals[f"{s}_sum"] / count if count else np.nan
+                        for s in SCORES
+                    },
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n_articles": len(positions),
+                    "tokens": int(totals["tokens"]),
+                    "n_tokens": int(all_tokens[positions].sum()),
+                    "small_sample": small_sample(len(positions), int(totals["tokens"])),
+                }
+            )
+    table = pd.DataFrame(rows, columns=GROUP_COLUMNS)
+    return table.astype({"group": "str", "voice": "str", "small_sample": bool})
