@@ -8,7 +8,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, load_matcher
-from analysis.measures.loaded import RATE_COLUMNS, kwic, loaded_hits, loaded_rates, voice_token_counts
+from analysis.measures.loaded import RATE_COLUMNS, bootstrap_ratios, kwic, loaded_hits, loaded_rates, voice_token_counts
 from analysis.tokens import WORD_PATTERN, tokenize
 
 
@@ -261,3 +261,37 @@ def test_cli_loaded_usage_errors(capsys, tmp_path):
     bad.write_text("%\n1\tdoubt\n%\nalleged\t9\n")
     assert main(["loaded", "--lexicon", str(bad)]) == 2
     assert "bad.dic:4" in capsys.readouterr().err
+
+
+# --- the vectorized bootstrap -----------------------------------------------------
+
+
+def test_bootstrap_ratios_equal_the_shared_bootstrap_column_by_column(monkeypatch):
+    from analysis.measures import loaded
+    from analysis.stats import bootstrap_ratio
+
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(200, 900, size=40)
+    hits = np.column_stack([rng.binomial(tokens, 0.01), rng.binomial(tokens, 0.03), np.zeros(40, dtype=int)])
+    low, high = bootstrap_ratios(hits, tokens, n_boot=500, seed=11)
+    for column in range(2):
+        assert (low[column], high[column]) == pytest.approx(bootstrap_ratio(hits[:, column], tokens, n_boot=500, seed=11))
+    assert (low[2], high[2]) == (0, 0)
+    monkeypatch.setattr(loaded, "BOOTSTRAP_CELLS", 7 * 40)  # seven replicates at a time: same draws, same intervals
+    chunked = bootstrap_ratios(hits, tokens, n_boot=500, seed=11)
+    np.testing.assert_allclose(chunked, (low, high))
+
+
+def test_bootstrap_ratios_need_two_articles_with_a_denominator():
+    low, high = bootstrap_ratios([[3, 1], [0, 0]], [[100, 50], [0, 40]])
+    assert np.isnan(low[0]) and np.isnan(high[0])  # one article with tokens
+    assert low[1] <= 1 / 90 <= high[1]
+
+
+def test_no_hits_still_gives_every_category_and_voice(hand):
+    matcher, tokens, articles = hand
+    empty = loaded_hits(tokens.iloc[:0], matcher)
+    assert list(empty.columns) == ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
+    rates = loaded_rates(empty, tokens, articles, categories=["labels", "doubt"], n_boot=50)
+    assert len(rates) == 2 * 2 * 3 and (rates["hits"] == 0).all()
+    assert (rates.loc[rates["tokens"] > 0, "rate_per_1000"] == 0).all()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.lexicons import Matcher, match_tokens, token_stream
-from analysis.stats import bootstrap_ratio, small_sample
+from analysis.stats import small_sample
 
 VOICES = ("narration", "quoted", "all")
 MISSING_GROUP = "(missing)"
@@ -134,41 +134,67 @@ def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
     return pd.Series(labels.to_numpy(), index=articles["id"].astype(str).to_numpy(), name="group")
 
 
-def ratio_interval(
-    numerators: np.ndarray, denominators: np.ndarray, *, n_boot: int, confidence: float, seed: int
-) -> tuple[float, float]:
-    """Bootstrap interval (``analysis.stats.bootstrap_ratio``) of a ratio of sums over articles.
+#: Cells (replicates × articles) resampled at once: bounds the bootstrap's memory (~16 bytes a cell).
+BOOTSTRAP_CELLS = 4_000_000
 
-    NaN unless two or more articles have a denominator: one article says nothing about the
-    variation between articles, and a zero-width interval would look like certainty.
+
+def bootstrap_ratios(
+    numerators: np.ndarray,
+    denominators: np.ndarray,
+    *,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap intervals of several ratios of sums, resampling the same units (articles).
+
+    The vectorized, memory-bounded form of ``analysis.stats.bootstrap_ratio`` for many
+    measures at once: each replicate draws articles with replacement once and recomputes
+    every column's ``sum(numerators) / sum(denominators)``.
+
+    Parameters
+    ----------
+    numerators, denominators : array of shape (n_articles, n_measures)
+        One row per article (``denominators`` may be one column, shared by every measure).
+    n_boot, confidence, seed
+        Replicates, interval level and random seed (same inputs and seed, same intervals).
+
+    Returns
+    -------
+    low, high : numpy.ndarray of shape (n_measures,)
+        NaN for a measure unless two or more articles have a positive denominator: one article
+        says nothing about the variation between articles, and a zero-width interval would
+        look like certainty.
+
+    Examples
+    --------
+    >>> low, high = bootstrap_ratios([[2, 0], [3, 1], [1, 0], [4, 0]], [[100], [120], [90], [110]])
+    >>> bool(low[0] < 10 / 420 < high[0]), bool(low[1] <= 1 / 420 <= high[1])
+    (True, True)
     """
-    if np.count_nonzero(denominators) < 2:
-        return np.nan, np.nan
-    low, high = bootstrap_ratio(numerators, denominators, n_boot=n_boot, confidence=confidence, seed=seed)
-    return float(low), float(high)
-
-
-def _rates_table(
-    counts: np.ndarray, denominators: np.ndarray, groups: pd.Series, *, n_boot: int, confidence: float, seed: int
-) -> list[dict]:
-    """Ratio-of-sums statistics for one category and voice, per group (rows of counts are articles)."""
-    rows = []
-    for group, positions in groups.groupby(groups, sort=True).indices.items():
-        hits, tokens = counts[positions], denominators[positions]
-        total = int(tokens.sum())
-        low, high = ratio_interval(hits, tokens, n_boot=n_boot, confidence=confidence, seed=seed)
-        rows.append(
-            {
-                "group": group,
-                "hits": int(hits.sum()),
-                "tokens": total,
-                "rate_per_1000": 1000 * hits.sum() / total if total else np.nan,
-                "ci_low": 1000 * low,
-                "ci_high": 1000 * high,
-                "n_articles": len(positions),
-            }
-        )
-    return rows
+    num = np.asarray(numerators, dtype=float)
+    den = np.asarray(denominators, dtype=float)
+    num = num[:, None] if num.ndim == 1 else num
+    den = np.broadcast_to(den[:, None] if den.ndim == 1 else den, num.shape)
+    n_articles, n_measures = num.shape
+    low, high = np.full(n_measures, np.nan), np.full(n_measures, np.nan)
+    enough = np.count_nonzero(den > 0, axis=0) >= 2
+    if not enough.any():
+        return low, high
+    rng = np.random.default_rng(seed)
+    ratios = np.empty((n_boot, n_measures))
+    step = max(1, BOOTSTRAP_CELLS // n_articles)
+    for begin in range(0, n_boot, step):
+        size = min(step, n_boot - begin)
+        picks = rng.integers(0, n_articles, size=(size, n_articles)) + n_articles * np.arange(size)[:, None]
+        weights = np.bincount(picks.ravel(), minlength=size * n_articles).reshape(size, n_articles).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios[begin : begin + size] = (weights @ num) / (weights @ den)
+    tail = (1 - confidence) / 2 * 100
+    with np.errstate(invalid="ignore"):
+        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
+    low[enough], high[enough] = bounds
+    return low, high
 
 
 def loaded_rates(
@@ -242,22 +268,40 @@ def loaded_rates(
         .fillna(0)
         .astype(np.int64)
     )
-    rows = []
-    for category in categories:
-        for voice in VOICES:
-            table = _rates_table(
-                wide_hits[(category, voice)].to_numpy(),
-                wide_tokens[voice].to_numpy(),
-                groups,
-                n_boot=n_boot,
-                confidence=confidence,
-                seed=seed,
+    keys = pd.MultiIndex.from_product([categories, VOICES], names=["category", "voice"])
+    if hits.empty:
+        wide_hits = pd.DataFrame(0, index=groups.index, columns=keys)
+    else:
+        both = pd.concat([hits, hits.assign(voice="all")], ignore_index=True)
+        wide_hits = both.groupby(["article_id", "category", "voice"]).size().unstack(["category", "voice"])
+        wide_hits = wide_hits.reindex(index=groups.index, columns=keys).fillna(0).astype(np.int64)
+    hit_matrix = wide_hits.to_numpy()
+    token_matrix = wide_tokens[list(keys.get_level_values("voice"))].to_numpy()
+    pieces = []
+    for group, positions in groups.groupby(groups, sort=True).indices.items():
+        group_hits, group_tokens = hit_matrix[positions], token_matrix[positions]
+        low, high = bootstrap_ratios(group_hits, group_tokens, n_boot=n_boot, confidence=confidence, seed=seed)
+        total_hits, total_tokens = group_hits.sum(axis=0), group_tokens.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(total_tokens > 0, 1000 * total_hits / np.maximum(total_tokens, 1), np.nan)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "category": keys.get_level_values("category"),
+                    "voice": keys.get_level_values("voice"),
+                    "hits": total_hits,
+                    "tokens": total_tokens,
+                    "rate_per_1000": rate,
+                    "ci_low": 1000 * low,
+                    "ci_high": 1000 * high,
+                    "n_articles": len(positions),
+                    "n_tokens": int(wide_tokens["all"].to_numpy()[positions].sum()),
+                }
             )
-            rows += [{**row, "category": category, "voice": voice} for row in table]
-    all_tokens = wide_tokens["all"].groupby(groups.to_numpy()).sum()
-    result = pd.DataFrame(rows, columns=[c for c in RATE_COLUMNS if c not in ("n_tokens", "small_sample")])
-    result["n_tokens"] = result["group"].map(all_tokens).fillna(0).astype(np.int64)
-    result["small_sample"] = [small_sample(n, t) for n, t in zip(result["n_articles"], result["tokens"], strict=True)]
+        )
+    result = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=RATE_COLUMNS[:-1])
+    result["small_sample"] = small_sample(result["n_articles"].to_numpy(), result["tokens"].to_numpy())
     order = {c: i for i, c in enumerate(categories)} | {v: i for i, v in enumerate(VOICES)}
     result = result.sort_values(
         ["group", "category", "voice"], key=lambda s: s.map(order) if s.name != "group" else s, ignore_index=True

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis.measures.loaded import group_labels, ratio_interval
+from analysis.measures.loaded import bootstrap_ratios, group_labels
 from analysis.stats import small_sample
 from analysis.tokens import sentence_spans, tokenize
 
@@ -177,16 +177,17 @@ def tone_by_group(
     all_tokens = articles["n_tokens"].to_numpy() if "n_tokens" in articles.columns else wide[("tokens", "all")].to_numpy()
     rows = []
     for group, positions in groups.groupby(groups, sort=True).indices.items():
-        for voice in VOICES:
-            totals = wide.iloc[positions].xs(voice, axis=1, level=1).sum()
+        members = wide.iloc[positions]
+        low, high = bootstrap_ratios(
+            members["compound_sum"].to_numpy(),
+            members["sentences"].to_numpy(),
+            n_boot=n_boot,
+            confidence=confidence,
+            seed=seed,
+        )
+        for index, voice in enumerate(VOICES):
+            totals = members.xs(voice, axis=1, level=1).sum()
             count = totals["sentences"]
-            low, high = ratio_interval(
-                wide[("compound_sum", voice)].to_numpy()[positions],
-                wide[("sentences", voice)].to_numpy()[positions],
-                n_boot=n_boot,
-                confidence=confidence,
-                seed=seed,
-            )
             rows.append(
                 {
                     "group": group,
@@ -196,8 +197,8 @@ def tone_by_group(
                         ("compound_mean" if s == "compound" else s): totals[f"{s}_sum"] / count if count else np.nan
                         for s in SCORES
                     },
-                    "ci_low": low,
-                    "ci_high": high,
+                    "ci_low": low[index],
+                    "ci_high": high[index],
                     "n_articles": len(positions),
                     "tokens": int(totals["tokens"]),
                     "n_tokens": int(all_tokens[positions].sum()),
