@@ -107,3 +107,14 @@ def test_cli_tone_table_and_usage_error(capsys):
     assert "(missing)" in out and "compound_mean" in out
     assert main(["tone", "--by", "colour"]) == 2
     assert "available" in capsys.readouterr().err
+
+
+def test_repeated_sentences_get_the_same_scores_and_empty_corpora_no_rows():
+    text = "The deal is a disaster. The deal is a disaster. Talks were friendly and warm."
+    articles = pd.DataFrame({"id": ["r1", "r2"], "outlet": ["A", "B"], "body": [text, "Talks were friendly and warm."]})
+    sentences = sentence_tone(articles)
+    assert len(sentences) == 4
+    assert sentences["compound"].iloc[0] == sentences["compound"].iloc[1] < 0
+    assert sentences["compound"].iloc[2] == sentences["compound"].iloc[3] > 0
+    empty = sentence_tone(articles.iloc[:0])
+    assert list(empty.columns) == list(sentences.columns) and empty.empty

@@ -77,26 +77,27 @@ def sentence_tone(articles: pd.DataFrame, *, tokens: pd.DataFrame | None = None)
     """
     if tokens is None:
         tokens = tokenize(articles)
-    per_sentence = tokens.assign(quoted=tokens["voice"].eq("quoted")).groupby(["article_id", "sentence"])["quoted"]
-    quoted_share, n_tokens = per_sentence.mean(), per_sentence.size()
-    score = analyzer().polarity_scores
-    rows = []
+    spans, texts = [], []
     for article_id, body in zip(articles["id"].astype(str), articles["body"], strict=True):
         for number, (start, end) in enumerate(sentence_spans(body)):
-            key = (article_id, number)
-            rows.append(
-                {
-                    "article_id": article_id,
-                    "sentence": number,
-                    "start": start,
-                    "end": end,
-                    "voice": "quoted" if quoted_share.get(key, 0.0) > 0.5 else "narration",
-                    "tokens": int(n_tokens.get(key, 0)),
-                    **score(body[start:end]),
-                }
-            )
-    table = pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
-    return table.astype({"article_id": "str", "voice": "str", "sentence": np.int64, "start": np.int64, "end": np.int64})
+            spans.append((article_id, number, start, end))
+            texts.append(body[start:end])
+    table = pd.DataFrame(spans, columns=["article_id", "sentence", "start", "end"])
+    table = table.astype({"article_id": "str", "sentence": np.int64, "start": np.int64, "end": np.int64})
+    per_sentence = (
+        tokens.assign(quoted=tokens["voice"].eq("quoted"), article_id=tokens["article_id"].astype("str"))
+        .groupby(["article_id", "sentence"])["quoted"]
+        .agg(["mean", "size"])
+    )
+    table = table.join(per_sentence, on=["article_id", "sentence"])
+    table["voice"] = pd.array(np.where(table["mean"].fillna(0) > 0.5, "quoted", "narration"), dtype="str")
+    table["tokens"] = table["size"].fillna(0).astype(np.int64)
+    # Score each distinct sentence once: wire copy repeats sentences across outlets.
+    distinct, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True) if texts else ([], [])
+    score = analyzer().polarity_scores
+    scores = pd.DataFrame([score(text) for text in distinct], columns=list(SCORES))
+    table[list(SCORES)] = scores.to_numpy()[inverse] if texts else np.empty((0, len(SCORES)))
+    return table[SENTENCE_COLUMNS]
 
 
 def article_tone(sentences: pd.DataFrame) -> pd.DataFrame:
