@@ -227,28 +227,73 @@ def cmd_loaded(args: argparse.Namespace) -> int:
         matcher = load_matcher(args.lexicon)
     except LexiconError as err:
         raise UsageError(str(err)) from err
-    articles = load_for_command(args)
-    _check_by(articles, args.by)
-    tokens = tokenize(articles)
-    hits = loaded_hits(tokens, matcher)
-    if args.kwic:
-        print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
-        return 0
-    rates = loaded_rates(hits, tokens, articles, by=args.by, categories=matcher.lexicon.categories)
+    if args.engine == "dask":
+        rates = _loaded_on_dask(args)
+        if rates is None:
+            return 0
+    else:
+        articles = load_for_command(args)
+        _check_by(articles, args.by)
+        tokens = tokenize(articles)
+        hits = loaded_hits(tokens, matcher)
+        if args.kwic:
+            print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
+            return 0
+        rates = loaded_rates(hits, tokens, articles, by=args.by, categories=matcher.lexicon.categories)
     note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
     _print_rates(rates, LOADED_COLUMNS, as_json=args.json, note=note)
     return 0
+
+
+def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
+    """``framing loaded --engine dask``: the same map and reduce on Dask workers; None after --kwic."""
+    from analysis.engine import loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
+
+    run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon}
+    if args.kwic:
+        table = map_articles(args.corpus, loaded_kwic, columns=["id", "outlet", "body"], **run)
+        print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
+        return None
+    try:
+        return map_reduce(
+            args.corpus,
+            loaded_counts,
+            loaded_reduce,
+            columns=["id", "body"],
+            reduce_options={"by": args.by, "lexicon": args.lexicon},
+            **run,
+        )
+    except KeyError as err:
+        raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
 
 
 def cmd_tone(args: argparse.Namespace) -> int:
     from analysis.measures.tone import sentence_tone, tone_by_group
     from analysis.tokens import tokenize
 
-    articles = load_for_command(args)
-    _check_by(articles, args.by)
-    sentences = sentence_tone(articles, tokens=tokenize(articles))
+    if args.engine == "dask":
+        from analysis.engine import map_reduce, tone_reduce, tone_sums
+
+        try:
+            table = map_reduce(
+                args.corpus,
+                tone_sums,
+                tone_reduce,
+                engine="dask",
+                scheduler=args.scheduler,
+                columns=["id", "body"],
+                order="article_id",
+                reduce_options={"by": args.by},
+            )
+        except KeyError as err:
+            raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
+    else:
+        articles = load_for_command(args)
+        _check_by(articles, args.by)
+        sentences = sentence_tone(articles, tokens=tokenize(articles))
+        table = tone_by_group(sentences, articles, by=args.by)
     note = "VADER compound per sentence (-1 to +1), averaged by voice; 95% bootstrap intervals over articles."
-    _print_rates(tone_by_group(sentences, articles, by=args.by), TONE_COLUMNS, as_json=args.json, note=note)
+    _print_rates(table, TONE_COLUMNS, as_json=args.json, note=note)
     return 0
 
 
@@ -331,8 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loaded.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     loaded.add_argument("--kwic", action="store_true", help="print every hit in its context instead of the rates")
+    add_engine_arguments(loaded)
     tone = add_command(commands, "tone", cmd_tone, "VADER sentence tone per group and voice, with bootstrap intervals")
     tone.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    add_engine_arguments(tone)
     return parser
 
 
