@@ -95,14 +95,30 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
         _report_problems(errors)
     if articles.empty:
         raise UsageError("no usable articles in the corpus")
-    return articles
+    return select_by_query(articles, args)
+
+
+def select_by_query(articles: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The articles matching ``--query`` (all of them without one); a malformed query is exit 2."""
+    query = getattr(args, "query", None)
+    if not query:
+        return articles
+    from analysis.query import QuerySyntaxError, filter_articles
+
+    try:
+        chosen = filter_articles(articles, query)
+    except (QuerySyntaxError, KeyError) as err:
+        raise UsageError(f"--query: {err.args[0] if isinstance(err, KeyError) else err}") from None
+    if chosen.empty:
+        raise UsageError(f"--query {query!r} matches none of the {len(articles)} articles")
+    return chosen
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from analysis.engine import map_articles, without_raw
 
-        articles = map_articles(args.corpus, without_raw, engine="dask", scheduler=args.scheduler)
+        articles = select_by_query(map_articles(args.corpus, without_raw, engine="dask", scheduler=args.scheduler), args)
     else:
         articles = load_for_command(args)
     articles = articles.assign(removed_count=articles["removed"].map(len))
@@ -316,9 +332,18 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_command(
-    subparsers: argparse._SubParsersAction, name: str, func: Command, help_text: str, *, corpus: bool = True
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    func: Command,
+    help_text: str,
+    *,
+    corpus: bool = True,
+    query: bool | None = None,
 ) -> argparse.ArgumentParser:
-    """Register ``framing NAME`` with the CORPUS argument and ``--json`` every analysis takes."""
+    """Register ``framing NAME`` with the CORPUS argument and ``--json`` every analysis takes.
+
+    ``query`` (default: same as ``corpus``) adds ``--query Q``, applied by :func:`load_for_command`.
+    """
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     if corpus:
         parser.add_argument(
@@ -326,6 +351,13 @@ def add_command(
             nargs="?",
             default=None,
             help="corpus folder (with manifest.csv), CSV/JSONL/Parquet table, or store from framing ingest; default: the seeds",
+        )
+    if corpus if query is None else query:
+        parser.add_argument(
+            "--query",
+            default=None,
+            metavar="Q",
+            help='only articles matching Q: words, "phrases", AND/OR/NOT, (), wildcard*, outlet:X, published:A..B (see analysis.query)',
         )
     parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     parser.set_defaults(func=func)
@@ -342,19 +374,26 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals"
     )
     add_engine_arguments(corpus)
-    add_command(commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)")
+    add_command(
+        commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)", query=False
+    )
     ingest = add_command(
         commands,
         "ingest",
         cmd_ingest,
         "add the cleaned corpus to a Parquet store partitioned by outlet and month (new articles only)",
+        query=False,
     )
     ingest.add_argument(
         "--to", required=True, metavar="PATH", help="store folder, created when missing; usable as CORPUS afterwards"
     )
     add_engine_arguments(ingest)
     report = add_command(
-        commands, "report", cmd_report, "run the notebook suite with papermill into a run folder: HTML, figures, tables, run.json"
+        commands,
+        "report",
+        cmd_report,
+        "run the notebook suite with papermill into a run folder: HTML, figures, tables, run.json",
+        query=False,
     )
     report.add_argument("--event", default=None, help="event id to report on, or 'all' (default)")
     report.add_argument("--outlets", default=None, metavar="A,B", help="comma-separated outlets, or 'all' (default)")

@@ -449,6 +449,37 @@ def loaded_reduce(
     return loaded_rates(hits, tokens, metadata, categories=load_matcher(lexicon).lexicon.categories, **options)
 
 
+def loaded_kwic(articles: pd.DataFrame, *, lexicon: str = "default") -> pd.DataFrame:
+    """Every loaded-term hit in its context (a map: needs ``id``, ``outlet``, ``body``).
+
+    Columns are those of :func:`analysis.measures.loaded.kwic`; rows sorted by article id.
+    """
+    from analysis.lexicons import load_matcher
+    from analysis.measures.loaded import kwic, loaded_hits
+    from analysis.tokens import tokenize
+
+    return kwic(loaded_hits(tokenize(articles), load_matcher(lexicon)), articles)
+
+
+def tone_sums(articles: pd.DataFrame) -> pd.DataFrame:
+    """The map of tone: VADER scores of each sentence, summed per article and voice.
+
+    Columns are those of :func:`analysis.measures.tone.article_tone`; rows sorted by article id.
+    """
+    from analysis.measures.tone import article_tone, sentence_tone
+    from analysis.tokens import tokenize
+
+    return article_tone(sentence_tone(articles, tokens=tokenize(articles)))
+
+
+def tone_reduce(sums: pd.DataFrame, metadata: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """The reduce of tone: :func:`analysis.measures.tone.tone_by_group` of :func:`tone_sums`
+    (``options``: ``by``, ``n_boot``, ``confidence``, ``seed``)."""
+    from analysis.measures.tone import tone_by_group
+
+    return tone_by_group(sums, metadata, **options)
+
+
 # ---------------------------------------------------------------------------
 # Hashed term counts: bounded memory whatever the vocabulary
 # ---------------------------------------------------------------------------

@@ -227,3 +227,30 @@ def test_candidate_pairs_agree_on_a_synthetic_store(client, synthetic):
     pd.testing.assert_frame_equal(distributed, local, check_exact=True)
     with pytest.raises(engine.EngineError, match="bands=200"):
         engine.lsh_pairs(engine.minhash_signatures(load_corpus()), bands=200)
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "synthetic store"])
+def test_loaded_rates_kwic_and_tone_agree_between_engines(client, synthetic, corpus):
+    source = None if corpus == "seeds" else synthetic / "store"
+    loaded = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "outlet"}}
+    tone = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "event"}}
+    for map_function, reduce_function, options in (
+        (engine.loaded_counts, engine.loaded_reduce, loaded),
+        (engine.tone_sums, engine.tone_reduce, tone),
+    ):
+        local = engine.map_reduce(source, map_function, reduce_function, **options)
+        distributed = engine.map_reduce(source, map_function, reduce_function, engine="dask", client=client, **options)
+        pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+        assert local["n_articles"].groupby(local["group"]).first().sum() == (5 if corpus == "seeds" else 240)
+    local = engine.map_articles(source, engine.loaded_kwic, order="article_id")
+    distributed = engine.map_articles(source, engine.loaded_kwic, engine="dask", client=client, order="article_id")
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    assert len(local) > 0
+
+
+def test_cli_loaded_and_tone_on_the_dask_engine_print_what_the_local_engine_prints(capsys):
+    for command in (["loaded", "--by", "ownership"], ["tone"]):
+        assert main([*command, "--json"]) == 0
+        local = json.loads(capsys.readouterr().out)
+        assert main([*command, "--json", "--engine", "dask"]) == 0
+        assert json.loads(capsys.readouterr().out) == local
