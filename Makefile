@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ validate: $(STAMP)  ## Validate the seed corpus
 BENCH_ARTICLES ?= 1000000
 bench-scale: $(STAMP)  ## Synthetic articles (BENCH_ARTICLES=1000000, ~4 GB) through ingest, loaded terms, keyness on Dask; 1 vs 2 workers
 	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES)
+
+bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, then each query (target < 2 s)
+	$(BIN)/python benchmarks/bench_query.py --articles 100000
 
 clean:  ## Remove caches (never data/raw or seeds)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info
