@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -25,6 +26,8 @@ ABBREVIATIONS = frozenset(
 )
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_NON_SPACE = re.compile(r"\S")
+_SPACES = re.compile(r"\s*")
 VOICES = ("narration", "quoted")
 
 
@@ -51,7 +54,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    return [(s, e) for s, e in spans if _NON_SPACE.search(text, s, e)]
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +108,7 @@ def sentence_spans(text: str, *, method: Literal["fast", "punkt"] = "fast") -> l
             if period >= 0 and _is_abbreviation(text, match.start() + period + 1):
                 continue
             spans.append((start, match.end()))
-            start = match.end() + len(text[match.end() : p_end]) - len(text[match.end() : p_end].lstrip())
+            start = _SPACES.match(text, match.end(), p_end).end()
         if start < p_end:
             spans.append((start, p_end))
     return spans
@@ -208,39 +211,78 @@ def quote_spans(text: str) -> list[QuoteSpan]:
 
 TOKEN_COLUMNS = ("article_id", "start", "end", "token", "sentence", "paragraph", "voice", "quote_id")
 
+# Texts are joined into one string and scanned once. The break is a paragraph of its own, so
+# no word, sentence or quotation crosses from one article into the next.
+_ARTICLE_BREAK = "\n\n\x00\n\n"
+# Splitting on a capturing pattern gives words and the gaps between them, whose lengths
+# (summed in numpy) are the offsets: no Python object per match.
+_WORD_SPLIT = re.compile(f"({WORD_PATTERN.pattern})")
+# Characters of text joined per scan: bounds the memory of the intermediate strings.
+_BATCH_CHARS = 4_000_000
+
+
+def _lower_keeping_offsets(text: str) -> str:
+    """``text`` lowercased with ’ written ', the same length so offsets still hold."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters ("İ") grow when lowercased: keep them
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return lowered.replace("’", "'")
+
 
 def _interval_index(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Index of the (sorted, non-overlapping) interval holding each position, or -1."""
     if starts.size == 0:
-        return np.full(positions.size, -1)
+        return np.full(positions.size, -1, dtype=np.int64)
     idx = np.searchsorted(starts, positions, side="right") - 1
     inside = (idx >= 0) & (positions < ends[np.clip(idx, 0, None)])
     return np.where(inside, idx, -1)
 
 
-def tokenize_text(text: str) -> dict[str, np.ndarray]:
-    """Columns of the token table for one text (without ``article_id``)."""
-    lowered = text.lower().replace("’", "'")
-    if len(lowered) != len(text):  # a few characters change length when lowercased
-        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).replace("’", "'")
-    tokens = WORD_PATTERN.findall(lowered)
-    bounds = np.fromiter((x for m in WORD_PATTERN.finditer(lowered) for x in m.span()), dtype=np.int64, count=2 * len(tokens))
-    starts, ends = bounds[0::2], bounds[1::2]
-    sentence_starts = np.array([s for s, _ in sentence_spans(text)] or [0], dtype=np.int64)
-    paragraph_starts = np.array([s for s, _ in paragraph_spans(text)] or [0], dtype=np.int64)
-    top = [q for q in quote_spans(text) if q.depth == 0]
-    quote_index = _interval_index(
+def _numbered_within(positions: np.ndarray, boundaries: list[int], text_starts: np.ndarray, article: np.ndarray):
+    """Number of the span (by its start offset) holding each position, counted from 0 per text."""
+    starts = np.asarray(boundaries, dtype=np.int64)
+    first = np.searchsorted(starts, text_starts, side="left")
+    return np.searchsorted(starts, positions, side="right") - 1 - first[article]
+
+
+def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
+    """Columns of the token table for ``texts``; ``article`` indexes ``texts``."""
+    joined = _ARTICLE_BREAK.join(texts)
+    text_starts = np.zeros(len(texts), dtype=np.int64)
+    text_starts[1:] = np.cumsum([len(text) + len(_ARTICLE_BREAK) for text in texts[:-1]])
+    pieces = _WORD_SPLIT.split(_lower_keeping_offsets(joined))
+    bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    starts, ends = bounds[0:-1:2], bounds[1::2]
+    article = np.searchsorted(text_starts, starts, side="right") - 1
+    quotes = quote_spans(joined)
+    top = [q for q in quotes if q.depth == 0]
+    inside = _interval_index(
         starts, np.array([q.start for q in top], dtype=np.int64), np.array([q.end for q in top], dtype=np.int64)
     )
-    quote_ids = np.array([q.quote_id for q in top] + [-1], dtype=np.int64)[quote_index]
+    quote_number = _numbered_within(starts, [q.start for q in quotes], text_starts, article)
+    in_quote = np.array([q.quote_id for q in top] + [-1], dtype=np.int64)[inside] >= 0
     return {
-        "start": starts,
-        "end": ends,
-        "token": np.array(tokens, dtype=object),
-        "sentence": np.clip(np.searchsorted(sentence_starts, starts, side="right") - 1, 0, None),
-        "paragraph": np.clip(np.searchsorted(paragraph_starts, starts, side="right") - 1, 0, None),
-        "quote_id": quote_ids,
+        "article": article,
+        "start": starts - text_starts[article],
+        "end": ends - text_starts[article],
+        "token": np.array(pieces[1::2], dtype=object),
+        "sentence": _numbered_within(starts, [s for s, _ in sentence_spans(joined)], text_starts, article),
+        "paragraph": _numbered_within(starts, [s for s, _ in paragraph_spans(joined)], text_starts, article),
+        "quote_id": np.where(in_quote, quote_number, -1),
     }
+
+
+def _batches(lengths: list[int]) -> list[slice]:
+    """Consecutive slices of texts holding about :data:`_BATCH_CHARS` characters each."""
+    edges, total = [0], 0
+    for i, length in enumerate(lengths, start=1):
+        total += length
+        if total >= _BATCH_CHARS:
+            edges.append(i)
+            total = 0
+    if edges[-1] != len(lengths):
+        edges.append(len(lengths))
+    return [slice(a, b) for a, b in pairwise(edges)]
 
 
 def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFrame:
@@ -258,8 +300,20 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
     DataFrame
         ``article_id`` (str), ``start``, ``end`` (offsets into the text), ``token``
         (lowercased word form, ’ written '), ``sentence`` and ``paragraph`` (numbered from
-        0 within the article), ``voice`` ("narration" or "quoted", categorical) and
-        ``quote_id`` (the quotation holding the token, -1 in narration).
+        0 within the article, as :func:`sentence_spans` and :func:`paragraph_spans`),
+        ``voice`` ("narration" or "quoted", categorical) and ``quote_id`` (the
+        :func:`quote_spans` number of the quotation holding the token, -1 in narration).
+
+    Raises
+    ------
+    KeyError
+        When ``articles`` has no ``id`` or no ``text_column`` column.
+
+    Notes
+    -----
+    Texts are scanned in batches of a few million characters, each joined into one string:
+    one regular-expression pass finds the words and numpy ``searchsorted`` places them in
+    sentences, paragraphs and quotations.
 
     Examples
     --------
@@ -267,20 +321,27 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
     >>> table[["token", "voice"]].values.tolist()
     [["russia's", 'narration'], ['reckless', 'quoted'], ['move', 'narration'], ['alleged', 'narration']]
     """
-    parts = [tokenize_text(text) for text in articles[text_column].fillna("")]
-    lengths = np.array([len(p["start"]) for p in parts], dtype=np.int64)
+    for column in ("id", text_column):
+        if column not in articles.columns:
+            raise KeyError(f"tokenize needs an article column {column!r}; the table has {list(articles.columns)}")
+    texts = articles[text_column].fillna("").astype(str).tolist()
+    parts = []
+    for batch in _batches([len(text) for text in texts]):
+        part = _tokenize_batch(texts[batch])
+        part["article"] += batch.start
+        parts.append(part)
     column = {
-        key: np.concatenate([p[key] for p in parts]) if parts else np.array([], dtype=np.int64)
-        for key in TOKEN_COLUMNS[1:]
-        if key != "voice"
+        key: np.concatenate([p[key] for p in parts]) if parts else np.array([], dtype=object if key == "token" else np.int64)
+        for key in ("article", "start", "end", "token", "sentence", "paragraph", "quote_id")
     }
     quote_id = column["quote_id"].astype(np.int64)
+    ids = articles["id"].astype(str).to_numpy(dtype=object)
     return pd.DataFrame(
         {
-            "article_id": np.repeat(articles["id"].astype(str).to_numpy(dtype=object), lengths),
+            "article_id": pd.array(ids[column["article"].astype(np.int64)], dtype="str"),
             "start": column["start"].astype(np.int64),
             "end": column["end"].astype(np.int64),
-            "token": column["token"].astype(object),
+            "token": pd.array(column["token"], dtype="str"),
             "sentence": column["sentence"].astype(np.int64),
             "paragraph": column["paragraph"].astype(np.int64),
             "voice": pd.Categorical(np.where(quote_id >= 0, "quoted", "narration"), categories=VOICES),

@@ -236,3 +236,26 @@ def test_tokenize_headlines_and_empty_input():
     assert table["voice"].astype(str).tolist() == ["narration", "quoted", "quoted"]
     empty = tokenize(articles.iloc[:0])
     assert empty.empty and list(empty.columns) == list(table.columns)
+
+
+def test_articles_scanned_together_equal_articles_scanned_alone(seeds, monkeypatch):
+    # An unclosed quote ending one article must not continue into a next article that opens
+    # with a quote mark; sentences, paragraphs and quote ids restart in every article.
+    tricky = pd.DataFrame(
+        {
+            "id": ["end-open", "start-quote", "empty", "missing", "straight"],
+            "body": ["He said “it is over", "“Not yet,” she said. Mr. Smith agreed.", "", None, "\"One\"\n\n'two'"],
+        }
+    )
+    articles = pd.concat([seeds, tricky, seeds.iloc[:2].assign(id=["again-1", "again-2"])], ignore_index=True)
+    alone = pd.concat([tokenize(articles.iloc[[i]]) for i in range(len(articles))], ignore_index=True)
+    pd.testing.assert_frame_equal(tokenize(articles), alone)
+    monkeypatch.setattr("analysis.tokens._BATCH_CHARS", 300)  # many batches, some of one article
+    pd.testing.assert_frame_equal(tokenize(articles), alone)
+    second = tokenize(tricky.iloc[[1]])
+    assert second["quote_id"].iloc[0] == 0 and second["sentence"].iloc[0] == 0
+
+
+def test_tokenize_names_a_missing_column(seeds):
+    with pytest.raises(KeyError, match="'lede'"):
+        tokenize(seeds, text_column="lede")
