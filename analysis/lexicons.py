@@ -273,21 +273,25 @@ def parse_yaml_lexicon(text: str, *, source: str = "<yaml>") -> tuple[dict[str, 
     for key, node in top["categories"].value:
         category = str(key.value)
         fields = _mapping(node, f"category {category!r}", source)
-        unknown = set(fields) - {"note", "inflect", "terms"}
+        unknown = set(fields) - {"note", "inflect", "terms", "exact"}
         if unknown:
             raise LexiconError(
                 f"{source}:{key.start_mark.line + 1}: category {category!r} has unknown key(s) "
-                f"{', '.join(sorted(unknown))}; allowed: note, inflect, terms"
+                f"{', '.join(sorted(unknown))}; allowed: note, inflect, terms, exact"
             )
         notes[category] = " ".join(_scalar(fields["note"], "a note", source).split()) if "note" in fields else ""
         inflect = _flag(fields.get("inflect"), f"'inflect' of {category!r}", source, inflect_default)
-        terms = fields.get("terms")
-        if not isinstance(terms, yaml.SequenceNode) or not terms.value:
-            line = (terms or key).start_mark.line + 1
-            raise LexiconError(f"{source}:{line}: category {category!r} needs 'terms', a non-empty list")
-        for term in terms.value:
-            line = term.start_mark.line + 1
-            entries.append(_entry(_scalar(term, "a term", source), category, inflect=inflect, source=source, line=line))
+        lists = {name: fields.get(name) for name in ("terms", "exact") if name in fields}
+        for name, node in lists.items():
+            if not isinstance(node, yaml.SequenceNode):
+                raise LexiconError(f"{source}:{node.start_mark.line + 1}: '{name}' of {category!r} must be a list of terms")
+        if not any(node.value for node in lists.values()):
+            raise LexiconError(f"{source}:{key.start_mark.line + 1}: category {category!r} needs 'terms', a non-empty list")
+        for name, node in lists.items():
+            for term in node.value:
+                line = term.start_mark.line + 1
+                text = _scalar(term, "a term", source)
+                entries.append(_entry(text, category, inflect=inflect and name == "terms", source=source, line=line))
     return notes, entries
 
 

@@ -256,3 +256,11 @@ def test_unknown_suffix_is_refused(tmp_path):
     path.write_text("regime\n")
     with pytest.raises(LexiconError, match=r"terms\.txt: unknown lexicon format '\.txt'"):
         load_lexicon(path)
+
+
+def test_exact_terms_are_not_inflected():
+    _, entries = parse_yaml_lexicon("categories:\n  a:\n    terms: [rebuff]\n    exact: [explosive]\n")
+    assert [(e.term, e.inflect) for e in entries] == [("rebuff", True), ("explosive", False)]
+    default = load_lexicon()
+    text = "Explosives were found; an explosive claim. Hawking said hawks rebuffed a stark offer, starkly."
+    assert [m for m, _, _ in found(text, default)] == ["explosive", "claim", "hawks", "rebuffed", "stark", "starkly"]
