@@ -313,6 +313,71 @@ def cmd_tone(args: argparse.Namespace) -> int:
     return 0
 
 
+ATTENTION_COLUMNS = ["group", "period", "matching", "total", "ratio", "ci_low", "ci_high", "small_sample"]
+TREND_COLUMNS = ["measure", "group", "period", "value", "ci_low", "ci_high", "n_articles", "small_sample", "change", "shift"]
+
+
+def cmd_attention(args: argparse.Namespace) -> int:
+    from analysis.query import QuerySyntaxError, build_index, match
+    from analysis.trends import attention, plot_attention
+
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    try:
+        matching = match(build_index(articles), args.match_query)
+    except (QuerySyntaxError, KeyError) as err:
+        raise UsageError(f"--query: {err.args[0] if isinstance(err, KeyError) else err}") from None
+    table = attention(articles, matching, by=args.by, interval=args.interval)
+    if args.chart:
+        from analysis.plots import save_figure
+
+        caption = (
+            f"Share of each {args.by}'s articles per {args.interval} matching {args.match_query!r}, with 95% Wilson "
+            f"intervals; {int(matching.sum())} of {len(articles)} articles match. A handful of articles is not a population."
+        )
+        for path in save_figure(plot_attention(table, query=args.match_query), args.chart, caption=caption):
+            print(f"wrote {path}", file=sys.stderr)
+    note = (
+        f"{int(matching.sum())} of {len(articles)} articles match {args.match_query!r}. ratio = matching / total per "
+        f"{args.by} and {args.interval}, 95% Wilson interval; total 0 means nothing published that {args.interval}; "
+        "small_sample: fewer than 5 articles. A handful of articles is not a population."
+    )
+    print_table(table if args.json else table.round(3), as_json=args.json, columns=ATTENTION_COLUMNS)
+    if not args.json:
+        print(f"\n{note}")
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from analysis.lexicons import LexiconError, load_matcher
+    from analysis.measures.loaded import loaded_hits
+    from analysis.measures.tone import sentence_tone
+    from analysis.tokens import tokenize
+    from analysis.trends import loaded_trends, tone_trends, trend_table
+
+    try:
+        matcher = load_matcher(args.lexicon)
+    except LexiconError as err:
+        raise UsageError(str(err)) from err
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    tokens = tokenize(articles)
+    loaded = loaded_trends(
+        loaded_hits(tokens, matcher), tokens, articles, by=args.by, interval=args.interval, categories=matcher.lexicon.categories
+    )
+    tone = tone_trends(sentence_tone(articles, tokens=tokens), articles, by=args.by, interval=args.interval)
+    table = trend_table(loaded, tone)
+    if not args.all_periods:
+        table = table[table["n_articles"] > 0]
+    note = (
+        f"Loaded terms per 1,000 words ({matcher.lexicon.name} lexicon) and mean VADER sentence tone per {args.by} and "
+        f"{args.interval}, 95% bootstrap intervals over articles. shift: the interval does not overlap the previous "
+        f"{args.interval} with articles (both not small samples); {int(table['shift'].sum())} shift(s)."
+    )
+    _print_rates(table, TREND_COLUMNS, as_json=args.json, note=note)
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -419,6 +484,24 @@ def build_parser() -> argparse.ArgumentParser:
     tone = add_command(commands, "tone", cmd_tone, "VADER sentence tone per group and voice, with bootstrap intervals")
     tone.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     add_engine_arguments(tone)
+    attention = add_command(
+        commands,
+        "attention",
+        cmd_attention,
+        "share of each group's articles per period that match a query, with Wilson intervals (Media Cloud's attention)",
+        query=False,
+    )
+    attention.add_argument("--query", dest="match_query", required=True, metavar="Q", help="the query whose attention is measured")
+    attention.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    attention.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
+    attention.add_argument("--chart", default=None, metavar="PATH", help="also save the chart as PATH.png/.svg/.pdf with a caption")
+    trends = add_command(
+        commands, "trends", cmd_trends, "loaded-term rates and tone per group and period, with shifts the intervals support"
+    )
+    trends.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    trends.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
+    trends.add_argument("--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one")
+    trends.add_argument("--all-periods", action="store_true", help="also print periods in which a group published nothing")
     return parser
 
 
