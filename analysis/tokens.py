@@ -13,6 +13,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 # Initialisms ("U.S.", "U.K.") stay whole; hyphens and apostrophes join word parts
 # ("near-fatal", "Kremlin's", "Kremlin’s").
@@ -81,13 +82,16 @@ def _is_abbreviation(text: str, end: int) -> bool:
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
-def sentence_spans(text: str, *, method: Literal["fast", "punkt"] = "fast") -> list[tuple[int, int]]:
+def sentence_spans(
+    text: str, *, method: Literal["fast", "punkt"] = "fast", paragraphs: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """Offsets of the sentences of ``text``; a paragraph break always ends one.
 
     Both methods apply Punkt's decision with :data:`ABBREVIATIONS`, so "Mr. Putin",
     "U.S. officials" and "Feb. 5" stay inside their sentence. ``"punkt"`` runs NLTK's
     PunktSentenceTokenizer; ``"fast"`` (the default) applies the same rule with one
     regular expression, about ten times faster; the tests check that both agree on the seeds.
+    ``paragraphs`` takes ``paragraph_spans(text)`` when already computed.
 
     Examples
     --------
@@ -98,7 +102,7 @@ def sentence_spans(text: str, *, method: Literal["fast", "punkt"] = "fast") -> l
     True
     """
     spans = []
-    for p_start, p_end in paragraph_spans(text):
+    for p_start, p_end in paragraph_spans(text) if paragraphs is None else paragraphs:
         if method == "punkt":
             spans += [(p_start + s, p_start + e) for s, e in punkt_tokenizer().span_tokenize(text[p_start:p_end])]
             continue
@@ -167,7 +171,7 @@ def _paragraph_quotes(
     return found, double_open
 
 
-def quote_spans(text: str) -> list[QuoteSpan]:
+def quote_spans(text: str, *, paragraphs: list[tuple[int, int]] | None = None) -> list[QuoteSpan]:
     """Find the quotations in ``text``.
 
     Double quotes, curly or straight (direction from context), are quotations. A
@@ -176,6 +180,7 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     multi-paragraph quotes); otherwise the quote ends with its paragraph
     (``closed=False``). Single quotes are quotations when they open and close within a
     paragraph (depth 1 inside a double quote); a ’ between letters is an apostrophe.
+    ``paragraphs`` takes ``paragraph_spans(text)`` when already computed.
 
     Examples
     --------
@@ -189,7 +194,7 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     spans: list[tuple[int, int, bool, int]] = []
     carried: int | None = None  # a double quote left open by the previous paragraph
     carried_end = 0
-    for p_start, p_end in paragraph_spans(text):
+    for p_start, p_end in paragraph_spans(text) if paragraphs is None else paragraphs:
         scan_from, initial = p_start, None
         if carried is not None:
             if text[p_start] in '“"':
@@ -254,7 +259,8 @@ def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
     bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
     starts, ends = bounds[0:-1:2], bounds[1::2]
     article = np.searchsorted(text_starts, starts, side="right") - 1
-    quotes = quote_spans(joined)
+    paragraphs = paragraph_spans(joined)
+    quotes = quote_spans(joined, paragraphs=paragraphs)
     top = [q for q in quotes if q.depth == 0]
     inside = _interval_index(
         starts, np.array([q.start for q in top], dtype=np.int64), np.array([q.end for q in top], dtype=np.int64)
@@ -265,9 +271,9 @@ def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
         "article": article,
         "start": starts - text_starts[article],
         "end": ends - text_starts[article],
-        "token": np.array(pieces[1::2], dtype=object),
-        "sentence": _numbered_within(starts, [s for s, _ in sentence_spans(joined)], text_starts, article),
-        "paragraph": _numbered_within(starts, [s for s, _ in paragraph_spans(joined)], text_starts, article),
+        "token": pa.array(pieces[1::2], type=pa.large_string()),
+        "sentence": _numbered_within(starts, [s for s, _ in sentence_spans(joined, paragraphs=paragraphs)], text_starts, article),
+        "paragraph": _numbered_within(starts, [s for s, _ in paragraphs], text_starts, article),
         "quote_id": np.where(in_quote, quote_number, -1),
     }
 
@@ -331,20 +337,21 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
         part["article"] += batch.start
         parts.append(part)
     column = {
-        key: np.concatenate([p[key] for p in parts]) if parts else np.array([], dtype=object if key == "token" else np.int64)
-        for key in ("article", "start", "end", "token", "sentence", "paragraph", "quote_id")
+        key: np.concatenate([p[key] for p in parts]).astype(np.int64) if parts else np.array([], dtype=np.int64)
+        for key in ("article", "start", "end", "sentence", "paragraph", "quote_id")
     }
-    quote_id = column["quote_id"].astype(np.int64)
-    ids = articles["id"].astype(str).to_numpy(dtype=object)
+    # Arrow strings straight from the batches: no Python object array of every token.
+    tokens = pa.chunked_array([p["token"] for p in parts], type=pa.large_string())
+    ids = pd.array(articles["id"].astype(str).to_numpy(dtype=object), dtype="str")
     return pd.DataFrame(
         {
-            "article_id": pd.array(ids[column["article"].astype(np.int64)], dtype="str"),
-            "start": column["start"].astype(np.int64),
-            "end": column["end"].astype(np.int64),
-            "token": pd.array(column["token"], dtype="str"),
-            "sentence": column["sentence"].astype(np.int64),
-            "paragraph": column["paragraph"].astype(np.int64),
-            "voice": pd.Categorical(np.where(quote_id >= 0, "quoted", "narration"), categories=VOICES),
-            "quote_id": quote_id,
+            "article_id": ids.take(column["article"]),
+            "start": column["start"],
+            "end": column["end"],
+            "token": pd.array(tokens, dtype="str"),
+            "sentence": column["sentence"],
+            "paragraph": column["paragraph"],
+            "voice": pd.Categorical.from_codes((column["quote_id"] >= 0).astype(np.int8), categories=VOICES),
+            "quote_id": column["quote_id"],
         }
     )
