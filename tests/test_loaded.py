@@ -295,3 +295,14 @@ def test_no_hits_still_gives_every_category_and_voice(hand):
     rates = loaded_rates(empty, tokens, articles, categories=["labels", "doubt"], n_boot=50)
     assert len(rates) == 2 * 2 * 3 and (rates["hits"] == 0).all()
     assert (rates.loc[rates["tokens"] > 0, "rate_per_1000"] == 0).all()
+
+
+def test_rates_per_article(hand):
+    matcher, tokens, articles = hand
+    per_article = loaded_rates(loaded_hits(tokens, matcher), tokens, articles, by="id", categories=["labels"])
+    assert list(per_article["group"].unique()) == ["a1", "a2", "a3", "a4"]
+    a1 = per_article[(per_article["group"] == "a1")].set_index("voice")
+    assert a1.loc["all", "rate_per_1000"] == pytest.approx(1000 * 2 / 7)  # regime, regimes in 7 tokens
+    assert a1.loc["narration", "hits"] == 1 and a1.loc["quoted", "hits"] == 1
+    assert per_article[["ci_low", "ci_high"]].isna().all().all()  # one article: no interval
+    assert (per_article["n_articles"] == 1).all()

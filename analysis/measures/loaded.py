@@ -182,14 +182,16 @@ def bootstrap_ratios(
     if not enough.any():
         return low, high
     rng = np.random.default_rng(seed)
+    both = np.hstack([num, den])
     ratios = np.empty((n_boot, n_measures))
     step = max(1, BOOTSTRAP_CELLS // n_articles)
     for begin in range(0, n_boot, step):
         size = min(step, n_boot - begin)
         picks = rng.integers(0, n_articles, size=(size, n_articles)) + n_articles * np.arange(size)[:, None]
         weights = np.bincount(picks.ravel(), minlength=size * n_articles).reshape(size, n_articles).astype(float)
+        sums = weights @ both  # one pass over the weights for numerators and denominators
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[begin : begin + size] = (weights @ num) / (weights @ den)
+            ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:]
     tail = (1 - confidence) / 2 * 100
     with np.errstate(invalid="ignore"):
         bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
@@ -259,15 +261,6 @@ def loaded_rates(
         .astype(np.int64)
     )
     categories = list(categories) if categories is not None else list(pd.unique(hits["category"]))
-    both = pd.concat([hits, hits.assign(voice="all")], ignore_index=True)
-    wide_hits = (
-        both.groupby(["article_id", "category", "voice"])
-        .size()
-        .unstack(["category", "voice"])
-        .reindex(index=groups.index, columns=pd.MultiIndex.from_product([categories, VOICES]))
-        .fillna(0)
-        .astype(np.int64)
-    )
     keys = pd.MultiIndex.from_product([categories, VOICES], names=["category", "voice"])
     if hits.empty:
         wide_hits = pd.DataFrame(0, index=groups.index, columns=keys)
@@ -277,36 +270,36 @@ def loaded_rates(
         wide_hits = wide_hits.reindex(index=groups.index, columns=keys).fillna(0).astype(np.int64)
     hit_matrix = wide_hits.to_numpy()
     token_matrix = wide_tokens[list(keys.get_level_values("voice"))].to_numpy()
-    pieces = []
-    for group, positions in groups.groupby(groups, sort=True).indices.items():
-        group_hits, group_tokens = hit_matrix[positions], token_matrix[positions]
-        low, high = bootstrap_ratios(group_hits, group_tokens, n_boot=n_boot, confidence=confidence, seed=seed)
-        total_hits, total_tokens = group_hits.sum(axis=0), group_tokens.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.where(total_tokens > 0, 1000 * total_hits / np.maximum(total_tokens, 1), np.nan)
-        pieces.append(
-            pd.DataFrame(
-                {
-                    "group": group,
-                    "category": keys.get_level_values("category"),
-                    "voice": keys.get_level_values("voice"),
-                    "hits": total_hits,
-                    "tokens": total_tokens,
-                    "rate_per_1000": rate,
-                    "ci_low": 1000 * low,
-                    "ci_high": 1000 * high,
-                    "n_articles": len(positions),
-                    "n_tokens": int(wide_tokens["all"].to_numpy()[positions].sum()),
-                }
-            )
+    codes, labels = pd.factorize(groups, sort=True)
+    n_groups, n_keys = len(labels), len(keys)
+    hit_sums = pd.DataFrame(hit_matrix).groupby(codes).sum().to_numpy().reshape(n_groups, n_keys)
+    token_sums = pd.DataFrame(token_matrix).groupby(codes).sum().to_numpy().reshape(n_groups, n_keys)
+    n_articles = np.bincount(codes, minlength=n_groups)
+    low, high = np.full((n_groups, n_keys), np.nan), np.full((n_groups, n_keys), np.nan)
+    for code in np.flatnonzero(n_articles >= 2):  # one article has no interval: skip it cheaply (by="id")
+        members = codes == code
+        low[code], high[code] = bootstrap_ratios(
+            hit_matrix[members], token_matrix[members], n_boot=n_boot, confidence=confidence, seed=seed
         )
-    result = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=RATE_COLUMNS[:-1])
-    result["small_sample"] = small_sample(result["n_articles"].to_numpy(), result["tokens"].to_numpy())
-    order = {c: i for i, c in enumerate(categories)} | {v: i for i, v in enumerate(VOICES)}
-    result = result.sort_values(
-        ["group", "category", "voice"], key=lambda s: s.map(order) if s.name != "group" else s, ignore_index=True
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(token_sums > 0, 1000 * hit_sums / np.maximum(token_sums, 1), np.nan)
+    result = pd.DataFrame(
+        {
+            "group": pd.array(np.repeat(np.asarray(labels, dtype=object), n_keys), dtype="str"),
+            "category": pd.array(np.tile(keys.get_level_values("category").to_numpy(dtype=object), n_groups), dtype="str"),
+            "voice": pd.array(np.tile(keys.get_level_values("voice").to_numpy(dtype=object), n_groups), dtype="str"),
+            "hits": hit_sums.ravel().astype(np.int64),
+            "tokens": token_sums.ravel().astype(np.int64),
+            "rate_per_1000": rate.ravel(),
+            "ci_low": 1000 * low.ravel(),
+            "ci_high": 1000 * high.ravel(),
+            "n_articles": np.repeat(n_articles, n_keys),
+            "n_tokens": np.repeat(np.bincount(codes, weights=wide_tokens["all"].to_numpy(), minlength=n_groups), n_keys),
+        }
     )
-    return result.astype({"group": "str", "category": "str", "voice": "str", "small_sample": bool})[RATE_COLUMNS]
+    result["n_tokens"] = result["n_tokens"].astype(np.int64)
+    result["small_sample"] = np.asarray(small_sample(result["n_articles"].to_numpy(), result["tokens"].to_numpy()), dtype=bool)
+    return result[RATE_COLUMNS]
 
 
 def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.DataFrame:

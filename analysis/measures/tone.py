@@ -176,35 +176,35 @@ def tone_by_group(
         .fillna(0)
     )
     all_tokens = articles["n_tokens"].to_numpy() if "n_tokens" in articles.columns else wide[("tokens", "all")].to_numpy()
-    rows = []
-    for group, positions in groups.groupby(groups, sort=True).indices.items():
-        members = wide.iloc[positions]
-        low, high = bootstrap_ratios(
-            members["compound_sum"].to_numpy(),
-            members["sentences"].to_numpy(),
-            n_boot=n_boot,
-            confidence=confidence,
-            seed=seed,
+    codes, labels = pd.factorize(groups, sort=True)
+    n_groups, n_voices = len(labels), len(VOICES)
+    totals = wide.groupby(codes).sum().reindex(range(n_groups), fill_value=0)
+    n_articles = np.bincount(codes, minlength=n_groups)
+    low, high = np.full((n_groups, n_voices), np.nan), np.full((n_groups, n_voices), np.nan)
+    for code in np.flatnonzero(n_articles >= 2):  # one article has no interval: skip it cheaply (by="id")
+        members = wide[codes == code]
+        low[code], high[code] = bootstrap_ratios(
+            members["compound_sum"].to_numpy(), members["sentences"].to_numpy(), n_boot=n_boot, confidence=confidence, seed=seed
         )
-        for index, voice in enumerate(VOICES):
-            totals = members.xs(voice, axis=1, level=1).sum()
-            count = totals["sentences"]
-            rows.append(
-                {
-                    "group": group,
-                    "voice": voice,
-                    "sentences": int(count),
-                    **{
-                        ("compound_mean" if s == "compound" else s): totals[f"{s}_sum"] / count if count else np.nan
-                        for s in SCORES
-                    },
-                    "ci_low": low[index],
-                    "ci_high": high[index],
-                    "n_articles": len(positions),
-                    "tokens": int(totals["tokens"]),
-                    "n_tokens": int(all_tokens[positions].sum()),
-                    "small_sample": small_sample(len(positions), int(totals["tokens"])),
-                }
-            )
-    table = pd.DataFrame(rows, columns=GROUP_COLUMNS)
-    return table.astype({"group": "str", "voice": "str", "small_sample": bool})
+    count = totals["sentences"].to_numpy(dtype=float).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = {s: np.where(count > 0, totals[f"{s}_sum"].to_numpy().ravel() / np.maximum(count, 1), np.nan) for s in SCORES}
+    voice_tokens = totals["tokens"].to_numpy().ravel().astype(np.int64)
+    table = pd.DataFrame(
+        {
+            "group": pd.array(np.repeat(np.asarray(labels, dtype=object), n_voices), dtype="str"),
+            "voice": pd.array(np.tile(np.array(VOICES, dtype=object), n_groups), dtype="str"),
+            "sentences": count.astype(np.int64),
+            "compound_mean": means["compound"],
+            "ci_low": low.ravel(),
+            "ci_high": high.ravel(),
+            "pos": means["pos"],
+            "neg": means["neg"],
+            "neu": means["neu"],
+            "n_articles": np.repeat(n_articles, n_voices),
+            "tokens": voice_tokens,
+            "n_tokens": np.repeat(np.bincount(codes, weights=all_tokens, minlength=n_groups), n_voices).astype(np.int64),
+        }
+    )
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), voice_tokens), dtype=bool)
+    return table[GROUP_COLUMNS]
