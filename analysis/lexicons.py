@@ -2,12 +2,14 @@
 
 A lexicon maps terms to categories (``regime`` → ``pejorative_labels``). It is read from
 
-* YAML (the project's own format, documented in ``analysis/lexicons/default.yaml``);
+* YAML (the project's own format, documented in ``analysis/lexicons/default.yaml``; a
+  quanteda-style ``category: [terms]`` mapping is read too);
 * LIWC- or Lexicoder-style ``.dic`` files: an optional ``%`` header block mapping category
-  numbers to names, then one term per line followed by one or more categories (numbers or
+  numbers to names (and, optionally, a description), then one term per line followed by one or more categories (numbers or
   names), separated by tabs (repeated tabs are fine); Lexicoder ``+category`` lines open a
   block of terms; ``#``, ``//`` and ``;`` start comments; blank lines are ignored;
-* CSV with columns ``term,category`` (a header row and a third ``note`` column are optional).
+* CSV with columns ``term,category`` (a header row and a third ``note`` column are optional;
+  commas, semicolons or tabs).
 
 Terms are matched on word-token boundaries, case-insensitively, with ’ read as '. A trailing
 ``*`` matches any word that starts with the prefix (``accus*``: accuse, accused, accusation).
@@ -253,8 +255,23 @@ def _flag(node: yaml.Node | None, what: str, source: str, default: bool) -> bool
     return value == "true"
 
 
+def _quanteda_lexicon(root: yaml.MappingNode, source: str) -> tuple[dict[str, str], list[LexiconEntry]]:
+    """A quanteda-style YAML dictionary, ``category: [term, ...]``: exact terms, as quanteda matches them."""
+    notes: dict[str, str] = {}
+    entries: list[LexiconEntry] = []
+    for key, node in root.value:
+        notes[str(key.value)] = ""
+        for term in node.value:
+            text = _scalar(term, "a term", source)
+            entries.append(_entry(text, str(key.value), inflect=False, source=source, line=term.start_mark.line + 1))
+    return notes, entries
+
+
 def parse_yaml_lexicon(text: str, *, source: str = "<yaml>") -> tuple[dict[str, str], list[LexiconEntry]]:
-    """Categories (with notes) and entries of a lexicon in the project's YAML format."""
+    """Categories (with notes) and entries of a lexicon in the project's YAML format.
+
+    A quanteda-style dictionary (``category: [term, ...]`` at the top level) is read too.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
@@ -265,7 +282,12 @@ def parse_yaml_lexicon(text: str, *, source: str = "<yaml>") -> tuple[dict[str, 
         raise LexiconError(f"{source}: the file is empty; it needs a 'categories' mapping")
     top = _mapping(root, "the file", source)
     if "categories" not in top:
-        raise LexiconError(f"{source}: no 'categories' key; see analysis/lexicons/default.yaml for the format")
+        if top and all(isinstance(node, yaml.SequenceNode) for node in top.values()):
+            return _quanteda_lexicon(root, source)
+        raise LexiconError(
+            f"{source}: no 'categories' key (and not a quanteda-style 'category: [terms]' mapping); "
+            "see analysis/lexicons/default.yaml for the format"
+        )
     inflect_default = _flag(top.get("inflect"), "'inflect'", source, True)
     notes: dict[str, str] = {}
     entries: list[LexiconEntry] = []
@@ -320,13 +342,13 @@ def parse_dic_lexicon(text: str, *, source: str = "<dic>") -> tuple[dict[str, st
             in_header = not in_header
             continue
         if in_header:
-            parts = line.split(None, 1)
-            if len(parts) != 2 or not parts[0].isdigit():
+            parts = line.split(None, 2)
+            if len(parts) < 2 or not parts[0].isdigit():
                 raise LexiconError(
                     f"{source}:{number}: header line {raw.strip()!r} should be 'NUMBER<tab>CATEGORY' between % lines"
                 )
-            numbers[parts[0].lstrip("0") or "0"] = parts[1].strip()
-            notes.setdefault(parts[1].strip(), "")
+            numbers[parts[0].lstrip("0") or "0"] = parts[1]
+            notes[parts[1]] = " ".join(parts[2].split()) if len(parts) == 3 else ""  # e.g. '1  funct  Function words'
             continue
         if line.lstrip().startswith("+"):
             block = line.strip()[1:].strip()
@@ -373,10 +395,20 @@ def parse_dic_lexicon(text: str, *, source: str = "<dic>") -> tuple[dict[str, st
 
 
 def parse_csv_lexicon(text: str, *, source: str = "<csv>") -> tuple[dict[str, str], list[LexiconEntry]]:
-    """Categories and entries of a CSV lexicon: ``term,category[,note]``, header optional."""
+    """Categories and entries of a CSV lexicon: ``term,category[,note]``, header optional.
+
+    The delimiter may be a comma, a semicolon (spreadsheets in many locales) or a tab.
+    """
     notes: dict[str, str] = {}
     entries: list[LexiconEntry] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1):
+    text = text.lstrip("\ufeff")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # one column or an unusual layout: the row check below names the line
+    reader = csv.reader(io.StringIO(text), dialect)
+    for row in reader:
+        number = reader.line_num
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
@@ -429,8 +461,10 @@ def load_lexicon(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Lexi
     notes, entries = parse(text, source=str(path))
     if not entries:
         raise LexiconError(f"{path}: the lexicon holds no terms")
-    unique = {(entry.term, entry.category): entry for entry in reversed(entries)}
-    ordered = tuple(sorted(unique.values(), key=lambda entry: entry.line))
+    unique: dict[tuple[str, str], LexiconEntry] = {}
+    for entry in entries:  # file order; a repeated term of a category counts once
+        unique.setdefault((entry.term, entry.category), entry)
+    ordered = tuple(unique.values())
     return Lexicon(name=path.stem, source=str(path), notes=notes, entries=ordered)
 
 

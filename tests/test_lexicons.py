@@ -163,6 +163,7 @@ def test_matcher_is_cached_per_file(tmp_path):
 def test_messy_dic_file():
     lexicon = load_lexicon(FIXTURES / "messy.dic")
     assert lexicon.categories == ["doubt", "conflict", "conciliatory"]
+    assert lexicon.notes == {"doubt": "Distancing and doubt", "conflict": "", "conciliatory": ""}
     entries = {(e.term, e.category) for e in lexicon.entries}
     assert entries == {
         ("alleged", "doubt"),
@@ -264,3 +265,22 @@ def test_exact_terms_are_not_inflected():
     default = load_lexicon()
     text = "Explosives were found; an explosive claim. Hawking said hawks rebuffed a stark offer, starkly."
     assert [m for m, _, _ in found(text, default)] == ["explosive", "claim", "hawks", "rebuffed", "stark", "starkly"]
+
+
+def test_quanteda_style_yaml_and_semicolon_csv(tmp_path):
+    quanteda = tmp_path / "q.yml"
+    quanteda.write_text("negative:\n  - reckless\n  - hawk*\npositive: [constructive, good will]\n")
+    lexicon = load_lexicon(quanteda)
+    assert lexicon.notes == {"negative": "", "positive": ""}
+    assert [(e.term, e.category, e.inflect) for e in lexicon.entries] == [
+        ("reckless", "negative", False),
+        ("hawk*", "negative", False),
+        ("constructive", "positive", False),
+        ("good will", "positive", False),
+    ]
+    semicolons = tmp_path / "s.csv"
+    semicolons.write_text("term;category\nregime;labels\nso-called;doubt\n")
+    assert [(e.term, e.category, e.line) for e in load_lexicon(semicolons).entries] == [
+        ("regime", "labels", 2),
+        ("so-called", "doubt", 3),
+    ]
