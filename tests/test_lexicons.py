@@ -1,5 +1,6 @@
 """Lexicon files (YAML, .dic, CSV) and the Aho-Corasick matcher."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,19 @@ def test_quanteda_style_yaml_and_semicolon_csv(tmp_path):
         ("regime", "labels", 2),
         ("so-called", "doubt", 3),
     ]
+
+
+def test_hyphen_prefix_wildcards_and_multi_word_wildcards():
+    lexicon = lexicon_of(("anti-*", "labels"), ("rogue stat*", "labels"))
+    text = "Anti-Kremlin and anti-war voices, an antique anti, rogue states and a rogue statesman."
+    assert [m for m, _, _ in found(text, lexicon)] == ["anti-kremlin", "anti-war", "rogue states", "rogue statesman"]
+
+
+def test_matcher_is_rebuilt_when_the_file_changes(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("regime,labels\n")
+    before = load_matcher(path)
+    path.write_text("regime,labels\njunta,labels\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    after = load_matcher(path)
+    assert after is not before and [e.term for e in after.lexicon.entries] == ["regime", "junta"]
