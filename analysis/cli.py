@@ -378,6 +378,72 @@ def cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
+TERMS_COLUMNS = ["group", "term", "tfidf", "count"]
+KEYNESS_COLUMNS = ["group", "reference", "term", "count", "count_reference", "log_odds", "z", "chi2", "g2"]
+
+
+def cmd_terms(args: argparse.Namespace) -> int:
+    from analysis.measures.tfidf import term_counts, top_terms
+    from analysis.tokens import tokenize
+
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    if args.top < 1:
+        raise UsageError(f"--top must be 1 or more, not {args.top}")
+    counts = term_counts(tokenize(articles), voice=args.voice)
+    table = top_terms(counts, articles, by=args.by, top=args.top, voice=args.voice)
+    print_table(table if args.json else table.round(4), as_json=args.json, columns=TERMS_COLUMNS)
+    if not args.json:
+        print(
+            f"\nTF-IDF with each {args.by} as one document (its articles' {args.voice} words; English stop words "
+            "left out); count = occurrences in the group. A handful of articles is not a population."
+        )
+    return 0
+
+
+def cmd_keyness(args: argparse.Namespace) -> int:
+    from analysis.measures.keyness import UnknownGroupError, keyness
+    from analysis.measures.tfidf import term_counts
+    from analysis.tokens import tokenize
+
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    if args.top < 1:
+        raise UsageError(f"--top must be 1 or more, not {args.top}")
+    if not args.prior_mass > 0:
+        raise UsageError(f"--prior-mass must be positive, not {args.prior_mass}")
+    prior = None
+    if args.prior_corpus:
+        from analysis.corpus import load_corpus
+
+        background = load_corpus(args.prior_corpus)
+        prior = term_counts(tokenize(background), voice=args.voice).groupby("term")["count"].sum()
+    try:
+        table = keyness(
+            term_counts(tokenize(articles), voice=args.voice),
+            articles,
+            by=args.by,
+            reference=args.reference,
+            prior_mass=args.prior_mass,
+            prior_counts=prior,
+            voice=args.voice,
+            top=args.top,
+        )
+    except UnknownGroupError as err:
+        raise UsageError(f"--reference: {err.args[0]}") from None
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    print_table(table if args.json else table.round(3), as_json=args.json, columns=KEYNESS_COLUMNS)
+    if not args.json:
+        print(
+            f"\nz: weighted log-odds with an informative Dirichlet prior (Monroe et al. 2008, prior mass "
+            f"{args.prior_mass:g}); |z| > 1.96 is the usual bar. chi2 (Yates, as quanteda) and g2 are signed: positive = "
+            "used more by the group. Words are not independent draws: read p-values as a ranking. "
+            "A handful of articles is not a population."
+        )
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -491,17 +557,43 @@ def build_parser() -> argparse.ArgumentParser:
         "share of each group's articles per period that match a query, with Wilson intervals (Media Cloud's attention)",
         query=False,
     )
-    attention.add_argument("--query", dest="match_query", required=True, metavar="Q", help="the query whose attention is measured")
+    attention.add_argument(
+        "--query", dest="match_query", required=True, metavar="Q", help="the query whose attention is measured"
+    )
     attention.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     attention.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
-    attention.add_argument("--chart", default=None, metavar="PATH", help="also save the chart as PATH.png/.svg/.pdf with a caption")
+    attention.add_argument(
+        "--chart", default=None, metavar="PATH", help="also save the chart as PATH.png/.svg/.pdf with a caption"
+    )
     trends = add_command(
         commands, "trends", cmd_trends, "loaded-term rates and tone per group and period, with shifts the intervals support"
     )
     trends.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     trends.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
-    trends.add_argument("--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one")
+    trends.add_argument(
+        "--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one"
+    )
     trends.add_argument("--all-periods", action="store_true", help="also print periods in which a group published nothing")
+    voice_help = "words counted: all (default), narration (the outlet's own) or quoted (inside quotations)"
+    terms = add_command(commands, "terms", cmd_terms, "top TF-IDF words per group (each group one document)")
+    terms.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    terms.add_argument("--top", type=int, default=20, metavar="N", help="words per group (default: 20)")
+    terms.add_argument("--voice", choices=["all", "narration", "quoted"], default="all", help=voice_help)
+    key = add_command(
+        commands, "keyness", cmd_keyness, "distinctive words per group: weighted log-odds z (Monroe et al.), chi2, G2"
+    )
+    key.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
+    key.add_argument(
+        "--reference", default=None, metavar="NAME", help="compare every group with this one; default: each with the rest"
+    )
+    key.add_argument(
+        "--prior-mass", type=float, default=100.0, metavar="M", help="Dirichlet prior mass m (default: 100 pseudo-words)"
+    )
+    key.add_argument(
+        "--prior-corpus", default=None, metavar="CORPUS", help="background corpus added to the pooled counts for the prior"
+    )
+    key.add_argument("--top", type=int, default=20, metavar="N", help="words per group, highest z first (default: 20)")
+    key.add_argument("--voice", choices=["all", "narration", "quoted"], default="all", help=voice_help)
     return parser
 
 

@@ -1,0 +1,352 @@
+"""Term counts (the map) and TF-IDF per article and per group, top terms, article similarity.
+
+The map, :func:`term_counts`, turns any set of articles' tokens into per-article counts that
+add up across partitions. Every reduce here builds a sparse count matrix from those counts and
+hands it to scikit-learn's ``TfidfTransformer`` with its defaults (smoothed IDF, raw term
+frequency, l2 norm), so the weights equal ``TfidfVectorizer``'s given the same tokens.
+
+Stop words: :func:`top_terms` and :func:`article_similarity` drop scikit-learn's English list
+(``sklearn.feature_extraction.text.ENGLISH_STOP_WORDS``, 318 words) by default, before the
+weights are computed, as ``TfidfVectorizer(stop_words="english")`` does; pass
+``stop_words=None`` to keep every word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+
+from analysis.measures.loaded import group_labels
+from analysis.stats import small_sample
+
+Voice = Literal["all", "narration", "quoted"]
+StopWords = Literal["english"] | Collection[str] | None
+
+VOICE_OPTIONS: tuple[str, ...] = ("all", "narration", "quoted")
+COUNT_COLUMNS = ["article_id", "term", "voice", "count"]
+TOP_TERM_COLUMNS = ["group", "term", "tfidf", "count", "n_articles", "n_tokens", "small_sample"]
+
+
+class CountMatrix(NamedTuple):
+    """A sparse count matrix with its labels: ``matrix[i, j]`` counts ``terms[j]`` in ``rows[i]``."""
+
+    matrix: sp.csr_matrix
+    rows: np.ndarray
+    terms: np.ndarray
+
+
+def check_voice(voice: str) -> None:
+    """Raise ValueError unless ``voice`` is ``all``, ``narration`` or ``quoted``."""
+    if voice not in VOICE_OPTIONS:
+        raise ValueError(f"voice must be one of {', '.join(VOICE_OPTIONS)}, not {voice!r}")
+
+
+def stop_word_set(stop_words: StopWords) -> frozenset[str]:
+    """The words ``stop_words`` names: scikit-learn's English list, a given collection, or none."""
+    if stop_words is None:
+        return frozenset()
+    if isinstance(stop_words, str):
+        if stop_words != "english":
+            raise ValueError(f"stop_words must be 'english', a collection of words or None, not {stop_words!r}")
+        return ENGLISH_STOP_WORDS
+    return frozenset(stop_words)
+
+
+def term_counts(tokens: pd.DataFrame, *, voice: Voice = "all") -> pd.DataFrame:
+    """How often each word occurs in each article (the map step).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The token table of ``analysis.tokens.tokenize`` (``article_id``, ``token``, ``voice``).
+    voice : {"all", "narration", "quoted"}, default="all"
+        Count every word, only the outlet's own narration, or only words inside quotations.
+
+    Returns
+    -------
+    DataFrame
+        One row per article and distinct word, articles in the order they first appear in
+        ``tokens``, words in alphabetical order within an article:
+
+        - ``article_id`` : str
+        - ``term`` : the lowercased word form (the token)
+        - ``voice`` : the ``voice`` asked for
+        - ``count`` : int64, occurrences of ``term`` in that voice of the article
+
+        Counts of disjoint sets of articles concatenate into the counts of their union.
+
+    Examples
+    --------
+    >>> tokens = pd.DataFrame({"article_id": ["a", "a", "a", "b"], "token": ["war", "peace", "war", "war"],
+    ...                        "voice": ["narration", "quoted", "narration", "quoted"]})
+    >>> term_counts(tokens).values.tolist()
+    [['a', 'peace', 'all', 1], ['a', 'war', 'all', 2], ['b', 'war', 'all', 1]]
+    >>> term_counts(tokens, voice="quoted")[["article_id", "term", "count"]].values.tolist()
+    [['a', 'peace', 1], ['b', 'war', 1]]
+    """
+    check_voice(voice)
+    if voice != "all":
+        tokens = tokens[tokens["voice"].to_numpy() == voice]
+    article_codes, article_ids = pd.factorize(tokens["article_id"].to_numpy())
+    term_codes, terms = pd.factorize(tokens["token"].to_numpy(), sort=True)
+    # One int64 key per (article, word): counting keys is one hash pass, sorting them orders the rows.
+    keys = article_codes.astype(np.int64) * max(len(terms), 1) + term_codes
+    counted = pd.Series(keys).value_counts(sort=False)
+    order = np.argsort(counted.index.to_numpy(), kind="stable")
+    unique_keys = counted.index.to_numpy()[order]
+    return pd.DataFrame(
+        {
+            "article_id": pd.array(np.asarray(article_ids, dtype=object)[unique_keys // max(len(terms), 1)], dtype="str"),
+            "term": pd.array(np.asarray(terms, dtype=object)[unique_keys % max(len(terms), 1)], dtype="str"),
+            "voice": pd.array(np.full(len(unique_keys), voice, dtype=object), dtype="str"),
+            "count": counted.to_numpy()[order].astype(np.int64),
+        },
+        columns=COUNT_COLUMNS,
+    )
+
+
+def _counts_of(tokens_or_counts: pd.DataFrame, voice: Voice) -> pd.DataFrame:
+    """Term counts in ``voice``, from a token table or from :func:`term_counts` output."""
+    check_voice(voice)
+    if "count" not in tokens_or_counts.columns:
+        return term_counts(tokens_or_counts, voice=voice)
+    counts = tokens_or_counts
+    if "voice" in counts.columns:
+        present = set(pd.unique(counts["voice"]))
+        if voice not in present:
+            raise ValueError(
+                f"the term counts are for voice {', '.join(sorted(map(str, present)))}, not {voice!r}: "
+                f"count them with term_counts(tokens, voice={voice!r})"
+            )
+        counts = counts[counts["voice"].to_numpy() == voice]
+    return counts
+
+
+def count_matrix(counts: pd.DataFrame, *, rows: Sequence[str] | None = None, stop_words: StopWords = None) -> CountMatrix:
+    """The articles × words count matrix of :func:`term_counts` output (sparse).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``article_id``, ``term``, ``count`` (one voice).
+    rows : sequence of str, optional
+        Article ids, in the order wanted; articles without words get an empty row and
+        counts of other articles are left out. Default: the articles of ``counts``, in order.
+    stop_words : "english", collection of str or None, default=None
+        Words to leave out of the matrix.
+
+    Returns
+    -------
+    CountMatrix
+        ``matrix`` (CSR, int64), ``rows`` (article ids), ``terms`` (sorted, as scikit-learn's
+        vocabulary is).
+    """
+    stop = stop_word_set(stop_words)
+    if stop:
+        counts = counts[~counts["term"].isin(stop).to_numpy()]
+    row_ids = (
+        np.asarray(pd.unique(counts["article_id"].astype(str)), dtype=object)
+        if rows is None
+        else np.asarray(list(rows), dtype=object)
+    )
+    row_codes = pd.Index(row_ids).get_indexer(counts["article_id"].astype(str))
+    kept = row_codes >= 0
+    term_codes, terms = pd.factorize(counts["term"].to_numpy()[kept], sort=True)
+    matrix = sp.csr_matrix(
+        (counts["count"].to_numpy()[kept].astype(np.int64), (row_codes[kept], term_codes)),
+        shape=(len(row_ids), len(terms)),
+    )
+    matrix.sum_duplicates()
+    return CountMatrix(matrix, row_ids, np.asarray(terms, dtype=object))
+
+
+def group_matrix(articles: pd.DataFrame, by: str, rows: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Groups × articles indicator matrix: multiply a count matrix by it to sum counts per group.
+
+    Returns
+    -------
+    indicator : scipy.sparse.csr_matrix
+        ``indicator[g, a] = 1`` when article ``rows[a]`` belongs to group ``g``.
+    groups : numpy.ndarray
+        Group labels (values of ``by``, sorted; ``(missing)`` for articles without one).
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column (the message lists the columns).
+    """
+    labels = group_labels(articles, by)
+    labels = labels[~labels.index.duplicated()]
+    group_of_row = labels.reindex(rows).fillna("(missing)").to_numpy(dtype=object)
+    codes, groups = pd.factorize(group_of_row, sort=True)
+    indicator = sp.csr_matrix((np.ones(len(rows)), (codes, np.arange(len(rows)))), shape=(len(groups), len(rows)))
+    return indicator, np.asarray(groups, dtype=object)
+
+
+def tfidf_weights(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """TF-IDF of a documents × words count matrix, exactly as ``TfidfVectorizer`` with its defaults.
+
+    IDF is ``ln((1 + n) / (1 + df)) + 1`` over the ``n`` rows, each row scaled to unit length.
+    """
+    return TfidfTransformer().fit_transform(matrix).tocsr()
+
+
+def article_tfidf(tokens_or_counts: pd.DataFrame, *, voice: Voice = "all", stop_words: StopWords = "english") -> pd.DataFrame:
+    """TF-IDF of every word in every article, the articles being the documents.
+
+    Parameters
+    ----------
+    tokens_or_counts : DataFrame
+        The token table, or :func:`term_counts` output for ``voice``.
+    voice : {"all", "narration", "quoted"}, default="all"
+    stop_words : "english", collection of str or None, default="english"
+
+    Returns
+    -------
+    DataFrame
+        One row per article and word it contains: ``article_id``, ``term``, ``count``,
+        ``tfidf`` (float; equal to ``TfidfVectorizer`` on the same tokens).
+    """
+    counts = count_matrix(_counts_of(tokens_or_counts, voice), stop_words=stop_words)
+    raw, weights = counts.matrix, tfidf_weights(counts.matrix)
+    raw.sort_indices()
+    weights.sort_indices()  # same sparsity pattern as the counts: the data arrays align
+    rows = np.repeat(np.arange(raw.shape[0]), np.diff(raw.indptr))
+    return pd.DataFrame(
+        {
+            "article_id": pd.array(counts.rows[rows], dtype="str"),
+            "term": pd.array(counts.terms[raw.indices], dtype="str"),
+            "count": raw.data.astype(np.int64),
+            "tfidf": weights.data,
+        }
+    )
+
+
+def top_terms(
+    tokens_or_counts: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    by: str = "outlet",
+    top: int | None = 20,
+    voice: Voice = "all",
+    stop_words: StopWords = "english",
+) -> pd.DataFrame:
+    """The words with the highest TF-IDF in each group (outlet by default).
+
+    A group is one document: the concatenation of its articles' words. IDF is computed over
+    the groups, so a word every outlet uses weighs least and a word only one outlet uses
+    weighs most. (Averaging per-article weights instead would favour outlets with short
+    articles; concatenation weighs each word by how often the group uses it.)
+
+    Parameters
+    ----------
+    tokens_or_counts : DataFrame
+        The token table, or :func:`term_counts` output for ``voice``.
+    articles : DataFrame
+        The article table: ``id`` and the ``by`` column.
+    by : str, default="outlet"
+        Any article column (``outlet``, ``ownership``, ``country``, ``event``...).
+    top : int or None, default=20
+        Words per group; None for all.
+    voice : {"all", "narration", "quoted"}, default="all"
+    stop_words : "english", collection of str or None, default="english"
+        scikit-learn's English stop-word list by default.
+
+    Returns
+    -------
+    DataFrame
+        Per group, words by decreasing TF-IDF (ties alphabetical):
+
+        - ``group`` : value of ``by``
+        - ``term`` : the word
+        - ``tfidf`` : the word's weight in the group's document (l2-normalised, 0 to 1)
+        - ``count`` : occurrences in the group, in ``voice``
+        - ``n_articles`` : articles in the group
+        - ``n_tokens`` : words in the group in ``voice``, stop words included
+        - ``small_sample`` : the group has too few articles or words to stand for the outlet
+          (``analysis.stats.small_sample``)
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column.
+    ValueError
+        ``top`` is below 1, or ``voice`` or ``stop_words`` is not an option.
+    """
+    if top is not None and top < 1:
+        raise ValueError(f"top must be 1 or more (or None for every word), not {top}")
+    counts = _counts_of(tokens_or_counts, voice)
+    article_ids = articles["id"].astype(str).to_numpy(dtype=object)
+    everything = count_matrix(counts, rows=article_ids)
+    indicator, groups = group_matrix(articles, by, everything.rows)
+    n_tokens = np.asarray(indicator @ everything.matrix.sum(axis=1)).ravel().astype(np.int64)
+    n_articles = np.asarray(indicator.sum(axis=1)).ravel().astype(np.int64)
+    stop = stop_word_set(stop_words)
+    keep = np.flatnonzero(~np.isin(everything.terms, list(stop))) if stop else np.arange(len(everything.terms))
+    terms = everything.terms[keep]
+    group_counts = (indicator @ everything.matrix[:, keep]).tocsr()
+    group_counts.eliminate_zeros()
+    weights = tfidf_weights(group_counts)
+    pieces = []
+    for g, group in enumerate(groups):
+        row = weights.getrow(g)
+        columns, values = row.indices, row.data
+        order = np.lexsort((terms[columns], -values))
+        if top is not None:
+            order = order[:top]
+        chosen = columns[order]
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "term": terms[chosen],
+                    "tfidf": values[order],
+                    "count": group_counts[g, chosen].toarray().ravel().astype(np.int64),
+                    "n_articles": n_articles[g],
+                    "n_tokens": n_tokens[g],
+                }
+            )
+        )
+    table = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=TOP_TERM_COLUMNS[:-1])
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
+    return table.astype({"group": "str", "term": "str"})[TOP_TERM_COLUMNS]
+
+
+def article_similarity(
+    tokens_or_counts: pd.DataFrame,
+    *,
+    articles: pd.DataFrame | None = None,
+    voice: Voice = "all",
+    stop_words: StopWords = "english",
+) -> pd.DataFrame:
+    """Cosine similarity of the articles' TF-IDF vectors (articles as documents).
+
+    Parameters
+    ----------
+    tokens_or_counts : DataFrame
+        The token table, or :func:`term_counts` output for ``voice``.
+    articles : DataFrame, optional
+        The article table: rows and columns follow its ``id`` order (articles without words
+        get similarity 0). Default: the articles of ``tokens_or_counts``, in order.
+    voice : {"all", "narration", "quoted"}, default="all"
+    stop_words : "english", collection of str or None, default="english"
+
+    Returns
+    -------
+    DataFrame
+        Square, index and columns the article ids: 1 on the diagonal for articles with
+        words, 0 for articles sharing no word, symmetric. Equal to
+        ``sklearn.metrics.pairwise.cosine_similarity`` of ``TfidfVectorizer`` output.
+    """
+    rows = None if articles is None else articles["id"].astype(str).tolist()
+    counts = count_matrix(_counts_of(tokens_or_counts, voice), rows=rows, stop_words=stop_words)
+    weights = tfidf_weights(counts.matrix)
+    similarity = (weights @ weights.T).toarray()
+    np.clip(similarity, 0.0, 1.0, out=similarity)
+    ids = pd.Index(counts.rows.astype(str), name="article_id")
+    return pd.DataFrame(similarity, index=ids, columns=ids.rename(None))

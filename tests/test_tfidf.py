@@ -1,0 +1,167 @@
+"""Term counts and TF-IDF: equal to scikit-learn on the same tokens, split by voice, CLI."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from analysis.cli import main
+from analysis.measures.tfidf import article_similarity, article_tfidf, count_matrix, term_counts, top_terms
+from analysis.tokens import tokenize
+
+
+@pytest.fixture(scope="module")
+def seed_tokens(seeds):
+    return tokenize(seeds)
+
+
+def token_lists(tokens: pd.DataFrame, ids) -> list[list[str]]:
+    grouped = tokens.groupby("article_id", sort=False)["token"].agg(list)
+    return [list(grouped.get(i, [])) for i in ids]
+
+
+def sklearn_tfidf(documents: list[list[str]], *, stop_words=None):
+    """scikit-learn's TfidfVectorizer given pre-tokenized documents."""
+    if stop_words is None:
+        vectorizer = TfidfVectorizer(analyzer=lambda words: words)
+    else:
+        vectorizer = TfidfVectorizer(
+            tokenizer=lambda words: words,
+            preprocessor=lambda words: words,
+            lowercase=False,
+            token_pattern=None,
+            stop_words=stop_words,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the tokens are already words: the pattern check does not apply
+        matrix = vectorizer.fit_transform(documents)
+    return matrix, vectorizer.get_feature_names_out()
+
+
+# --- the map ----------------------------------------------------------------------------------
+
+
+def test_counts_add_up_to_the_tokens_in_each_voice(seed_tokens):
+    everything = term_counts(seed_tokens)
+    assert everything["count"].sum() == len(seed_tokens)
+    narration = term_counts(seed_tokens, voice="narration")
+    quoted = term_counts(seed_tokens, voice="quoted")
+    assert narration["count"].sum() + quoted["count"].sum() == len(seed_tokens)
+    both = pd.concat([narration, quoted]).groupby(["article_id", "term"])["count"].sum()
+    assert both.sort_index().equals(everything.set_index(["article_id", "term"])["count"].sort_index())
+    direct = seed_tokens.groupby(["article_id", "token"]).size().rename_axis(["article_id", "term"]).sort_index()
+    assert everything.set_index(["article_id", "term"])["count"].sort_index().to_dict() == direct.to_dict()
+
+
+def test_counts_of_disjoint_partitions_concatenate_to_the_whole(seed_tokens):
+    ids = list(pd.unique(seed_tokens["article_id"]))
+    first = seed_tokens[seed_tokens["article_id"].isin(ids[:2])]
+    second = seed_tokens[~seed_tokens["article_id"].isin(ids[:2])]
+    joined = pd.concat([term_counts(first), term_counts(second)], ignore_index=True)
+    assert joined.equals(term_counts(seed_tokens))
+
+
+def test_quoted_words_are_counted_in_the_quoted_voice(seeds, seed_tokens):
+    tass = seeds.loc[seeds["outlet"] == "TASS", "id"].item()
+    quoted = term_counts(seed_tokens, voice="quoted")
+    narration = term_counts(seed_tokens, voice="narration")
+    assert ((quoted["article_id"] == tass) & (quoted["term"] == "reckless")).any()
+    assert not ((narration["article_id"] == tass) & (narration["term"] == "reckless")).any()
+
+
+# --- TF-IDF equals scikit-learn ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_words", [None, "english"])
+def test_article_tfidf_equals_sklearn_on_the_same_tokens(seed_tokens, stop_words):
+    ours = article_tfidf(seed_tokens, stop_words=stop_words)
+    ids = list(pd.unique(seed_tokens["article_id"]))
+    matrix, names = sklearn_tfidf(token_lists(seed_tokens, ids), stop_words=stop_words)
+    theirs = matrix.tocoo()
+    expected = pd.Series(theirs.data, index=pd.MultiIndex.from_arrays([np.array(ids)[theirs.row], names[theirs.col]]))
+    got = ours.set_index(["article_id", "term"])["tfidf"]
+    assert len(got) == len(expected)
+    assert np.allclose(got.sort_index().to_numpy(), expected.sort_index().to_numpy(), rtol=1e-12, atol=1e-12)
+    if stop_words:
+        assert not ours["term"].isin(ENGLISH_STOP_WORDS).any()
+
+
+def test_count_matrix_columns_are_sklearns_vocabulary(seed_tokens):
+    ids = list(pd.unique(seed_tokens["article_id"]))
+    counts = count_matrix(term_counts(seed_tokens))
+    _, names = sklearn_tfidf(token_lists(seed_tokens, ids))
+    assert list(counts.terms) == list(names)
+    assert list(counts.rows) == ids
+
+
+def test_top_terms_weigh_groups_as_sklearn_weighs_concatenated_documents(seeds, seed_tokens):
+    table = top_terms(seed_tokens, seeds, by="ownership", top=None)
+    groups = sorted(seeds["ownership"].unique())
+    documents = [[w for i in seeds.loc[seeds["ownership"] == g, "id"] for w in token_lists(seed_tokens, [i])[0]] for g in groups]
+    matrix, names = sklearn_tfidf(documents, stop_words="english")
+    for g, group in enumerate(groups):
+        row = matrix.getrow(g)
+        expected = pd.Series(row.data, index=names[row.indices]).sort_index()
+        got = table[table["group"] == group].set_index("term")["tfidf"].sort_index()
+        assert got.index.equals(expected.index)
+        assert np.allclose(got, expected, rtol=1e-12)
+        counts = pd.Series(documents[g]).value_counts()
+        part = table[table["group"] == group]
+        assert (part["count"].to_numpy() == counts[part["term"]].to_numpy()).all()
+        assert part["tfidf"].is_monotonic_decreasing
+        assert (part["n_tokens"] == len(documents[g])).all()
+        assert (part["n_articles"] == (seeds["ownership"] == group).sum()).all()
+    assert table["small_sample"].all()  # one or two articles per group
+
+
+def test_top_terms_keep_n_per_group_and_find_an_outlets_own_words(seeds, seed_tokens):
+    table = top_terms(seed_tokens, seeds, top=5)
+    assert table.groupby("group").size().eq(5).all()
+    assert set(table["group"]) == set(seeds["outlet"])
+    assert "organizations" in set(table.loc[table["group"] == "TASS", "term"])
+    assert not table["term"].isin(ENGLISH_STOP_WORDS).any()
+
+
+def test_similarity_equals_sklearn_cosine(seeds, seed_tokens):
+    similarity = article_similarity(seed_tokens, articles=seeds)
+    ids = seeds["id"].tolist()
+    matrix, _ = sklearn_tfidf(token_lists(seed_tokens, ids), stop_words="english")
+    assert list(similarity.index) == ids and list(similarity.columns) == ids
+    assert np.allclose(similarity.to_numpy(), cosine_similarity(matrix), atol=1e-12)
+    assert np.allclose(np.diag(similarity), 1.0)
+    # the two January articles about the Kremlin's dialogue offer read more alike than either does with TASS
+    january = seeds.loc[seeds["event"] == "2021-01-kremlin-dialogue-offer", "id"].tolist()
+    tass = seeds.loc[seeds["outlet"] == "TASS", "id"].item()
+    assert similarity.loc[january[0], january[1]] > similarity.loc[january[0], tass]
+
+
+def test_counts_for_another_voice_are_refused(seeds, seed_tokens):
+    with pytest.raises(ValueError, match="term_counts"):
+        top_terms(term_counts(seed_tokens, voice="narration"), seeds, voice="quoted")
+    with pytest.raises(ValueError, match="voice"):
+        term_counts(seed_tokens, voice="reported")  # type: ignore[arg-type]
+    with pytest.raises(KeyError, match="nope"):
+        top_terms(seed_tokens, seeds, by="nope")
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def test_framing_terms_json(capsys):
+    assert main(["terms", "--top", "3", "--json", "--voice", "narration"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    table = pd.DataFrame(rows)
+    assert {"group", "term", "tfidf", "count"} <= set(table.columns)
+    assert table.groupby("group").size().eq(3).all() and table["group"].nunique() == 5
+    assert (table["tfidf"] > 0).all() and (table["count"] >= 1).all()
+
+
+def test_framing_terms_by_a_missing_column_is_a_usage_error(capsys):
+    assert main(["terms", "--by", "nope"]) == 2
+    assert "--by 'nope'" in capsys.readouterr().err
