@@ -306,3 +306,15 @@ def test_rates_per_article(hand):
     assert a1.loc["narration", "hits"] == 1 and a1.loc["quoted", "hits"] == 1
     assert per_article[["ci_low", "ci_high"]].isna().all().all()  # one article: no interval
     assert (per_article["n_articles"] == 1).all()
+
+
+def test_overlap_chains_keep_every_span_that_does_not_overlap_a_kept_one():
+    lexicon = Lexicon(
+        "o",
+        "o",
+        {"c": ""},
+        (LexiconEntry("a b", "c", False, 1), LexiconEntry("b c d", "c", False, 2), LexiconEntry("c d e", "c", False, 3)),
+    )
+    tokens = hand_tokens([("x", word, 0, "narration") for word in ["a", "b", "c", "d", "e"]])
+    # 'a b' is kept; 'b c d' overlaps it and is dropped; 'c d e' overlaps only the dropped span, so it counts
+    assert list(loaded_hits(tokens, build_matcher(lexicon))["match"]) == ["a b", "c d e"]

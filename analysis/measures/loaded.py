@@ -77,9 +77,7 @@ def loaded_hits(tokens: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     # Leftmost-longest within a category: drop a match that starts inside an earlier one.
     order = np.lexsort((-last, first, category))
     first, last, entry, category = first[order], last[order], entry[order], category[order]
-    category_codes = pd.factorize(category)[0]
-    reach = pd.Series(last).groupby(category_codes).cummax().groupby(category_codes).shift(fill_value=-1).to_numpy()
-    keep = first > reach
+    keep = _leftmost_longest(pd.factorize(category)[0], first, last)
     first, last, entry = first[keep], last[keep], entry[keep]
     match_ends = stream.starts[last] + stream.lengths[last]
     hits = pd.DataFrame(
@@ -96,6 +94,19 @@ def loaded_hits(tokens: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
         columns=HIT_COLUMNS,
     ).astype({"article_id": "str", "term": "str", "match": "str", "category": "str", "voice": "str"})
     return hits.sort_values(["article_id", "start", "end", "category"], kind="stable", ignore_index=True)
+
+
+def _leftmost_longest(groups: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Which spans to keep so that spans of one group never overlap, given spans sorted by
+    group, then start, then longest first: a loop over hits (few), not over tokens."""
+    keep = np.zeros(len(first), dtype=bool)
+    current, reach = -1, -1
+    for index, (group, start, end) in enumerate(zip(groups.tolist(), first.tolist(), last.tolist(), strict=True)):
+        if group != current:
+            current, reach = group, -1
+        if start > reach:
+            keep[index], reach = True, end
+    return keep
 
 
 def voice_token_counts(tokens: pd.DataFrame) -> pd.DataFrame:
