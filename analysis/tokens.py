@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Initialisms ("U.S.", "U.K.") stay whole; hyphens and apostrophes join word parts
 # ("near-fatal", "Kremlin's", "Kremlin’s").
@@ -219,9 +220,9 @@ TOKEN_COLUMNS = ("article_id", "start", "end", "token", "sentence", "paragraph",
 # Texts are joined into one string and scanned once. The break is a paragraph of its own, so
 # no word, sentence or quotation crosses from one article into the next.
 _ARTICLE_BREAK = "\n\n\x00\n\n"
-# Splitting on a capturing pattern gives words and the gaps between them, whose lengths
-# (summed in numpy) are the offsets: no Python object per match.
-_WORD_SPLIT = re.compile(f"({WORD_PATTERN.pattern})")
+# WORD_PATTERN for Arrow's RE2 on lowercased text (’ already written '): RE2's \w is ASCII,
+# so letters and digits are spelled as Unicode classes. The tests check both patterns agree.
+_WORD_PATTERN_RE2 = r"(?:[A-Za-z]\.){2,}|[\pL\pN]+(?:['\-][\pL\pN]+)*"
 # Characters of text joined per scan: bounds the memory of the intermediate strings.
 _BATCH_CHARS = 4_000_000
 
@@ -250,15 +251,35 @@ def _numbered_within(positions: np.ndarray, boundaries: list[int], text_starts: 
     return np.searchsorted(starts, positions, side="right") - 1 - first[article]
 
 
+def _words(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+    """Text index, start, end and lowercased form of every word of ``texts``.
+
+    Arrow (C++) marks each word with NUL on both sides and splits there, giving gaps and words
+    in turn; their lengths, summed in numpy, are the offsets. No Python object per word.
+    """
+    lowered = pa.array([_lower_keeping_offsets(text).replace("\x00", " ") for text in texts], type=pa.large_string())
+    marked = pc.replace_substring_regex(lowered, pattern=_WORD_PATTERN_RE2, replacement="\x00\\0\x00")
+    pieces = pc.split_pattern(marked, pattern="\x00")
+    flat = pc.list_flatten(pieces)
+    piece_ends = np.cumsum(pc.utf8_length(flat).to_numpy().astype(np.int64))  # texts laid end to end
+    owner = pc.list_parent_indices(pieces).to_numpy()
+    first_piece = pieces.offsets.to_numpy()[:-1].astype(np.int64)
+    is_word = (np.arange(len(flat)) - first_piece[owner]) % 2 == 1  # gap, word, gap, ..., gap
+    text_base = np.zeros(len(texts), dtype=np.int64)
+    text_base[1:] = np.cumsum([len(text) for text in texts[:-1]])
+    words = np.flatnonzero(is_word)
+    article = owner[words].astype(np.int64)
+    ends = piece_ends[words] - text_base[article]
+    return article, ends - (piece_ends[words] - piece_ends[words - 1]), ends, flat.take(pa.array(words))
+
+
 def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
     """Columns of the token table for ``texts``; ``article`` indexes ``texts``."""
     joined = _ARTICLE_BREAK.join(texts)
     text_starts = np.zeros(len(texts), dtype=np.int64)
     text_starts[1:] = np.cumsum([len(text) + len(_ARTICLE_BREAK) for text in texts[:-1]])
-    pieces = _WORD_SPLIT.split(_lower_keeping_offsets(joined))
-    bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
-    starts, ends = bounds[0:-1:2], bounds[1::2]
-    article = np.searchsorted(text_starts, starts, side="right") - 1
+    article, local_starts, local_ends, tokens = _words(texts)
+    starts = local_starts + text_starts[article]  # offsets into ``joined``
     paragraphs = paragraph_spans(joined)
     quotes = quote_spans(joined, paragraphs=paragraphs)
     top = [q for q in quotes if q.depth == 0]
@@ -269,9 +290,9 @@ def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
     in_quote = np.array([q.quote_id for q in top] + [-1], dtype=np.int64)[inside] >= 0
     return {
         "article": article,
-        "start": starts - text_starts[article],
-        "end": ends - text_starts[article],
-        "token": pa.array(pieces[1::2], type=pa.large_string()),
+        "start": local_starts,
+        "end": local_ends,
+        "token": tokens,
         "sentence": _numbered_within(starts, [s for s, _ in sentence_spans(joined, paragraphs=paragraphs)], text_starts, article),
         "paragraph": _numbered_within(starts, [s for s, _ in paragraphs], text_starts, article),
         "quote_id": np.where(in_quote, quote_number, -1),

@@ -259,3 +259,30 @@ def test_articles_scanned_together_equal_articles_scanned_alone(seeds, monkeypat
 def test_tokenize_names_a_missing_column(seeds):
     with pytest.raises(KeyError, match="'lede'"):
         tokenize(seeds, text_column="lede")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "İstanbul’s ÉLAN naïve café 42nd ½ Ⅻ x²",
+        "snake_case words_ _x_ a\x00b",
+        "U.S.-led K.G.B. e.g. a.m. ’90s",
+        "Straße ΣΊΣΥΦΟΣ ﬁne",
+        "中文 日本語 한국어 عربي",
+        "tab\tnew\nline, emoji 👍🏽 ok",
+    ],
+)
+def test_words_found_by_arrow_match_word_pattern(text):
+    # tokenize scans with Arrow's RE2; WORD_PATTERN (Python re) is the definition.
+    table = tokenize(pd.DataFrame({"id": ["x"], "body": [text]}))
+    assert [(s, e) for s, e in zip(table["start"], table["end"], strict=True)] == word_spans(text)
+    lowered = text.lower().replace("’", "'") if len(text.lower()) == len(text) else None
+    if lowered is not None:
+        assert table["token"].tolist() == [lowered[s:e] for s, e in word_spans(text)]
+
+
+def test_words_found_by_arrow_match_word_pattern_on_the_seeds(seeds):
+    table = tokenize(seeds)
+    for article_id, body in zip(seeds["id"], seeds["body"], strict=True):
+        words = table.loc[table["article_id"] == article_id, ["start", "end"]]
+        assert list(zip(words["start"], words["end"], strict=True)) == word_spans(body)
