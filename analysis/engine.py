@@ -766,3 +766,79 @@ def candidate_pairs(
         permutations=permutations,
     )
     return lsh_pairs(signatures, bands=bands, threshold=threshold)
+
+
+# ---------------------------------------------------------------------------
+# Keyness in bounded memory: word counts pooled per group on the workers
+# ---------------------------------------------------------------------------
+
+
+def group_term_counts(articles: pd.DataFrame, *, by: str = "outlet", voice: str = "all") -> pd.DataFrame:
+    """Word counts per group, pooled over ``articles`` (a map for :func:`pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``, ``(missing)`` without one), ``term``, ``count``; the sums
+        of :func:`analysis.measures.tfidf.term_counts` over each group's articles.
+    """
+    from analysis.measures.loaded import group_labels as labels_of
+    from analysis.measures.tfidf import term_counts
+    from analysis.tokens import tokenize
+
+    counts = term_counts(tokenize(articles), voice=voice)
+    group = counts["article_id"].map(labels_of(articles, by))
+    return counts.assign(group=group.to_numpy()).groupby(["group", "term"], as_index=False, sort=True)["count"].sum()
+
+
+def pooled_keyness(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: str = "all",
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`analysis.measures.keyness.keyness` from word counts pooled per group.
+
+    Keyness needs only each group's word counts (and its number of articles), so the workers
+    sum :func:`group_term_counts` per group and the client never holds a table of articles ×
+    words: memory grows with groups × vocabulary. Each group becomes one pseudo-article for
+    ``keyness``, and ``n_articles`` and ``small_sample`` are then set from the real articles.
+    The numbers are those of ``keyness`` on the token table.
+
+    Parameters
+    ----------
+    by, voice, **options
+        As for :func:`analysis.measures.keyness.keyness` (``reference``, ``prior_mass``,
+        ``prior_counts``, ``stop_words``, ``top``).
+    engine, scheduler, client, articles_per_partition
+        As for :func:`map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`analysis.measures.keyness.keyness`.
+    """
+    from analysis.measures.keyness import keyness
+    from analysis.measures.loaded import group_labels as labels_of
+    from analysis.stats import small_sample
+
+    run = {"engine": engine, "scheduler": scheduler, "client": client, "articles_per_partition": articles_per_partition}
+    with contextlib.ExitStack() as stack:
+        if engine == "dask" and client is None:
+            run["client"] = stack.enter_context(dask_client(scheduler))
+        metadata = map_articles(corpus, article_metadata, **run)
+        sizes = labels_of(metadata, by).value_counts()
+        pooled = pool_articles(
+            corpus, group_term_counts, keys=["group", "term"], columns=["id", "body", by], by=by, voice=voice, **run
+        )
+    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
+    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
+    table = keyness(counts, groups, by=by, voice=voice, **options)
+    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
+    return table
