@@ -118,3 +118,10 @@ def test_repeated_sentences_get_the_same_scores_and_empty_corpora_no_rows():
     assert sentences["compound"].iloc[2] == sentences["compound"].iloc[3] > 0
     empty = sentence_tone(articles.iloc[:0])
     assert list(empty.columns) == list(sentences.columns) and empty.empty
+
+
+def test_sentence_numbers_agree_with_the_token_table(seed_sentences, seeds):
+    tokens = tokenize(seeds).astype({"article_id": "str"})
+    joined = tokens.merge(seed_sentences, on=["article_id", "sentence"], suffixes=("", "_sentence"))
+    assert len(joined) == len(tokens)  # every token's sentence exists
+    assert (joined["start"] >= joined["start_sentence"]).all() and (joined["end"] <= joined["end_sentence"]).all()
