@@ -181,7 +181,7 @@ def query_words(text: str) -> list[str]:
     >>> query_words("Kremlin’s U.S. near-fatal")
     ["kremlin's", 'u.s.', 'near-fatal']
     """
-    return WORD_PATTERN.findall(text.lower().replace("’", "'"))
+    return WORD_PATTERN.findall(query_text(text))
 
 
 def _terms(text: str, query: str, position: int) -> Terms:
@@ -404,21 +404,19 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
     -------
     QueryIndex
     """
-    texts = articles.loc[:, list(text_columns)].fillna("").astype(str).to_numpy().ravel()
-    words_per_text = [query_words(text) for text in texts]
-    lengths = np.fromiter((len(w) for w in words_per_text), dtype=np.int64, count=len(words_per_text))
-    text_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
-    all_words = np.fromiter((w for words in words_per_text for w in words), dtype=object, count=int(lengths.sum()))
-    codes, uniques = pd.factorize(all_words)
+    texts = [query_text(text) for text in articles.loc[:, list(text_columns)].fillna("").astype(str).to_numpy().ravel()]
+    words, text_of_word = _scan(texts)
+    codes, uniques = pd.factorize(words)
     # Renumber the codes in sorted word order, so a wildcard's words are one contiguous range.
-    order = np.argsort(uniques.astype(str))
-    vocabulary = np.asarray(uniques, dtype=object)[order].astype(str)
+    order = np.argsort(np.asarray(uniques, dtype=str))
+    vocabulary = np.asarray(uniques, dtype=str)[order]
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    term_codes = rank[codes] if len(codes) else codes
-    global_positions = np.repeat(text_starts, lengths) + (
-        np.arange(len(all_words)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
+    term_codes = rank[codes] if len(codes) else codes.astype(np.int64)
+    # One position per word, plus one empty position after each text: phrases cannot cross texts.
+    global_positions = np.arange(len(words), dtype=np.int64) + text_of_word
+    words_per_text = np.bincount(text_of_word, minlength=len(texts))
+    text_starts = np.concatenate([[0], np.cumsum(words_per_text + 1)[:-1]]).astype(np.int64)
     by_term = np.argsort(term_codes, kind="stable")  # positions stay ascending within a word
     term_starts = np.concatenate([[0], np.cumsum(np.bincount(term_codes, minlength=len(vocabulary)))]).astype(np.int64)
     fields: dict[str, np.ndarray] = {}
@@ -439,6 +437,40 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
         fields=fields,
         ids=articles["id"].astype(str).to_numpy(dtype=object),
     )
+
+
+_TEXT_BREAK = "\x00"  # not a word character: no word runs from one text into the next
+_WORD_SPLIT = re.compile(f"({WORD_PATTERN.pattern})")
+_BATCH_CHARS = 4_000_000  # characters joined per scan: bounds the intermediate strings
+
+
+def query_text(text: str) -> str:
+    """``text`` as words are matched: lowercased, ’ written '."""
+    return text.lower().replace("’", "'").replace(_TEXT_BREAK, " ")
+
+
+def _scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All words of ``texts`` in order, and the index of the text each comes from.
+
+    Texts are joined in batches and split once by :data:`analysis.tokens.WORD_PATTERN` (the
+    split keeps the gaps, whose lengths give each word's offset): no Python object per match.
+    """
+    words, owners, first = [], [], 0
+    while first < len(texts):
+        last, size = first, 0
+        while last < len(texts) and (size < _BATCH_CHARS or last == first):
+            size += len(texts[last]) + 1
+            last += 1
+        batch = texts[first:last]
+        pieces = _WORD_SPLIT.split(_TEXT_BREAK.join(batch))
+        bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+        text_starts = np.concatenate([[0], np.cumsum([len(t) + 1 for t in batch[:-1]])]).astype(np.int64)
+        owners.append(first + np.searchsorted(text_starts, bounds[0:-1:2], side="right") - 1)
+        words.append(np.array(pieces[1::2], dtype=object))
+        first = last
+    if not words:
+        return np.array([], dtype=object), np.array([], dtype=np.int64)
+    return np.concatenate(words), np.concatenate(owners).astype(np.int64)
 
 
 def _word_positions(index: QueryIndex, word: str) -> np.ndarray:

@@ -1,0 +1,105 @@
+"""The since-last digest between two runs of a corpus that grew by a few articles.
+
+The corpus is the seeds plus copies of seed bodies credited to TASS, so TASS has five
+articles in the first run (enough to judge changes) and seven in the second: two copies of
+Press TV's article about Lavrov's visit to China, under a new event.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.digest import (
+    compare_snapshots,
+    digest_html,
+    digest_markdown,
+    previous_run,
+    read_snapshot,
+    since_last,
+    take_snapshot,
+)
+from analysis.query import query_words
+
+NEW_EVENT = "2021-03-lavrov-china"
+
+
+def credited_to_tass(seeds: pd.DataFrame, prefix: str, number: int, event: str) -> dict:
+    row = seeds[seeds["id"].str.startswith(prefix)].iloc[0].to_dict()
+    return row | {"id": f"tass-copy-{number}", "outlet": "TASS", "event": event, "hash": f"copy{number}"}
+
+
+@pytest.fixture(scope="module")
+def runs(seeds):
+    seeds = seeds.reset_index(drop=True)
+    tass_event = seeds.loc[seeds["outlet"] == "TASS", "event"].iloc[0]
+    copies = [credited_to_tass(seeds, p, n, tass_event) for n, p in enumerate(["004", "003", "001", "004"], start=1)]
+    first = pd.concat([seeds, pd.DataFrame(copies)], ignore_index=True)
+    added = [credited_to_tass(seeds, "002", n, NEW_EVENT) for n in (5, 6)]
+    second = pd.concat([first, pd.DataFrame(added)], ignore_index=True)
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def digest(runs):
+    first, second = runs
+    return compare_snapshots(take_snapshot(first), take_snapshot(second), previous="run-1")
+
+
+def test_new_articles_per_outlet_and_new_events(digest):
+    assert digest.articles_before == 9 and digest.articles_now == 11
+    assert digest.new_articles.to_dict("records") == [{"outlet": "TASS", "before": 5, "now": 7, "new": 2, "gone": 0}]
+    assert digest.new_events.to_dict("records") == [{"event": NEW_EVENT, "articles": 2, "outlets": "TASS"}]
+
+
+def test_words_that_moved_beyond_their_interval(digest, runs):
+    moved = digest.moved_terms.set_index("term")
+    # Lavrov and China never occur in TASS's first five articles; the two new ones name each three times.
+    new_bodies = runs[1].tail(2)["body"]
+    for word in ("lavrov", "china"):
+        assert moved.loc[word, "direction"] == "up" and moved.loc[word, "rate_before"] == 0
+        assert moved.loc[word, "count_now"] == sum(query_words(body).count(word) for body in new_bodies) == 6
+    # every row is outside the earlier interval; only TASS is judged (the other outlets have one article)
+    outside = (digest.moved_terms["rate_now"] > digest.moved_terms["ci_high_before"]) | (
+        digest.moved_terms["rate_now"] < digest.moved_terms["ci_low_before"]
+    )
+    assert outside.all() and set(digest.moved_terms["group"]) == {"TASS"}
+    assert "putin" not in moved.index  # in every article: its rate barely moves
+
+
+def test_loaded_rates_that_moved(digest):
+    moved = digest.moved_loaded
+    assert set(moved["group"]) <= {"TASS"}
+    assert ((moved["rate_now"] > moved["ci_high_before"]) == (moved["direction"] == "up")).all()
+    assert any("Not judged" in note and "Press TV" in note for note in digest.notes)
+
+
+def test_markdown_and_html_say_what_changed(digest):
+    text = digest_markdown(digest)
+    assert "Since run run-1: 9 → 11 article(s), 2 new; 1 new event(s)" in text
+    assert "| TASS | 5 | 7 | 2 | 0 |" in text
+    page = digest_html(digest.__class__(**{**digest.__dict__, "previous": "<script>"}))
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_since_last_across_run_folders(tmp_path, runs):
+    first, second = runs
+    run_1, failed, run_2 = tmp_path / "20250101T000000Z", tmp_path / "20250102T000000Z", tmp_path / "20250103T000000Z"
+
+    baseline = since_last(first, run_1, n_boot=200)
+    assert baseline.previous is None
+    assert "No earlier run" in (run_1 / "digest.md").read_text(encoding="utf-8")
+    (run_1 / "run.json").write_text(json.dumps({"status": "ok", "started": "2025-01-01T00:00:00+00:00"}))
+    # a failed run with a snapshot never counts as the last successful one
+    since_last(first.head(3), failed, n_boot=200)
+    (failed / "run.json").write_text(json.dumps({"status": "failed", "started": "2025-01-02T00:00:00+00:00"}))
+    assert previous_run(tmp_path, current=run_2) == run_1
+
+    digest = since_last(second, run_2, n_boot=200)
+    assert digest.previous == run_1.name
+    record = json.loads((run_2 / "digest.json").read_text(encoding="utf-8"))
+    assert record["new_articles"] == [{"outlet": "TASS", "before": 5, "now": 7, "new": 2, "gone": 0}]
+    assert {r["term"] for r in record["moved_terms"]} >= {"lavrov", "china"}
+    assert record["new_actors"] is None
+    assert (run_2 / "digest.html").read_text(encoding="utf-8").startswith('<section class="digest">')
+    assert len(read_snapshot(run_2)["articles"]) == 11
