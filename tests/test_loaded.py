@@ -209,6 +209,8 @@ def test_kwic_shows_the_passage_and_its_context():
         "left",
         "right",
     ]
+    with pytest.raises(KeyError, match="not in the article table"):
+        kwic(hits, articles.assign(id="other"))
     row = table.iloc[0]
     assert row["match"] == "Regime’s"
     assert row["left"] == "Officials said the"  # the line break is shown as a space

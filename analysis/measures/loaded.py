@@ -331,15 +331,25 @@ def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.D
     DataFrame
         ``article_id``, ``outlet``, ``term``, ``match`` (the passage as printed in the
         body), ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``.
+
+    Raises
+    ------
+    KeyError
+        A hit's article is not in ``articles``.
     """
     if width < 0:
         raise ValueError(f"width must be zero or more characters, got {width}")
     bodies = articles.set_index(articles["id"].astype(str))
+    missing = sorted(set(hits["article_id"]) - set(bodies.index))
+    if missing:
+        raise KeyError(
+            f"hits of {len(missing)} article(s) not in the article table, e.g. {missing[0]!r}: pass the articles they came from"
+        )
     body = hits["article_id"].map(bodies["body"])
     outlet = hits["article_id"].map(bodies["outlet"])
 
-    def cut(text: object, start: int, end: int) -> str:
-        return " ".join(str(text)[max(start, 0) : max(end, 0)].split())
+    def cut(text: str, start: int, end: int) -> str:
+        return " ".join(text[max(start, 0) : max(end, 0)].split())
 
     triples = list(zip(body, hits["start"], hits["end"], strict=True))
     table = hits.assign(
