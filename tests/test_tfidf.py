@@ -12,7 +12,15 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from analysis.cli import main
-from analysis.measures.tfidf import article_similarity, article_tfidf, count_matrix, term_counts, top_terms
+from analysis.measures.keyness import keyness
+from analysis.measures.tfidf import (
+    article_similarity,
+    article_tfidf,
+    count_matrix,
+    stack_count_matrices,
+    term_counts,
+    top_terms,
+)
 from analysis.tokens import tokenize
 
 
@@ -65,6 +73,19 @@ def test_counts_of_disjoint_partitions_concatenate_to_the_whole(seed_tokens):
     second = seed_tokens[~seed_tokens["article_id"].isin(ids[:2])]
     joined = pd.concat([term_counts(first), term_counts(second)], ignore_index=True)
     assert joined.equals(term_counts(seed_tokens))
+
+
+def test_partition_matrices_stacked_give_the_whole_corpus_results(seeds, seed_tokens):
+    ids = seeds["id"].tolist()
+    parts = [seed_tokens[seed_tokens["article_id"].isin(chunk)] for chunk in (ids[:2], ids[2:3], ids[3:])]
+    stacked = stack_count_matrices([count_matrix(term_counts(part, voice="quoted")) for part in parts])
+    whole = count_matrix(term_counts(seed_tokens, voice="quoted"))
+    assert list(stacked.terms) == list(whole.terms) and list(stacked.rows) == list(whole.rows)
+    assert (stacked.matrix != whole.matrix).nnz == 0
+    pd.testing.assert_frame_equal(
+        top_terms(stacked, seeds, voice="quoted", top=None), top_terms(seed_tokens, seeds, voice="quoted", top=None)
+    )
+    pd.testing.assert_frame_equal(keyness(stacked, seeds, voice="quoted"), keyness(seed_tokens, seeds, voice="quoted"))
 
 
 def test_quoted_words_are_counted_in_the_quoted_voice(seeds, seed_tokens):
@@ -148,6 +169,8 @@ def test_counts_for_another_voice_are_refused(seeds, seed_tokens):
         term_counts(seed_tokens, voice="reported")  # type: ignore[arg-type]
     with pytest.raises(KeyError, match="nope"):
         top_terms(seed_tokens, seeds, by="nope")
+    with pytest.raises(ValueError, match="max_articles"):
+        article_similarity(seed_tokens, max_articles=3)
 
 
 # --- command line ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_distribution
 
-from analysis.measures.tfidf import StopWords, Voice, _counts_of, count_matrix, group_matrix, stop_word_set
+from analysis.measures.tfidf import Counted, StopWords, Voice, group_matrix, matrix_of, stop_word_set
 from analysis.stats import small_sample
 
 #: Default prior mass m: pseudo-words the Dirichlet prior adds (see the module notes).
@@ -185,7 +185,7 @@ def _comparisons(group_counts: np.ndarray, groups: np.ndarray, sizes: np.ndarray
 
 
 def keyness(
-    tokens_or_counts: pd.DataFrame,
+    tokens_or_counts: Counted,
     articles: pd.DataFrame,
     *,
     by: str = "outlet",
@@ -200,8 +200,9 @@ def keyness(
 
     Parameters
     ----------
-    tokens_or_counts : DataFrame
-        The token table, or ``analysis.measures.tfidf.term_counts`` output for ``voice``.
+    tokens_or_counts : DataFrame or CountMatrix
+        The token table, ``analysis.measures.tfidf.term_counts`` output for ``voice``, or an
+        articles × words ``CountMatrix`` (``analysis.measures.tfidf.stack_count_matrices``).
     articles : DataFrame
         The article table: ``id`` and the ``by`` column.
     by : str, default="outlet"
@@ -252,8 +253,7 @@ def keyness(
         raise ValueError(f"prior_mass must be positive, not {prior_mass}")
     if top is not None and top < 1:
         raise ValueError(f"top must be 1 or more (or None for every word), not {top}")
-    counts = _counts_of(tokens_or_counts, voice)
-    everything = count_matrix(counts, rows=articles["id"].astype(str).tolist(), stop_words=stop_words)
+    everything = matrix_of(tokens_or_counts, voice=voice, rows=articles["id"].astype(str).tolist(), stop_words=stop_words)
     indicator, groups = group_matrix(articles, by, everything.rows)
     if len(groups) < 2:
         raise ValueError(f"keyness compares groups, and the articles form {len(groups)} group(s) by {by!r}")

@@ -75,7 +75,7 @@ def term_counts(tokens: pd.DataFrame, *, voice: Voice = "all") -> pd.DataFrame:
 
         - ``article_id`` : str
         - ``term`` : the lowercased word form (the token)
-        - ``voice`` : the ``voice`` asked for
+        - ``voice`` : the ``voice`` asked for (categorical: all, narration, quoted)
         - ``count`` : int64, occurrences of ``term`` in that voice of the article
 
         Counts of disjoint sets of articles concatenate into the counts of their union.
@@ -91,40 +91,93 @@ def term_counts(tokens: pd.DataFrame, *, voice: Voice = "all") -> pd.DataFrame:
     """
     check_voice(voice)
     if voice != "all":
-        tokens = tokens[tokens["voice"].to_numpy() == voice]
-    article_codes, article_ids = pd.factorize(tokens["article_id"].to_numpy())
-    term_codes, terms = pd.factorize(tokens["token"].to_numpy(), sort=True)
-    # One int64 key per (article, word): counting keys is one hash pass, sorting them orders the rows.
-    keys = article_codes.astype(np.int64) * max(len(terms), 1) + term_codes
-    counted = pd.Series(keys).value_counts(sort=False)
-    order = np.argsort(counted.index.to_numpy(), kind="stable")
-    unique_keys = counted.index.to_numpy()[order]
+        tokens = tokens[(tokens["voice"] == voice).to_numpy()]
+    # Factorizing the columns themselves (Arrow strings) makes no Python string per token.
+    article_codes, article_ids = pd.factorize(tokens["article_id"])
+    term_codes, terms = pd.factorize(tokens["token"], sort=True)
+    width = max(len(terms), 1)
+    # One int64 key per (article, word); sorted unique keys order rows by article, then word.
+    keys, counts = np.unique(article_codes.astype(np.int64) * width + term_codes, return_counts=True)
     return pd.DataFrame(
         {
-            "article_id": pd.array(np.asarray(article_ids, dtype=object)[unique_keys // max(len(terms), 1)], dtype="str"),
-            "term": pd.array(np.asarray(terms, dtype=object)[unique_keys % max(len(terms), 1)], dtype="str"),
-            "voice": pd.array(np.full(len(unique_keys), voice, dtype=object), dtype="str"),
-            "count": counted.to_numpy()[order].astype(np.int64),
+            "article_id": pd.Index(article_ids).take(keys // width).astype("str").array,
+            "term": pd.Index(terms).take(keys % width).astype("str").array,
+            "voice": pd.Categorical.from_codes(np.full(len(keys), VOICE_OPTIONS.index(voice)), categories=VOICE_OPTIONS),
+            "count": counts.astype(np.int64),
         },
         columns=COUNT_COLUMNS,
     )
 
 
-def _counts_of(tokens_or_counts: pd.DataFrame, voice: Voice) -> pd.DataFrame:
+def _counts_of(tokens_or_counts: Counted, voice: Voice) -> pd.DataFrame:
     """Term counts in ``voice``, from a token table or from :func:`term_counts` output."""
     check_voice(voice)
     if "count" not in tokens_or_counts.columns:
         return term_counts(tokens_or_counts, voice=voice)
     counts = tokens_or_counts
     if "voice" in counts.columns:
-        present = set(pd.unique(counts["voice"]))
-        if voice not in present:
+        present = {str(v) for v in pd.unique(counts["voice"])}
+        if voice not in present and len(counts):
             raise ValueError(
-                f"the term counts are for voice {', '.join(sorted(map(str, present)))}, not {voice!r}: "
+                f"the term counts are for voice {', '.join(sorted(present))}, not {voice!r}: "
                 f"count them with term_counts(tokens, voice={voice!r})"
             )
-        counts = counts[counts["voice"].to_numpy() == voice]
+        counts = counts[(counts["voice"] == voice).to_numpy()]
     return counts
+
+
+Counted = pd.DataFrame | CountMatrix
+
+
+def matrix_of(
+    data: Counted, *, voice: Voice = "all", rows: Sequence[str] | None = None, stop_words: StopWords = None
+) -> CountMatrix:
+    """The count matrix of a token table, of :func:`term_counts` output, or of a CountMatrix.
+
+    A :class:`CountMatrix` (e.g. from :func:`stack_count_matrices` over partitions) is taken
+    as counted in ``voice``; its stop-word columns are dropped and its rows put in ``rows``
+    order (ids it lacks get empty rows).
+    """
+    if not isinstance(data, CountMatrix):
+        return count_matrix(_counts_of(data, voice), rows=rows, stop_words=stop_words)
+    check_voice(voice)
+    stop = stop_word_set(stop_words)
+    columns = np.flatnonzero(~np.isin(data.terms, list(stop))) if stop else np.arange(len(data.terms))
+    matrix = data.matrix.tocsr()[:, columns]
+    row_ids = data.rows
+    if rows is not None:
+        row_ids = np.asarray([str(r) for r in rows], dtype=object)
+        position = pd.Index(data.rows).get_indexer(row_ids)
+        picker = sp.csr_matrix(
+            (np.ones(int((position >= 0).sum())), (np.flatnonzero(position >= 0), position[position >= 0])),
+            shape=(len(row_ids), len(data.rows)),
+        )
+        matrix = (picker @ matrix).astype(np.int64)
+    return CountMatrix(sp.csr_matrix(matrix), row_ids, data.terms[columns])
+
+
+def stack_count_matrices(parts: Sequence[CountMatrix]) -> CountMatrix:
+    """One count matrix from the matrices of disjoint sets of articles (the reduce of a map).
+
+    Rows follow the parts' order; the vocabulary is the sorted union of theirs.
+
+    Examples
+    --------
+    >>> first = CountMatrix(sp.csr_matrix([[1, 2]]), np.array(["a"], dtype=object), np.array(["peace", "war"], dtype=object))
+    >>> second = CountMatrix(sp.csr_matrix([[3, 1]]), np.array(["b"], dtype=object), np.array(["talks", "war"], dtype=object))
+    >>> both = stack_count_matrices([first, second])
+    >>> list(both.terms), both.matrix.toarray().tolist()
+    (['peace', 'talks', 'war'], [[1, 0, 2], [0, 3, 1]])
+    """
+    if not parts:
+        return CountMatrix(sp.csr_matrix((0, 0), dtype=np.int64), np.array([], dtype=object), np.array([], dtype=object))
+    terms = np.unique(np.concatenate([part.terms for part in parts]).astype(str)).astype(object)
+    blocks = []
+    for part in parts:
+        coo = part.matrix.tocoo()
+        columns = np.searchsorted(terms, part.terms.astype(str))[coo.col]
+        blocks.append(sp.csr_matrix((coo.data, (coo.row, columns)), shape=(part.matrix.shape[0], len(terms))))
+    return CountMatrix(sp.vstack(blocks, format="csr"), np.concatenate([part.rows for part in parts]), terms)
 
 
 def count_matrix(counts: pd.DataFrame, *, rows: Sequence[str] | None = None, stop_words: StopWords = None) -> CountMatrix:
@@ -148,21 +201,20 @@ def count_matrix(counts: pd.DataFrame, *, rows: Sequence[str] | None = None, sto
     """
     stop = stop_word_set(stop_words)
     if stop:
-        counts = counts[~counts["term"].isin(stop).to_numpy()]
-    row_ids = (
-        np.asarray(pd.unique(counts["article_id"].astype(str)), dtype=object)
-        if rows is None
-        else np.asarray(list(rows), dtype=object)
-    )
-    row_codes = pd.Index(row_ids).get_indexer(counts["article_id"].astype(str))
+        counts = counts[~counts["term"].isin(list(stop)).to_numpy()]
+    article_codes, article_ids = pd.factorize(counts["article_id"])
+    article_ids = np.asarray(article_ids.astype(str), dtype=object)
+    row_ids = article_ids if rows is None else np.asarray([str(r) for r in rows], dtype=object)
+    # Map the distinct ids (few) to rows, then every count through its id's code (many).
+    row_codes = pd.Index(row_ids).get_indexer(article_ids)[article_codes] if len(counts) else article_codes
     kept = row_codes >= 0
-    term_codes, terms = pd.factorize(counts["term"].to_numpy()[kept], sort=True)
+    term_codes, terms = pd.factorize(counts["term"][kept], sort=True)
     matrix = sp.csr_matrix(
         (counts["count"].to_numpy()[kept].astype(np.int64), (row_codes[kept], term_codes)),
         shape=(len(row_ids), len(terms)),
     )
     matrix.sum_duplicates()
-    return CountMatrix(matrix, row_ids, np.asarray(terms, dtype=object))
+    return CountMatrix(matrix, row_ids, np.asarray(terms.astype(str), dtype=object))
 
 
 def group_matrix(articles: pd.DataFrame, by: str, rows: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -196,13 +248,14 @@ def tfidf_weights(matrix: sp.spmatrix) -> sp.csr_matrix:
     return TfidfTransformer().fit_transform(matrix).tocsr()
 
 
-def article_tfidf(tokens_or_counts: pd.DataFrame, *, voice: Voice = "all", stop_words: StopWords = "english") -> pd.DataFrame:
+def article_tfidf(tokens_or_counts: Counted, *, voice: Voice = "all", stop_words: StopWords = "english") -> pd.DataFrame:
     """TF-IDF of every word in every article, the articles being the documents.
 
     Parameters
     ----------
-    tokens_or_counts : DataFrame
-        The token table, or :func:`term_counts` output for ``voice``.
+    tokens_or_counts : DataFrame or CountMatrix
+        The token table, :func:`term_counts` output for ``voice``, or a :class:`CountMatrix`
+        of articles (e.g. :func:`stack_count_matrices` of partitions' matrices).
     voice : {"all", "narration", "quoted"}, default="all"
     stop_words : "english", collection of str or None, default="english"
 
@@ -212,7 +265,7 @@ def article_tfidf(tokens_or_counts: pd.DataFrame, *, voice: Voice = "all", stop_
         One row per article and word it contains: ``article_id``, ``term``, ``count``,
         ``tfidf`` (float; equal to ``TfidfVectorizer`` on the same tokens).
     """
-    counts = count_matrix(_counts_of(tokens_or_counts, voice), stop_words=stop_words)
+    counts = matrix_of(tokens_or_counts, voice=voice, stop_words=stop_words)
     raw, weights = counts.matrix, tfidf_weights(counts.matrix)
     raw.sort_indices()
     weights.sort_indices()  # same sparsity pattern as the counts: the data arrays align
@@ -228,7 +281,7 @@ def article_tfidf(tokens_or_counts: pd.DataFrame, *, voice: Voice = "all", stop_
 
 
 def top_terms(
-    tokens_or_counts: pd.DataFrame,
+    tokens_or_counts: Counted,
     articles: pd.DataFrame,
     *,
     by: str = "outlet",
@@ -245,8 +298,9 @@ def top_terms(
 
     Parameters
     ----------
-    tokens_or_counts : DataFrame
-        The token table, or :func:`term_counts` output for ``voice``.
+    tokens_or_counts : DataFrame or CountMatrix
+        The token table, :func:`term_counts` output for ``voice``, or a :class:`CountMatrix`
+        of articles (e.g. :func:`stack_count_matrices` of partitions' matrices).
     articles : DataFrame
         The article table: ``id`` and the ``by`` column.
     by : str, default="outlet"
@@ -280,9 +334,7 @@ def top_terms(
     """
     if top is not None and top < 1:
         raise ValueError(f"top must be 1 or more (or None for every word), not {top}")
-    counts = _counts_of(tokens_or_counts, voice)
-    article_ids = articles["id"].astype(str).to_numpy(dtype=object)
-    everything = count_matrix(counts, rows=article_ids)
+    everything = matrix_of(tokens_or_counts, voice=voice, rows=articles["id"].astype(str).tolist())
     indicator, groups = group_matrix(articles, by, everything.rows)
     n_tokens = np.asarray(indicator @ everything.matrix.sum(axis=1)).ravel().astype(np.int64)
     n_articles = np.asarray(indicator.sum(axis=1)).ravel().astype(np.int64)
@@ -318,23 +370,27 @@ def top_terms(
 
 
 def article_similarity(
-    tokens_or_counts: pd.DataFrame,
+    tokens_or_counts: Counted,
     *,
     articles: pd.DataFrame | None = None,
     voice: Voice = "all",
     stop_words: StopWords = "english",
+    max_articles: int = 20_000,
 ) -> pd.DataFrame:
     """Cosine similarity of the articles' TF-IDF vectors (articles as documents).
 
     Parameters
     ----------
-    tokens_or_counts : DataFrame
-        The token table, or :func:`term_counts` output for ``voice``.
+    tokens_or_counts : DataFrame or CountMatrix
+        The token table, :func:`term_counts` output for ``voice``, or a :class:`CountMatrix`
+        of articles (e.g. :func:`stack_count_matrices` of partitions' matrices).
     articles : DataFrame, optional
         The article table: rows and columns follow its ``id`` order (articles without words
         get similarity 0). Default: the articles of ``tokens_or_counts``, in order.
     voice : {"all", "narration", "quoted"}, default="all"
     stop_words : "english", collection of str or None, default="english"
+    max_articles : int, default=20,000
+        Refuse larger selections: the table is dense (8 bytes × articles²).
 
     Returns
     -------
@@ -344,7 +400,12 @@ def article_similarity(
         ``sklearn.metrics.pairwise.cosine_similarity`` of ``TfidfVectorizer`` output.
     """
     rows = None if articles is None else articles["id"].astype(str).tolist()
-    counts = count_matrix(_counts_of(tokens_or_counts, voice), rows=rows, stop_words=stop_words)
+    counts = matrix_of(tokens_or_counts, voice=voice, rows=rows, stop_words=stop_words)
+    if len(counts.rows) > max_articles:
+        raise ValueError(
+            f"article_similarity makes a dense {len(counts.rows):,} × {len(counts.rows):,} table; select at most "
+            f"{max_articles:,} articles (an event, some outlets) or raise max_articles"
+        )
     weights = tfidf_weights(counts.matrix)
     similarity = (weights @ weights.T).toarray()
     np.clip(similarity, 0.0, 1.0, out=similarity)
