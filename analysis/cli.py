@@ -444,6 +444,40 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     return 0
 
 
+QUOTES_COLUMNS = ["article_id", "outlet", "start", "end", "text", "speaker", "affiliation", "verb", "kind"]
+ACTORS_COLUMNS = ["article_id", "outlet", "actor", "mention", "label", "position"]
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from analysis.actors import ActorsError, load_actors
+    from analysis.quotes import extract_quotes
+
+    try:
+        actors = load_actors(args.actors)
+    except ActorsError as err:
+        raise UsageError(str(err)) from err
+    quotes = extract_quotes(load_for_command(args), actors=actors)
+    if args.kind != "all":
+        quotes = quotes[quotes["kind"] == args.kind]
+    print_table(quotes, as_json=args.json, columns=QUOTES_COLUMNS)
+    return 0
+
+
+def cmd_actors(args: argparse.Namespace) -> int:
+    from analysis.actors import ActorsError, actor_mentions, candidate_names, load_actors
+
+    try:
+        actors = load_actors(args.actors)
+    except ActorsError as err:
+        raise UsageError(str(err)) from err
+    articles = load_for_command(args)
+    if args.candidates:
+        print_table(candidate_names(articles, actors=actors, min_count=args.min_count), as_json=args.json)
+        return 0
+    print_table(actor_mentions(articles, actors=actors), as_json=args.json, columns=ACTORS_COLUMNS)
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -594,6 +628,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     key.add_argument("--top", type=int, default=20, metavar="N", help="words per group, highest z first (default: 20)")
     key.add_argument("--voice", choices=["all", "narration", "quoted"], default="all", help=voice_help)
+    quotes = add_command(
+        commands, "quotes", cmd_quotes, "quotations with speaker, affiliation, reporting verb and kind (speech or scare)"
+    )
+    quotes.add_argument("--kind", choices=["all", "speech", "scare"], default="all", help="only speech or only scare quotes")
+    quotes.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    actors = add_command(
+        commands, "actors", cmd_actors, "actor mentions with the label each outlet gives them and position (headline, lead, body)"
+    )
+    actors.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    actors.add_argument(
+        "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
+    )
+    actors.add_argument("--min-count", type=int, default=2, metavar="N", help="with --candidates: seen at least N times")
     return parser
 
 
