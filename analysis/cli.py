@@ -187,6 +187,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             params=read_params_file(args.params) if args.params else None,
             if_changed=args.if_changed,
+            since_last=args.since_last,
             progress=None if args.json else lambda line: print(line, flush=True),
         )
     except ReportError as err:
@@ -204,9 +205,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         ],
         columns=["notebook", "status", "seconds", "html", "error"],
     )
-    if args.json:
+    digest_file = result.folder / "digest.json" if result.folder is not None and args.since_last else None
+    if args.json and digest_file is not None and digest_file.is_file():
+        json.dump(
+            {"notebooks": records(table), "digest": json.loads(digest_file.read_text(encoding="utf-8"))},
+            sys.stdout,
+            indent=1,
+            ensure_ascii=False,
+        )
+        sys.stdout.write("\n")
+    elif args.json:
         print_table(table, as_json=True)
     else:
+        if digest_file is not None and digest_file.with_suffix(".md").is_file():
+            print(digest_file.with_suffix(".md").read_text(encoding="utf-8"))
         for line in main_report_lines(result):
             print(line, file=sys.stderr if result.status == "failed" and line == result.message else sys.stdout)
     return 1 if result.status == "failed" else 0
@@ -571,6 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--params", default=None, metavar="FILE.yaml", help="more notebook parameters as a YAML mapping")
     report.add_argument(
         "--if-changed", action="store_true", help="skip when corpus, lexicons and parameters match the last successful run"
+    )
+    report.add_argument(
+        "--since-last",
+        action="store_true",
+        help="open the report with what changed since the last successful run (new articles, events, moved rates)",
     )
     loaded = add_command(
         commands, "loaded", cmd_loaded, "loaded-language rates per group, lexicon category and voice (narration, quoted, all)"

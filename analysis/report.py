@@ -626,7 +626,9 @@ def write_run_page(folder: Path, run: Mapping[str, Any]) -> Path:
             f'<tr class="{html.escape(nb["status"])}"><td>{link}</td>{_cell(nb["status"])}{_cell(nb["seconds"])}{_cell(detail)}</tr>'
         )
     params = "".join(f"<tr>{_cell(k)}{_cell(v)}</tr>" for k, v in run["parameters"].items())
-    body = (
+    # What changed since the last run (analysis.digest; escaped when written) opens the page.
+    digest = (folder / "digest.html").read_text(encoding="utf-8") if (folder / "digest.html").is_file() else ""
+    body = digest + (
         f"<p>Started {html.escape(str(run['started']))}, status <b>{html.escape(run['status'])}</b>, "
         f"corpus hash <code>{html.escape(run['corpus_hash'][:16])}</code>. "
         f'Figures in <a href="figures/">figures/</a>, tables in <a href="tables/">tables/</a>, details in '
@@ -680,6 +682,7 @@ def run_report(
     jobs: int | None = None,
     params: Mapping[str, Any] | None = None,
     if_changed: bool = False,
+    since_last: bool = False,
     progress: Callable[[str], None] | None = print,
 ) -> RunResult:
     """Run the notebook suite into a new run folder (see the module docstring for its layout).
@@ -702,6 +705,9 @@ def run_report(
     if_changed : bool, default=False
         Skip the run when corpus, lexicons, parameters and notebooks match the last
         successful run beside it.
+    since_last : bool, default=False
+        Make sure the run has the digest of what changed since the last successful run
+        (``analysis.digest``; notebook 08 writes it when it runs) and open its page with it.
     progress : callable, optional
         Called with one line per finished notebook.
 
@@ -777,6 +783,11 @@ def run_report(
     results.sort(key=lambda r: r.notebook)
     run["notebooks"] = [asdict(r) for r in results]
     run["status"] = "failed" if any(r.status == "failed" for r in results) else "ok"
+    if since_last and not (folder / "digest.html").is_file():
+        from analysis.digest import since_last as write_digest_since_last
+
+        lexicon = str(parameters.get("lexicon", "default"))
+        write_digest_since_last(load_articles(parameters["corpus"]), folder, root=root, lexicon=lexicon)
     run["seconds"] = round(time.perf_counter() - started, 2)
     _write_json(folder / RUN_FILE, run)
     write_run_page(folder, run)

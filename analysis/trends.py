@@ -410,18 +410,33 @@ def trend_table(loaded: pd.DataFrame, tone: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
-def plot_attention(table: pd.DataFrame, *, query: str, width: Literal["one", "two"] = "two"):
-    """Attention over time: one line per group (outlet colours), the Wilson band around it.
+def plot_over_time(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    title: str,
+    n: str,
+    ylabel: str,
+    count: str = "n_articles",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    limits: tuple[float, float] | None = None,
+    width: Literal["one", "two"] = "two",
+):
+    """A measure per period: one line per group (outlet colours), its interval as a band.
 
-    Periods without articles break the line; periods flagged ``small_sample`` get hollow
-    markers. The title names the query and the ``n`` line the articles it rests on.
+    Periods without articles break the line; ``small_sample`` periods get hollow markers and
+    periods with ``shift`` (when the table has it) a ring around the marker.
 
     Parameters
     ----------
     table : DataFrame
-        From :func:`attention`.
-    query : str
-        The query, for the title.
+        A per-period table: ``group``, ``period``, ``value``, ``low``, ``high``, ``count``
+        (articles per period, summed into the legend's n), ``small_sample``, optionally ``shift``.
+    value, title, n, ylabel : str
+        The measured column, what is measured, the sample line (``plots.n_label``), the axis label.
+    limits : (float, float), optional
+        Fixed y-axis limits (e.g. (0, 1) for shares).
     width : {"one", "two"}, default="two"
         Journal column width.
 
@@ -440,23 +455,48 @@ def plot_attention(table: pd.DataFrame, *, query: str, width: Literal["one", "tw
         colors = plots.outlet_colors(table["group"].astype(str))
         for group, rows in table.groupby("group", sort=True):
             color = colors[str(group)]
-            ax.fill_between(rows["period"], rows["ci_low"], rows["ci_high"], color=color, alpha=0.15, linewidth=0)
-            ax.vlines(rows["period"], rows["ci_low"], rows["ci_high"], color=color, alpha=0.4, linewidth=0.8)
-            ax.plot(rows["period"], rows["ratio"], color=color, label=f"{group} (n={int(rows['total'].sum())})")
+            ax.fill_between(rows["period"], rows[low], rows[high], color=color, alpha=0.15, linewidth=0)
+            ax.vlines(rows["period"], rows[low], rows[high], color=color, alpha=0.4, linewidth=0.8)
+            ax.plot(rows["period"], rows[value], color=color, label=f"{group} (n={int(rows[count].sum())})")
             small = rows["small_sample"].to_numpy(dtype=bool)
-            ax.plot(rows["period"][~small], rows["ratio"][~small], "o", color=color)
-            ax.plot(rows["period"][small], rows["ratio"][small], "o", color=color, markerfacecolor="white")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel("share of articles matching")
+            ax.plot(rows["period"][~small], rows[value][~small], "o", color=color)
+            ax.plot(rows["period"][small], rows[value][small], "o", color=color, markerfacecolor="white")
+            if "shift" in rows:
+                shifted = rows["shift"].to_numpy(dtype=bool)
+                ax.plot(rows["period"][shifted], rows[value][shifted], "o", color=color, markersize=11, fillstyle="none")
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        if limits is not None:
+            ax.set_ylim(*limits)
+        ax.set_ylabel(ylabel)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
-        n = plots.n_label(int(table["total"].sum()), n_outlets=table["group"].nunique())
-        fig.suptitle(
-            f"Attention: share of articles matching {query!r}, 95% Wilson band; hollow = fewer than "
-            f"{SMALL_SAMPLE_ARTICLES} articles\n{n}, {int(table['matching'].sum())} matching",
-            x=0.01,
-            ha="left",
-            fontsize=8,
-        )
+        legend = f"hollow: fewer than {SMALL_SAMPLE_ARTICLES} articles" + ("; ringed: shift" if "shift" in table else "")
+        fig.suptitle(f"{title}; {legend}\n{n}", x=0.01, ha="left", fontsize=8)
         return fig
 
     return draw()
+
+
+def plot_attention(table: pd.DataFrame, *, query: str, width: Literal["one", "two"] = "two"):
+    """Attention over time (from :func:`attention`): one line per group with its Wilson band.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from analysis.plots import n_label
+
+    n = n_label(int(table["total"].sum()), n_outlets=table["group"].nunique()) + f", {int(table['matching'].sum())} matching"
+    return plot_over_time(
+        table,
+        value="ratio",
+        count="total",
+        title=f"Attention: share of articles matching {query!r}, 95% Wilson band",
+        n=n,
+        ylabel="share of articles matching",
+        limits=(-0.02, 1.02),
+        width=width,
+    )

@@ -103,3 +103,13 @@ def test_since_last_across_run_folders(tmp_path, runs):
     assert record["new_actors"] is None
     assert (run_2 / "digest.html").read_text(encoding="utf-8").startswith('<section class="digest">')
     assert len(read_snapshot(run_2)["articles"]) == 11
+
+
+def test_run_page_opens_with_the_digest(tmp_path, runs):
+    from analysis.report import write_run_page
+
+    since_last(runs[0], tmp_path / "run", n_boot=200)
+    run = {"started": "2025-01-01", "status": "ok", "corpus_hash": "0" * 64, "parameters": {"corpus": "seeds"}, "notebooks": []}
+    page = write_run_page(tmp_path / "run", run).read_text(encoding="utf-8")
+    assert page.index("What changed since the last run") < page.index("<h2>Notebooks</h2>")
+    assert "No earlier run to compare with" in page
