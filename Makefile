@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ bench-scale: $(STAMP)  ## Synthetic articles (BENCH_ARTICLES=1000000, ~4 GB) thr
 
 bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, then each query (target < 2 s)
 	$(BIN)/python benchmarks/bench_query.py --articles 100000
+
+MEASURES_ARTICLES ?= 100000
+bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory
+	$(BIN)/python benchmarks/bench_measures.py --articles $(MEASURES_ARTICLES)
 
 clean:  ## Remove caches (never data/raw or seeds)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info
