@@ -1,0 +1,783 @@
+"""Text reuse between articles: which passages an outlet took from another article, and how it changed them.
+
+Outlets republish wire copy whole, trimmed, lightly edited, or rewritten with synonyms so it
+looks original. This module finds such passages in two steps, so that it scales to thousands
+of articles without comparing every pair:
+
+1. **Candidate pairs** (:func:`candidate_pairs`): every article becomes the set of its
+   word 4-gram shingles (words lowercased, Porter-stemmed, spelling variants and listed
+   synonyms mapped to one form, see ``provenance.yaml``), hashed into a sparse binary matrix;
+   one sparse product gives the number of shingles every pair shares. Pairs sharing at least
+   ``min_shingles`` are aligned. Shingles found in more than ``max_articles_per_shingle``
+   articles are boilerplate and are skipped.
+2. **Alignment** (:func:`align`) within a candidate pair: ``difflib.SequenceMatcher`` over the
+   two sequences of normalised words gives matching runs; runs closer than ``max_gap`` words
+   on both sides are joined into one passage, which tolerates substituted, inserted and
+   deleted words. A passage is kept when it has at least ``min_words`` matching words making
+   up at least ``min_density`` of its length, and, below a density of 0.85, at least twice
+   ``min_words`` (stories on the same event share short phrasings without copying). Aligned words are then masked and the matcher
+   runs again (up to three rounds), so passages that were moved around are found too.
+
+Each passage gets a kind: ``exact`` (the same words), ``edited`` (words inserted, deleted,
+inflected or respelled, or up to two words replaced), or ``paraphrase`` (three or more words
+replaced by others, listed synonyms included), and its word-level ``changes``.
+
+Direction: the earlier-published article is the likely source; on the same day, the one whose
+side of the aligned passages is at least 10% longer (a republication trims); otherwise
+``unknown``. Passages found against a reference corpus of wire stories always come from the
+reference.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import yaml
+
+EQUIVALENCES_FILE = Path(__file__).with_name("provenance.yaml")
+
+# Initialisms stay whole ("U.S."); hyphens split ("five-year" = "five year" for alignment).
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
+
+SHINGLE_WORDS = 4
+MIN_SHINGLES = 3
+MAX_ARTICLES_PER_SHINGLE = 500
+MAX_GAP = 5
+MIN_WORDS = 8
+MIN_DENSITY = 0.6
+DENSE = 0.85
+ROUNDS = 3
+COMPLETENESS_MARGIN = 1.1
+PARAPHRASE_WORDS = 3
+
+Kind = Literal["exact", "edited", "paraphrase"]
+Direction = Literal["a_to_b", "b_to_a", "unknown"]
+
+PAIR_COLUMNS = [
+    "article_a",
+    "article_b",
+    "outlet_a",
+    "outlet_b",
+    "published_a",
+    "published_b",
+    "shared_a",
+    "shared_b",
+    "words_a",
+    "words_b",
+    "direction",
+    "basis",
+    "source",
+    "kind",
+    "n_passages",
+    "passages",
+]
+PASSAGE_COLUMNS = [
+    "article_a",
+    "article_b",
+    "outlet_a",
+    "outlet_b",
+    "direction",
+    "passage",
+    "kind",
+    "a_start",
+    "a_end",
+    "b_start",
+    "b_end",
+    "a_text",
+    "b_text",
+    "changes",
+]
+SPAN_COLUMNS = ["article_id", "start", "end", "source_id"]
+
+
+class ProvenanceError(ValueError):
+    """The articles or options given to a provenance function cannot be used."""
+
+
+# ---------------------------------------------------------------------------
+# Words and their alignment keys
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def load_equivalences(path: Path = EQUIVALENCES_FILE) -> dict[str, tuple[str, str]]:
+    """Map each listed stem to ``(canonical stem, "spelling" | "synonym")`` from ``provenance.yaml``.
+
+    Groups sharing a stem are merged, so the map stays consistent.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ProvenanceError(f"{path}: cannot read the word equivalences ({err}); fix or restore the file") from err
+    mapping: dict[str, tuple[str, str]] = {}
+    for relation in ("equivalents", "synonyms"):
+        groups = data.get(relation) or []
+        if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
+            raise ProvenanceError(f"{path}: '{relation}' must be a list of lists of words")
+        for group in groups:
+            stems = [_stem(str(word).lower().replace(".", "")) for word in group]
+            canonical = next((mapping[s][0] for s in stems if s in mapping), stems[0])
+            for stem in stems:
+                mapping.setdefault(stem, (canonical, relation.rstrip("s").replace("equivalent", "spelling")))
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word, to_lowercase=False)
+
+
+def surface_form(word: str) -> str:
+    """A word as compared for exactness: lowercased, ’ written '."""
+    return word.lower().replace("’", "'")
+
+
+def _stem_of_surface(surface: str) -> str:
+    if surface.endswith("'s"):
+        surface = surface[:-2]
+    return _stem(surface.replace(".", "").replace("'", ""))
+
+
+def alignment_key(surface: str) -> str:
+    """The form two words must share to align: stem, with spelling variants and synonyms mapped to one.
+
+    Examples
+    --------
+    >>> alignment_key("kernels") == alignment_key("cores"), alignment_key("U.S.") == alignment_key("us")
+    (True, True)
+    """
+    stem = _stem_of_surface(surface_form(surface))
+    return load_equivalences().get(stem, (stem, ""))[0]
+
+
+@dataclass(frozen=True)
+class ArticleWords:
+    """One article's words: character spans, surface forms and integer alignment keys."""
+
+    article_id: str
+    starts: np.ndarray
+    ends: np.ndarray
+    surface: list[str]
+    keys: np.ndarray
+
+
+def article_words(articles: pd.DataFrame, *, text_column: str = "body") -> list[ArticleWords]:
+    """Split every article's text into words with offsets and alignment keys (one shared key space)."""
+    for column in ("id", text_column):
+        if column not in articles.columns:
+            raise ProvenanceError(f"articles: no {column!r} column; pass the article table from analysis.corpus")
+    spans, words = [], []
+    for text in articles[text_column].fillna("").astype(str):
+        found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        spans.append(found)
+        words.extend(w for _, _, w in found)
+    codes, uniques = pd.factorize(pd.Series(words, dtype=object).map(surface_form)) if words else (np.array([], int), [])
+    unique_keys = [alignment_key(u) for u in uniques]
+    key_codes, _ = pd.factorize(pd.Series(unique_keys, dtype=object)) if unique_keys else (np.array([], int), [])
+    keys = np.asarray(key_codes, dtype=np.int64)[codes] if len(codes) else np.array([], dtype=np.int64)
+    result, offset = [], 0
+    for article_id, found in zip(articles["id"].astype(str), spans, strict=True):
+        n = len(found)
+        result.append(
+            ArticleWords(
+                article_id=article_id,
+                starts=np.fromiter((s for s, _, _ in found), dtype=np.int64, count=n),
+                ends=np.fromiter((e for _, e, _ in found), dtype=np.int64, count=n),
+                surface=[surface_form(w) for _, _, w in found],
+                keys=keys[offset : offset + n],
+            )
+        )
+        offset += n
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Candidate pairs
+# ---------------------------------------------------------------------------
+
+
+def shingle_matrix(words: Sequence[ArticleWords], *, shingle_words: int = SHINGLE_WORDS) -> sp.csr_matrix:
+    """Binary articles × shingles matrix: which word ``shingle_words``-grams (of keys) each article has."""
+    rows, hashes = [], []
+    for row, article in enumerate(words):
+        keys = article.keys.astype(np.uint64)
+        if len(keys) < shingle_words:
+            continue
+        # Polynomial rolling hash of consecutive keys; uint64 wrap-around is intended.
+        h = np.zeros(len(keys) - shingle_words + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(shingle_words):
+                h = h * np.uint64(1_000_003) + keys[k : len(keys) - shingle_words + 1 + k] + np.uint64(1)
+        hashes.append(np.unique(h))
+        rows.append(np.full(len(hashes[-1]), row, dtype=np.int64))
+    if not hashes:
+        return sp.csr_matrix((len(words), 0), dtype=np.int32)
+    columns, _ = pd.factorize(np.concatenate(hashes))
+    data = np.ones(len(columns), dtype=np.int32)
+    return sp.csr_matrix((data, (np.concatenate(rows), columns)), shape=(len(words), int(columns.max()) + 1))
+
+
+def candidate_pairs(
+    words: Sequence[ArticleWords],
+    *,
+    min_shingles: int = MIN_SHINGLES,
+    max_articles_per_shingle: int = MAX_ARTICLES_PER_SHINGLE,
+    shingle_words: int = SHINGLE_WORDS,
+    allowed: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Pairs of articles sharing at least ``min_shingles`` word shingles (one sparse product).
+
+    Parameters
+    ----------
+    words : sequence of ArticleWords
+        From :func:`article_words`.
+    min_shingles : int, default=3
+        Shared shingles a pair needs to be aligned.
+    max_articles_per_shingle : int, default=500
+        Shingles in more articles than this are skipped as boilerplate.
+    shingle_words : int, default=4
+        Words per shingle.
+    allowed : bool array, optional
+        Keep only pairs in which at least one article is ``True`` (e.g. the corpus, not the
+        reference folder).
+
+    Returns
+    -------
+    DataFrame
+        ``i``, ``j`` (row positions in ``words``, ``i < j``) and ``shared`` (shingles in common).
+    """
+    matrix = shingle_matrix(words, shingle_words=shingle_words)
+    df = np.asarray(matrix.sum(axis=0)).ravel()
+    matrix = matrix[:, np.flatnonzero((df >= 2) & (df <= max_articles_per_shingle))]
+    shared = sp.triu(matrix @ matrix.T, k=1).tocoo()
+    keep = shared.data >= min_shingles
+    pairs = pd.DataFrame({"i": shared.row[keep], "j": shared.col[keep], "shared": shared.data[keep]})
+    if allowed is not None:
+        pairs = pairs[allowed[pairs["i"]] | allowed[pairs["j"]]]
+    return pairs.sort_values(["i", "j"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
+# Alignment within a pair
+# ---------------------------------------------------------------------------
+
+
+def _runs(a: np.ndarray, b: np.ndarray, taken_a: np.ndarray, taken_b: np.ndarray) -> list[tuple[int, int, int]]:
+    # Masked words get keys no other word has, so they never match again.
+    seq_a = np.where(taken_a, -1 - np.arange(len(a)), a).tolist()
+    seq_b = np.where(taken_b, -(10**9) - np.arange(len(b)), b).tolist()
+    matcher = SequenceMatcher(None, seq_a, seq_b, autojunk=False)
+    return [(m.a, m.b, m.size) for m in matcher.get_matching_blocks() if m.size]
+
+
+def _join_runs(
+    runs: list[tuple[int, int, int]], *, max_gap: int, min_words: int, min_density: float
+) -> list[tuple[int, int, int, int, int]]:
+    """Join matching runs into passages ``(a0, a1, b0, b1, matched)``; keep the dense, long ones."""
+    passages, current = [], None
+    for a, b, size in runs:
+        if current and 0 <= a - current[1] <= max_gap and 0 <= b - current[3] <= max_gap:
+            current = [current[0], a + size, current[2], b + size, current[4] + size]
+        else:
+            if current:
+                passages.append(tuple(current))
+            current = [a, a + size, b, b + size, size]
+    if current:
+        passages.append(tuple(current))
+    kept = []
+    for passage in passages:
+        matched, density = passage[4], passage[4] / max(passage[1] - passage[0], passage[3] - passage[2])
+        # A loosely matching passage needs twice the words: same-event stories share short phrasings.
+        if matched >= min_words and density >= min_density and (density >= DENSE or matched >= 2 * min_words):
+            kept.append(passage)
+    return kept
+
+
+def _change_type(a_words: list[str], b_words: list[str]) -> str:
+    if not a_words:
+        return "insertion"
+    if not b_words:
+        return "deletion"
+    stems_a = [_stem_of_surface(w) for w in a_words]
+    stems_b = [_stem_of_surface(w) for w in b_words]
+    if stems_a == stems_b:
+        bare = str.maketrans("", "", ".'")
+        same_letters = [w.translate(bare) for w in a_words] == [w.translate(bare) for w in b_words]
+        return "spelling" if same_letters else "inflection"
+    equivalences = load_equivalences()
+    keys_a = [equivalences.get(s, (s, ""))[0] for s in stems_a]
+    keys_b = [equivalences.get(s, (s, ""))[0] for s in stems_b]
+    if "".join(keys_a) == "".join(keys_b):
+        relations = {equivalences.get(s, (s, ""))[1] for s in stems_a + stems_b}
+        return "synonym" if "synonym" in relations else "spelling"
+    return "substitution"
+
+
+def passage_changes(a: ArticleWords, b: ArticleWords, a0: int, a1: int, b0: int, b1: int) -> list[dict[str, Any]]:
+    """Word-level changes from ``a``'s words ``a0:a1`` to ``b``'s words ``b0:b1``.
+
+    Each change: ``a``, ``b`` (the words on each side, "" for none), ``type`` (insertion,
+    deletion, inflection, spelling, synonym or substitution) and character offsets
+    ``a_start``, ``a_end``, ``b_start``, ``b_end`` (an empty side has start = end).
+    """
+    words_a, words_b = a.surface[a0:a1], b.surface[b0:b1]
+    changes = []
+    for op, i0, i1, j0, j1 in SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        ia0, ia1, jb0, jb1 = a0 + i0, a0 + i1, b0 + j0, b0 + j1
+        changes.append(
+            {
+                "a": " ".join(words_a[i0:i1]),
+                "b": " ".join(words_b[j0:j1]),
+                "type": _change_type(words_a[i0:i1], words_b[j0:j1]),
+                "a_start": int(a.starts[ia0]) if i1 > i0 else int(a.starts[ia0] if ia0 < len(a.starts) else a.ends[-1]),
+                "a_end": int(a.ends[ia1 - 1]) if i1 > i0 else int(a.starts[ia0] if ia0 < len(a.starts) else a.ends[-1]),
+                "b_start": int(b.starts[jb0]) if j1 > j0 else int(b.starts[jb0] if jb0 < len(b.starts) else b.ends[-1]),
+                "b_end": int(b.ends[jb1 - 1]) if j1 > j0 else int(b.starts[jb0] if jb0 < len(b.starts) else b.ends[-1]),
+            }
+        )
+    return changes
+
+
+def passage_kind(changes: Sequence[dict[str, Any]]) -> Kind:
+    """``exact`` without changes; ``paraphrase`` when 3+ words were replaced by others; else ``edited``.
+
+    A replacement counts the words of its shorter side ("who spoke on condition of anonymity"
+    → "said" replaces one word and deletes the rest); listed synonyms count as replaced.
+    """
+    if not changes:
+        return "exact"
+    replaced = sum(min(len(c["a"].split()), len(c["b"].split())) for c in changes if c["type"] in ("substitution", "synonym"))
+    return "paraphrase" if replaced >= PARAPHRASE_WORDS else "edited"
+
+
+def align(
+    a: ArticleWords,
+    b: ArticleWords,
+    *,
+    text_a: str,
+    text_b: str,
+    max_gap: int = MAX_GAP,
+    min_words: int = MIN_WORDS,
+    min_density: float = MIN_DENSITY,
+    rounds: int = ROUNDS,
+) -> list[dict[str, Any]]:
+    """Aligned passages between two articles, in ``a``'s text order.
+
+    Returns
+    -------
+    list of dict
+        Each passage: ``a_start``, ``a_end``, ``b_start``, ``b_end`` (character offsets into
+        each text), ``kind`` (exact | edited | paraphrase), ``a_text``, ``b_text``,
+        ``changes`` (see :func:`passage_changes`), ``words_a``, ``words_b`` (words spanned),
+        ``matched`` (words aligned as equal keys).
+    """
+    taken_a = np.zeros(len(a.keys), dtype=bool)
+    taken_b = np.zeros(len(b.keys), dtype=bool)
+    found = []
+    for _ in range(rounds):
+        new = _join_runs(_runs(a.keys, b.keys, taken_a, taken_b), max_gap=max_gap, min_words=min_words, min_density=min_density)
+        if not new:
+            break
+        for a0, a1, b0, b1, matched in new:
+            taken_a[a0:a1] = True
+            taken_b[b0:b1] = True
+            found.append((a0, a1, b0, b1, matched))
+    passages = []
+    for a0, a1, b0, b1, matched in sorted(found):
+        changes = passage_changes(a, b, a0, a1, b0, b1)
+        a_start, a_end, b_start, b_end = int(a.starts[a0]), int(a.ends[a1 - 1]), int(b.starts[b0]), int(b.ends[b1 - 1])
+        passages.append(
+            {
+                "a_start": a_start,
+                "a_end": a_end,
+                "b_start": b_start,
+                "b_end": b_end,
+                "kind": passage_kind(changes),
+                "a_text": text_a[a_start:a_end],
+                "b_text": text_b[b_start:b_end],
+                "changes": changes,
+                "words_a": a1 - a0,
+                "words_b": b1 - b0,
+                "matched": int(matched),
+            }
+        )
+    return passages
+
+
+def pair_direction(
+    published_a: Any, published_b: Any, words_a: int, words_b: int, *, b_is_reference: bool = False
+) -> tuple[Direction, str]:
+    """Likely direction of reuse and what shows it: ``(direction, basis)``.
+
+    The earlier article is the source (basis ``date``); on the same day, the one whose side of
+    the passages is at least 10% longer (``completeness``: republications trim); a reference
+    wire story is always the source (``reference``); otherwise ``("unknown", "")``.
+    """
+    if b_is_reference:
+        return "b_to_a", "reference"
+    day_a, day_b = pd.Timestamp(published_a), pd.Timestamp(published_b)
+    if pd.notna(day_a) and pd.notna(day_b) and day_a.normalize() != day_b.normalize():
+        return ("a_to_b", "date") if day_a < day_b else ("b_to_a", "date")
+    if words_a >= COMPLETENESS_MARGIN * words_b:
+        return "a_to_b", "completeness"
+    if words_b >= COMPLETENESS_MARGIN * words_a:
+        return "b_to_a", "completeness"
+    return "unknown", ""
+
+
+def _pair_kind(passages: Sequence[dict[str, Any]]) -> str:
+    kinds = {p["kind"] for p in passages}
+    for kind in ("paraphrase", "edited", "exact"):
+        if kind in kinds:
+            return kind
+    return ""
+
+
+def text_reuse(
+    articles: pd.DataFrame,
+    *,
+    reference: pd.DataFrame | None = None,
+    min_shingles: int = MIN_SHINGLES,
+    max_articles_per_shingle: int = MAX_ARTICLES_PER_SHINGLE,
+    max_gap: int = MAX_GAP,
+    min_words: int = MIN_WORDS,
+    min_density: float = MIN_DENSITY,
+) -> pd.DataFrame:
+    """Every pair of articles that share aligned passages, with the passages.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        Article table (``id``, ``outlet``, ``published``, ``body``).
+    reference : DataFrame, optional
+        Article table of reference wire stories; pairs are then also sought between each
+        article and the reference (never within the reference), with the reference as
+        ``article_b`` and the source.
+    min_shingles, max_articles_per_shingle : int
+        Candidate pairs, see :func:`candidate_pairs`.
+    max_gap, min_words, min_density
+        Passages, see the module docstring and :func:`align`.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair with at least one passage, the earlier-published article as
+        ``article_a`` (then by id):
+
+        - ``article_a``, ``article_b`` : str, article ids
+        - ``outlet_a``, ``outlet_b`` : str
+        - ``published_a``, ``published_b`` : datetime
+        - ``shared_a``, ``shared_b`` : float, share of each body's words inside passages
+        - ``words_a``, ``words_b`` : int, words of each body inside passages
+        - ``direction`` : ``a_to_b`` (a is the likely source), ``b_to_a`` or ``unknown``
+        - ``basis`` : what shows the direction: ``date``, ``completeness``, ``reference`` or ""
+        - ``source`` : id of the likely source article, or None
+        - ``kind`` : the strongest rewriting among the passages: paraphrase > edited > exact
+        - ``n_passages`` : int
+        - ``passages`` : list of dict, see :func:`align` (``a_start``, ``a_end``, ``b_start``,
+          ``b_end``, ``kind``, ``a_text``, ``b_text``, ``changes``, ...)
+    """
+    for column in ("id", "outlet", "published", "body"):
+        if column not in articles.columns:
+            raise ProvenanceError(f"articles: no {column!r} column; pass the article table from analysis.corpus")
+    table = articles[["id", "outlet", "published", "body"]].assign(_reference=False)
+    if reference is not None and len(reference):
+        table = pd.concat([table, reference[["id", "outlet", "published", "body"]].assign(_reference=True)])
+    # Earlier first, so that article_a is the earlier article of every pair.
+    table = table.assign(id=table["id"].astype(str)).sort_values(["_reference", "published", "id"], ignore_index=True)
+    words = article_words(table)
+    is_reference = table["_reference"].to_numpy()
+    pairs = candidate_pairs(
+        words,
+        min_shingles=min_shingles,
+        max_articles_per_shingle=max_articles_per_shingle,
+        allowed=~is_reference,
+    )
+    bodies = table["body"].fillna("").astype(str).tolist()
+    rows = []
+    for i, j in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True):
+        passages = align(
+            words[i],
+            words[j],
+            text_a=bodies[i],
+            text_b=bodies[j],
+            max_gap=max_gap,
+            min_words=min_words,
+            min_density=min_density,
+        )
+        if not passages:
+            continue
+        words_a = sum(p["words_a"] for p in passages)
+        words_b = sum(p["words_b"] for p in passages)
+        direction, basis = pair_direction(
+            table.at[i, "published"], table.at[j, "published"], words_a, words_b, b_is_reference=bool(is_reference[j])
+        )
+        source = {"a_to_b": table.at[i, "id"], "b_to_a": table.at[j, "id"]}.get(direction)
+        rows.append(
+            {
+                "article_a": table.at[i, "id"],
+                "article_b": table.at[j, "id"],
+                "outlet_a": table.at[i, "outlet"],
+                "outlet_b": table.at[j, "outlet"],
+                "published_a": table.at[i, "published"],
+                "published_b": table.at[j, "published"],
+                "shared_a": words_a / max(len(words[i].keys), 1),
+                "shared_b": words_b / max(len(words[j].keys), 1),
+                "words_a": words_a,
+                "words_b": words_b,
+                "direction": direction,
+                "basis": basis,
+                "source": source,
+                "kind": _pair_kind(passages),
+                "n_passages": len(passages),
+                "passages": passages,
+            }
+        )
+    result = pd.DataFrame(rows, columns=PAIR_COLUMNS)
+    return result.sort_values(["article_a", "article_b"], ignore_index=True) if len(result) else result
+
+
+# ---------------------------------------------------------------------------
+# Tables built from the pairs
+# ---------------------------------------------------------------------------
+
+
+def passage_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per aligned passage of :func:`text_reuse`'s pairs.
+
+    Returns
+    -------
+    DataFrame
+        ``article_a``, ``article_b``, ``outlet_a``, ``outlet_b``, ``direction``, ``passage``
+        (number within the pair, from 0), ``kind``, ``a_start``, ``a_end``, ``b_start``,
+        ``b_end``, ``a_text``, ``b_text``, ``changes`` (list of dict).
+    """
+    rows = [
+        {
+            **{k: pair[k] for k in ("article_a", "article_b", "outlet_a", "outlet_b", "direction")},
+            "passage": number,
+            **{k: passage[k] for k in PASSAGE_COLUMNS[6:]},
+        }
+        for pair in pairs.to_dict("records")
+        for number, passage in enumerate(pair["passages"])
+    ]
+    return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
+
+
+def republishers(articles: pd.DataFrame, *, profiles: dict | None = None) -> frozenset[str]:
+    """Outlets of ``articles`` whose profile says they republish wire copy (``republishes_wire``)."""
+    if profiles is None:
+        from analysis.outlets import load_profiles
+
+        profiles = load_profiles()
+    return frozenset(o for o in articles["outlet"].dropna().unique() if getattr(profiles.get(o), "republishes_wire", False))
+
+
+def reused_spans(pairs: pd.DataFrame, *, wire_republishers: Collection[str] = ()) -> pd.DataFrame:
+    """Character spans of each article that it took from another article.
+
+    The rule: a passage is taken by the article that is not the pair's likely source
+    (``direction``); when the direction is ``unknown``, by each side whose outlet is a wire
+    republisher (``wire_republishers``), and by neither otherwise (nothing shows who took it).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``start``, ``end`` (offsets into its body), ``source_id`` (the other
+        article of the pair).
+    """
+    rows = []
+    for pair in pairs.to_dict("records"):
+        takers = []
+        if pair["direction"] == "a_to_b":
+            takers = ["b"]
+        elif pair["direction"] == "b_to_a":
+            takers = ["a"]
+        else:
+            takers = [side for side in ("a", "b") if pair[f"outlet_{side}"] in wire_republishers]
+        for side in takers:
+            other = "b" if side == "a" else "a"
+            rows.extend(
+                (pair[f"article_{side}"], p[f"{side}_start"], p[f"{side}_end"], pair[f"article_{other}"])
+                for p in pair["passages"]
+            )
+    return pd.DataFrame(rows, columns=SPAN_COLUMNS).astype({"article_id": str, "start": np.int64, "end": np.int64})
+
+
+def reused_mask(tokens: pd.DataFrame, spans: pd.DataFrame) -> np.ndarray:
+    """True for each token (``article_id``, ``start``) that lies inside one of ``spans``."""
+    mask = np.zeros(len(tokens), dtype=bool)
+    if spans.empty or tokens.empty:
+        return mask
+    token_ids = tokens["article_id"].astype(str).to_numpy()
+    token_starts = tokens["start"].to_numpy()
+    for article_id, own in spans.groupby("article_id"):
+        rows = np.flatnonzero(token_ids == article_id)
+        if not len(rows):
+            continue
+        # Count span starts minus span ends at or before each token start: > 0 means inside a span.
+        starts, ends = np.sort(own["start"].to_numpy()), np.sort(own["end"].to_numpy())
+        positions = token_starts[rows]
+        inside = np.searchsorted(starts, positions, side="right") - np.searchsorted(ends, positions, side="right")
+        mask[rows] = inside > 0
+    return mask
+
+
+def exclude_reused(
+    tokens: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    pairs: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
+    wire_republishers: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """The tokens an outlet wrote itself: drop tokens inside passages it took from another article.
+
+    A passage counts as taken by an article when the other article of the pair is its likely
+    source (earlier, more complete, or a reference wire story), or, with the direction
+    unknown, when the article's outlet profile marks it as a wire republisher
+    (``republishes_wire``). See :func:`reused_spans`.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table (``analysis.tokens.tokenize``) of ``articles``.
+    articles : DataFrame
+        The article table the tokens came from.
+    pairs : DataFrame, optional
+        :func:`text_reuse` of the articles, when already computed.
+    reference : DataFrame, optional
+        Reference wire stories (used when ``pairs`` is not given).
+    wire_republishers : collection of str, optional
+        Outlet names; default: :func:`republishers` from the outlet profiles.
+
+    Returns
+    -------
+    DataFrame
+        ``tokens`` without the reused ones (same columns, index reset).
+    """
+    if pairs is None:
+        pairs = text_reuse(articles, reference=reference)
+    if wire_republishers is None:
+        wire_republishers = republishers(articles)
+    mask = reused_mask(tokens, reused_spans(pairs, wire_republishers=wire_republishers))
+    return tokens[~mask].reset_index(drop=True)
+
+
+def event_shared_text(
+    articles: pd.DataFrame, *, event: str, pairs: pd.DataFrame | None = None, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Shared wire text per article pair for one event (for the event brief).
+
+    Parameters
+    ----------
+    articles : DataFrame
+        Article table with an ``event`` column (the manifest's, or ``analysis.events.assign_events``).
+    event : str
+        The event id.
+    pairs : DataFrame, optional
+        :func:`text_reuse` of the articles, when already computed.
+
+    Returns
+    -------
+    DataFrame
+        :func:`passage_table` columns for the pairs whose two articles both cover ``event``
+        (or, with ``reference``, whose corpus article does), plus ``shared_a`` and ``shared_b``.
+    """
+    if "event" not in articles.columns:
+        raise ProvenanceError("articles: no 'event' column; group them first with analysis.events.assign_events")
+    members = set(articles.loc[articles["event"] == event, "id"].astype(str))
+    if pairs is None:
+        pairs = text_reuse(articles[articles["id"].astype(str).isin(members)], reference=reference)
+    in_event = pairs["article_a"].isin(members) & (pairs["article_b"].isin(members) | (pairs["basis"] == "reference"))
+    chosen = pairs[in_event]
+    shares = chosen.set_index(["article_a", "article_b"])[["shared_a", "shared_b"]]
+    return passage_table(chosen).join(shares, on=["article_a", "article_b"])
+
+
+def reuse_matrix(pairs: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Square table: share of the row article's body found aligned in the column article.
+
+    Returns
+    -------
+    DataFrame
+        Index and columns: article ids of ``articles`` (in their order); cell (r, c) = share of
+        r's words inside passages aligned with c; 0 where no passage; NaN on the diagonal.
+    """
+    ids = articles["id"].astype(str).tolist()
+    position = {article_id: n for n, article_id in enumerate(ids)}
+    values = np.zeros((len(ids), len(ids)))
+    for pair in pairs.itertuples():
+        if pair.article_a in position and pair.article_b in position:
+            a, b = position[pair.article_a], position[pair.article_b]
+            values[a, b], values[b, a] = pair.shared_a, pair.shared_b
+    np.fill_diagonal(values, np.nan)
+    return pd.DataFrame(values, index=ids, columns=ids)
+
+
+# ---------------------------------------------------------------------------
+# Side-by-side HTML
+# ---------------------------------------------------------------------------
+
+
+def _marked(text: str, offset: int, marks: Iterable[tuple[int, int]], tag: str) -> str:
+    """``text`` (starting at ``offset`` in its body) escaped, with ``marks`` wrapped in ``tag``."""
+    out, cursor = [], 0
+    for start, end in sorted(marks):
+        start, end = start - offset, end - offset
+        if end <= start or start < cursor:
+            continue
+        out += [html.escape(text[cursor:start]), f"<{tag}>", html.escape(text[start:end]), f"</{tag}>"]
+        cursor = end
+    out.append(html.escape(text[cursor:]))
+    return "".join(out)
+
+
+_HTML_STYLE = (
+    "<style>.reuse{border-collapse:collapse;width:100%}.reuse td,.reuse th{border:1px solid #ccc;padding:6px;"
+    "vertical-align:top;text-align:left}.reuse del{background:#fdd;text-decoration:none}"
+    ".reuse ins{background:#dfd;text-decoration:none}</style>"
+)
+
+
+def passages_html(passages: pd.DataFrame, *, title: str = "Aligned passages") -> str:
+    """Side-by-side HTML of aligned passages; words changed from a to b highlighted.
+
+    Article text is HTML-escaped; nothing runs and nothing is loaded, so the page can be
+    saved and shared. Changed words are ``<del>`` on side a and ``<ins>`` on side b.
+    """
+    rows = []
+    for p in passages.to_dict("records"):
+        changes = p["changes"]
+        a_html = _marked(p["a_text"], p["a_start"], [(c["a_start"], c["a_end"]) for c in changes], "del")
+        b_html = _marked(p["b_text"], p["b_start"], [(c["b_start"], c["b_end"]) for c in changes], "ins")
+        summary = html.escape("; ".join(f"{c['a'] or '∅'} → {c['b'] or '∅'}" for c in changes) or "none")
+        rows.append(
+            f"<tr><td>{html.escape(str(p['article_a']))}<br><small>{html.escape(str(p['outlet_a']))}</small></td>"
+            f"<td>{a_html}</td><td>{b_html}</td>"
+            f"<td>{html.escape(str(p['article_b']))}<br><small>{html.escape(str(p['outlet_b']))}</small></td>"
+            f"<td>{html.escape(str(p['kind']))}<br><small>{summary}</small></td></tr>"
+        )
+    return (
+        f"{_HTML_STYLE}<h3>{html.escape(title)}</h3><table class='reuse'><tr><th>article a</th><th>text in a</th>"
+        f"<th>text in b</th><th>article b</th><th>kind and changes</th></tr>{''.join(rows)}</table>"
+    )

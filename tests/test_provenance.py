@@ -1,0 +1,240 @@
+"""Text reuse: seeds 003/004 (paraphrased Reuters copy) and hand-made wire-story cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.corpus import read_corpus
+from analysis.provenance import (
+    PAIR_COLUMNS,
+    alignment_key,
+    article_words,
+    candidate_pairs,
+    event_shared_text,
+    exclude_reused,
+    pair_direction,
+    passage_kind,
+    passage_table,
+    passages_html,
+    reuse_matrix,
+    reused_spans,
+    text_reuse,
+)
+from analysis.tokens import tokenize
+from tests.conftest import FIXTURES
+
+WIRE = "wire"
+
+
+@pytest.fixture(scope="module")
+def reuse_corpus() -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the made-up outlets have no profiles
+        articles, problems = read_corpus(FIXTURES / "reuse")
+    assert not [p for p in problems if p.severity == "error"]
+    return articles
+
+
+@pytest.fixture(scope="module")
+def reuse_pairs(reuse_corpus) -> pd.DataFrame:
+    return text_reuse(reuse_corpus)
+
+
+@pytest.fixture(scope="module")
+def seed_pairs(seeds) -> pd.DataFrame:
+    return text_reuse(seeds.reset_index(drop=True))
+
+
+def _pair(pairs: pd.DataFrame, a: str, b: str) -> pd.Series:
+    chosen = pairs[(pairs["article_a"] == a) & (pairs["article_b"] == b)]
+    assert len(chosen) == 1, f"no pair {a} / {b} in {pairs[['article_a', 'article_b']].values.tolist()}"
+    return chosen.iloc[0]
+
+
+def test_seed_reuse_is_only_the_january_reuters_copy(seed_pairs):
+    assert list(seed_pairs.columns) == PAIR_COLUMNS
+    assert seed_pairs[["article_a", "article_b"]].values.tolist() == [["004_6e0b644c5aa9bc29", "003_f2869a96b21043eb"]]
+
+
+def test_seed_peskov_quote_is_paraphrase_with_kernels_to_cores(seed_pairs):
+    pair = seed_pairs.iloc[0]
+    # 004 (Jan 24) is earlier than 003 (Jan 25): the date shows the direction.
+    assert (pair["direction"], pair["basis"], pair["source"]) == ("a_to_b", "date", "004_6e0b644c5aa9bc29")
+    quote = next(p for p in pair["passages"] if "rational kernels" in p["a_text"])
+    assert quote["kind"] == "paraphrase"
+    assert "rational cores" in quote["b_text"]
+    changes = {(c["a"], c["b"]) for c in quote["changes"]}
+    assert {("kernels", "cores"), ("little", "small")} <= changes
+    assert any(c["a"].startswith("relations") and c["b"].startswith("relationships") for c in quote["changes"])
+    assert 0.15 < pair["shared_a"] < 0.5 and 0.15 < pair["shared_b"] < 0.5
+
+
+def test_passage_offsets_point_into_the_bodies(seeds, seed_pairs):
+    for pair in seed_pairs.to_dict("records"):
+        body_a, body_b = seeds.loc[pair["article_a"], "body"], seeds.loc[pair["article_b"], "body"]
+        for p in pair["passages"]:
+            assert body_a[p["a_start"] : p["a_end"]] == p["a_text"]
+            assert body_b[p["b_start"] : p["b_end"]] == p["b_text"]
+            for c in p["changes"]:
+                assert body_a[c["a_start"] : c["a_end"]].lower().replace("’", "'").split() == c["a"].split() or not c["a"]
+
+
+def test_exact_republication(reuse_pairs):
+    pair = _pair(reuse_pairs, WIRE, "exact")
+    assert pair["kind"] == "exact" and pair["n_passages"] == 1
+    assert pair["shared_a"] == 1.0 and 0.85 < pair["shared_b"] < 1.0  # the copy adds a credit line
+    assert (pair["direction"], pair["source"]) == ("a_to_b", WIRE)
+
+
+def test_trimmed_republication(reuse_pairs):
+    pair = _pair(reuse_pairs, WIRE, "trimmed")
+    assert pair["kind"] == "exact"
+    assert pair["shared_a"] < 0.5 < pair["shared_b"]  # the copy kept the first two paragraphs of the wire
+
+
+def test_edited_republication(reuse_pairs):
+    pair = _pair(reuse_pairs, WIRE, "edited")
+    assert pair["kind"] == "edited"
+    changes = [(c["a"], c["b"]) for p in pair["passages"] for c in p["changes"]]
+    assert ("for", "by") in changes and ("a single", "one") in changes
+    assert pair["shared_b"] > 0.7
+
+
+def test_synonym_spun_republication(reuse_pairs):
+    pair = _pair(reuse_pairs, WIRE, "spun")
+    assert pair["kind"] == "paraphrase" and pair["shared_b"] > 0.9
+    changes = {(c["a"], c["b"]) for p in pair["passages"] for c in p["changes"]}
+    assert {("uncertainty", "doubt"), ("extend", "prolong"), ("path", "route")} <= changes
+
+
+def test_unrelated_story_about_the_same_actors_is_not_reuse(reuse_corpus, reuse_pairs):
+    body = reuse_corpus.set_index("id").loc["unrelated", "body"]
+    assert all(name in body for name in ("Mehmet Aydin", "Turkey and Ukraine", "on condition of anonymity"))
+    assert not ((reuse_pairs["article_a"] == "unrelated") | (reuse_pairs["article_b"] == "unrelated")).any()
+
+
+def test_reference_folder_is_the_source(reuse_corpus):
+    corpus = reuse_corpus[reuse_corpus["id"] != WIRE]
+    reference = reuse_corpus[reuse_corpus["id"] == WIRE]
+    pairs = text_reuse(corpus, reference=reference)
+    against = pairs[pairs["article_b"] == WIRE]
+    assert set(against["article_a"]) == {"exact", "trimmed", "edited", "spun"}
+    assert set(against["basis"]) == {"reference"} and set(against["source"]) == {WIRE}
+
+
+def test_candidate_pairs_and_the_allowed_side(reuse_corpus):
+    words = article_words(reuse_corpus)
+    ids = reuse_corpus["id"].tolist()
+    pairs = candidate_pairs(words)
+    named = {frozenset((ids[i], ids[j])) for i, j in zip(pairs["i"], pairs["j"], strict=True)}
+    assert frozenset((WIRE, "exact")) in named
+    # Shared phrasings ("on condition of anonymity") may make the unrelated story a candidate;
+    # the alignment must then reject it (test_unrelated_story_about_the_same_actors_is_not_reuse).
+    assert frozenset((WIRE, "spun")) in named
+    only_wire = np.array([i == WIRE for i in ids])
+    restricted = candidate_pairs(words, allowed=~only_wire | only_wire)  # everything allowed
+    assert len(restricted) == len(pairs)
+    none_allowed = candidate_pairs(words, allowed=np.zeros(len(ids), dtype=bool))
+    assert none_allowed.empty
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("kernels", "cores", True),
+        ("U.S.", "US", True),
+        ("Feb", "February", True),
+        ("Kremlin’s", "Kremlin", True),
+        ("talks", "tanks", False),
+    ],
+)
+def test_alignment_keys(a, b, same):
+    assert (alignment_key(a) == alignment_key(b)) is same
+
+
+@pytest.mark.parametrize(
+    ("changes", "kind"),
+    [
+        ([], "exact"),
+        ([{"a": "for", "b": "by", "type": "substitution"}], "edited"),
+        ([{"a": "according to", "b": "", "type": "deletion"}, {"a": "deal", "b": "agreement", "type": "synonym"}], "edited"),
+        ([{"a": "a b c d", "b": "said", "type": "substitution"}], "edited"),
+        (
+            [
+                {"a": "kernels", "b": "cores", "type": "synonym"},
+                {"a": "get closer", "b": "come together", "type": "substitution"},
+            ],
+            "paraphrase",
+        ),
+    ],
+)
+def test_passage_kind(changes, kind):
+    assert passage_kind(changes) == kind
+
+
+def test_direction_rules():
+    assert pair_direction("2021-01-24", "2021-01-25", 10, 10) == ("a_to_b", "date")
+    assert pair_direction("2021-01-25", "2021-01-24", 10, 10) == ("b_to_a", "date")
+    assert pair_direction("2021-01-24", "2021-01-24", 100, 60) == ("a_to_b", "completeness")
+    assert pair_direction("2021-01-24", "2021-01-24", 100, 95) == ("unknown", "")
+    assert pair_direction("2021-01-24", "2021-01-20", 100, 95, b_is_reference=True) == ("b_to_a", "reference")
+
+
+def test_exclude_reused_drops_copied_words_of_the_later_article_only(seeds, seed_pairs):
+    articles = seeds.reset_index(drop=True)
+    tokens = tokenize(articles)
+    own = exclude_reused(tokens, articles, pairs=seed_pairs)
+    dropped = tokens.merge(own, how="left", indicator=True).query("_merge == 'left_only'")
+    assert set(dropped["article_id"]) == {"003_f2869a96b21043eb"}  # 004 is the earlier Reuters copy
+    assert {"cores", "small", "relationships"} <= set(dropped["token"])
+    assert "kremlin" in set(own.loc[own["article_id"] == "003_f2869a96b21043eb", "token"])  # its own sentences stay
+    assert list(own.columns) == list(tokens.columns)
+
+
+def test_exclude_reused_with_unknown_direction_needs_a_republisher(reuse_corpus):
+    # Both published the same day, with passages of about the same length: nothing shows who took.
+    edited_trimmed = text_reuse(reuse_corpus[reuse_corpus["id"].isin(["edited", "trimmed"])])
+    assert edited_trimmed.iloc[0]["direction"] == "unknown"
+    assert reused_spans(edited_trimmed).empty
+    spans = reused_spans(edited_trimmed, wire_republishers={"Trim Post"})
+    assert set(spans["article_id"]) == {"trimmed"} and set(spans["source_id"]) == {"edited"}
+
+
+def test_event_shared_text_html_and_matrix(reuse_corpus, reuse_pairs):
+    shared = event_shared_text(reuse_corpus, event="grain-corridor", pairs=reuse_pairs)
+    assert {"shared_a", "shared_b", "a_text", "changes"} <= set(shared.columns)
+    assert "unrelated" not in set(shared["article_a"]) | set(shared["article_b"])
+    assert len(shared) == len(passage_table(reuse_pairs))
+    page = passages_html(shared[shared["article_b"] == "spun"])
+    assert "<del>uncertainty</del>" in page and "<ins>doubt</ins>" in page
+    assert "&quot;We have discovered" in page or "“We have discovered" in page or "&quot;" in page
+    matrix = reuse_matrix(reuse_pairs, reuse_corpus)
+    assert matrix.loc[WIRE, "exact"] == 1.0 and matrix.loc["unrelated"].fillna(0).eq(0).all()
+    assert np.isnan(matrix.loc[WIRE, WIRE])
+
+
+def test_html_escapes_article_text():
+    table = pd.DataFrame(
+        [
+            {
+                "article_a": "a<1>",
+                "article_b": "b",
+                "outlet_a": "X & Y",
+                "outlet_b": "Z",
+                "kind": "edited",
+                "a_start": 0,
+                "a_end": 19,
+                "b_start": 0,
+                "b_end": 19,
+                "a_text": "<script>x</script>",
+                "b_text": "<b>bold</b> text",
+                "changes": [],
+            }
+        ]
+    )
+    page = passages_html(table)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "X &amp; Y" in page
