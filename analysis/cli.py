@@ -326,6 +326,7 @@ def cmd_tone(args: argparse.Namespace) -> int:
 
 
 ATTENTION_COLUMNS = ["group", "period", "matching", "total", "ratio", "ci_low", "ci_high", "small_sample"]
+DISTINCTIVE_COLUMNS = ["group", "period", "reference", "term", "count", "count_reference", "z", "small_sample"]
 TREND_COLUMNS = ["measure", "group", "period", "value", "ci_low", "ci_high", "n_articles", "small_sample", "change", "shift"]
 
 
@@ -374,6 +375,17 @@ def cmd_trends(args: argparse.Namespace) -> int:
     articles = load_for_command(args)
     _check_by(articles, args.by)
     tokens = tokenize(articles)
+    if args.terms:
+        from analysis.trends import distinctive_terms
+
+        terms = distinctive_terms(tokens, articles, by=args.by, interval=args.interval, top=args.terms)
+        print_table(terms if args.json else terms.round(3), as_json=args.json, columns=DISTINCTIVE_COLUMNS)
+        if not args.json:
+            print(
+                f"\nWords that set each {args.interval} apart from the {args.by}'s other {args.interval}s: weighted log-odds z "
+                "(|z| > 1.96 is the usual bar); groups with one period are left out. A handful of articles is not a population."
+            )
+        return 0
     loaded = loaded_trends(
         loaded_hits(tokens, matcher), tokens, articles, by=args.by, interval=args.interval, categories=matcher.lexicon.categories
     )
@@ -625,6 +637,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one"
     )
     trends.add_argument("--all-periods", action="store_true", help="also print periods in which a group published nothing")
+    trends.add_argument(
+        "--terms", type=int, default=0, metavar="N", help="print the N most distinctive words of each period instead (keyness)"
+    )
     voice_help = "words counted: all (default), narration (the outlet's own) or quoted (inside quotations)"
     terms = add_command(commands, "terms", cmd_terms, "top TF-IDF words per group (each group one document)")
     terms.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")

@@ -387,6 +387,70 @@ def tone_trends(
     return _with_shifts(full, value="compound_mean", keys=["group"])[TONE_TREND_COLUMNS]
 
 
+DISTINCTIVE_COLUMNS = [
+    "group",
+    "period",
+    "reference",
+    "term",
+    "count",
+    "count_reference",
+    "log_odds",
+    "z",
+    "n_articles",
+    "n_tokens",
+    "small_sample",
+]
+
+
+def distinctive_terms(
+    tokens_or_counts: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    by: str = "outlet",
+    interval: Interval = "week",
+    top: int = 10,
+    voice: Literal["all", "narration", "quoted"] = "all",
+) -> pd.DataFrame:
+    """The words that set each period apart from the group's other periods (keyness).
+
+    Each group's periods are compared with one another by
+    ``analysis.measures.keyness.keyness`` (weighted log-odds with an informative Dirichlet
+    prior; each period against the group's other periods pooled, or against the other one
+    when there are two). English stop words are left out.
+
+    Parameters
+    ----------
+    tokens_or_counts : DataFrame
+        The token table, or ``analysis.measures.tfidf.term_counts`` of it for ``voice``.
+    articles : DataFrame
+        The article table with ``published`` and the ``by`` column.
+    top : int, default=10
+        Words per period, highest ``z`` first.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``period`` (first day), ``reference`` (the period(s) compared with:
+        ``(rest)`` or a date), ``term``, ``count``, ``count_reference``, ``log_odds``, ``z``
+        (|z| > 1.96 is the usual bar), ``n_articles``, ``n_tokens`` (the period's), and
+        ``small_sample``. Groups with articles in only one period have no rows.
+    """
+    from analysis.measures.keyness import keyness
+    from analysis.measures.tfidf import term_counts
+
+    counts = term_counts(tokens_or_counts, voice=voice) if "token" in tokens_or_counts.columns else tokens_or_counts
+    cells = period_cells(articles, by=by, interval=interval).assign(_period_label=lambda t: t["_period"].dt.strftime("%Y-%m-%d"))
+    parts = []
+    for group, members in cells.groupby("_group", sort=True):
+        if members["_period_label"].nunique() < 2:
+            continue
+        table = keyness(counts, members, by="_period_label", top=top, voice=voice, stop_words="english")
+        parts.append(table.assign(period=pd.to_datetime(table["group"]), group=group))
+    if not parts:
+        return pd.DataFrame(columns=DISTINCTIVE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[DISTINCTIVE_COLUMNS]
+
+
 def trend_table(loaded: pd.DataFrame, tone: pd.DataFrame) -> pd.DataFrame:
     """Loaded-term and tone trends in one long table, for printing and the report.
 

@@ -11,7 +11,16 @@ from analysis.measures.loaded import loaded_hits
 from analysis.measures.tone import sentence_tone
 from analysis.query import build_index, match
 from analysis.tokens import count_words, tokenize
-from analysis.trends import attention, flag_shifts, loaded_trends, period_start, plot_attention, tone_trends, trend_table
+from analysis.trends import (
+    attention,
+    distinctive_terms,
+    flag_shifts,
+    loaded_trends,
+    period_start,
+    plot_attention,
+    tone_trends,
+    trend_table,
+)
 
 NEUTRAL = "The delegation met officials in the capital on Monday and the talks continued into the evening. "
 
@@ -194,3 +203,22 @@ def test_trend_table_combines_loaded_and_tone(two_weeks):
     assert set(table["measure"]) == {"loaded:pejorative_labels per 1000", "tone (VADER compound)"}
     assert len(table) == len(loaded) + len(tone)
     assert table["shift"].sum() == loaded["shift"].sum() + tone["shift"].sum() == 2
+
+
+def test_distinctive_terms_set_the_shifted_week_apart(two_weeks):
+    articles, tokens = two_weeks
+    table = distinctive_terms(tokens, articles, top=3)
+    alpha = table[(table["group"] == "Alpha") & (table["period"] == "2021-03-08")]
+    # "The regime acted." is what week 2 adds: 8 + 9 + ... + 13 = 63 times, never in week 1
+    top = alpha.head(2)
+    assert sorted(top["term"]) == ["acted", "regime"]
+    assert top["count"].tolist() == [63, 63] and top["count_reference"].tolist() == [0, 0]
+    assert (top["z"] > 1.96).all() and set(top["reference"].astype(str)) == {"2021-03-01"}
+    beta_regime = table[(table["group"] == "Beta") & (table["term"] == "regime")]
+    assert (beta_regime["z"].abs() < 1.96).all()  # the same twelve each week: nothing distinctive
+
+
+def test_distinctive_terms_need_two_periods():
+    articles = corpus([("Alpha", "2021-03-01", body(1)), ("Beta", "2021-03-01", body(2)), ("Beta", "2021-03-09", body(9))])
+    table = distinctive_terms(tokenize(articles), articles, top=2)
+    assert set(table["group"]) == {"Beta"}
