@@ -11,8 +11,8 @@ reports:
   (Wilson, over words; stop words left out), largest moves first;
 - loaded-term categories whose rate per outlet now lies outside last run's 95% bootstrap
   interval (over articles), as :func:`analysis.measures.loaded.loaded_rates` reports it;
-- new actors, new labels for known actors and new quoted sources, when the corpus's actor and
-  quotation tables are given (see :func:`take_snapshot`).
+- new actors, new labels for known actors and new quoted sources (``analysis.actors``,
+  ``analysis.quotes``; see :func:`people_tables`).
 
 "Outside last run's interval" is a deliberately simple rule: it says the new rate is not
 one the earlier articles make plausible. When a corpus grows by a few articles, rates move
@@ -89,6 +89,28 @@ def term_rates(tokens: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outle
     low, high = wilson(counts["count"], counts["tokens"])
     counts["ci_low"], counts["ci_high"] = 1000 * low, 1000 * high
     return counts[TERM_COLUMNS]
+
+
+def people_tables(articles: pd.DataFrame, *, actors_file: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Actors, their labels and quoted sources of ``articles`` (``analysis.actors``, ``analysis.quotes``).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``actors``: ``actor``, ``mentions``, ``outlets``; ``labels``: ``actor``, ``group``
+        (outlet), ``label``, ``mentions``, ``of_mentions``; ``sources``: ``outlet``,
+        ``source`` (the speaker; unattributed quotations left out), ``affiliation``,
+        ``quotes``, ``words``.
+    """
+    from analysis.actors import actor_mentions, label_table, load_actors
+    from analysis.quotes import extract_quotes, sources_table
+
+    actors = load_actors(actors_file)
+    mentions = actor_mentions(articles, actors=actors)
+    named = mentions.groupby("actor").agg(mentions=("actor", "size"), outlets=("outlet", lambda s: ", ".join(sorted(set(s)))))
+    sources = sources_table(extract_quotes(articles, actors=actors))
+    sources = sources[sources["speaker"] != "(unattributed)"].rename(columns={"speaker": "source"})
+    return {"actors": named.reset_index(), "labels": label_table(mentions), "sources": sources.reset_index(drop=True)}
 
 
 def take_snapshot(
@@ -491,6 +513,7 @@ def since_last(
     run_folder: str | os.PathLike[str],
     *,
     root: str | os.PathLike[str] | None = None,
+    people: bool = True,
     **snapshot_options: Any,
 ) -> Digest:
     """Snapshot this run's corpus, compare it with the last successful run's, write the digest.
@@ -503,8 +526,10 @@ def since_last(
         This run's folder: gets ``snapshot/`` and ``digest.md``/``.html``/``.json``.
     root : path, optional
         Where earlier runs are; default: ``run_folder``'s parent.
+    people : bool, default=True
+        Also compare actors, their labels and quoted sources (:func:`people_tables`).
     **snapshot_options
-        Passed to :func:`take_snapshot` (``tokens``, ``lexicon``, ``actors``, ``labels``, ``sources``).
+        Passed to :func:`take_snapshot` (``tokens``, ``lexicon``, ``n_boot``).
 
     Returns
     -------
@@ -513,7 +538,7 @@ def since_last(
     folder = Path(run_folder)
     earlier = previous_run(root if root is not None else folder.parent, current=folder)
     before = read_snapshot(earlier) if earlier is not None else None
-    now = take_snapshot(articles, **snapshot_options)
+    now = take_snapshot(articles, **(people_tables(articles) if people else {}), **snapshot_options)
     digest = compare_snapshots(before, now, previous=earlier.name if earlier is not None else None)
     write_snapshot(now, folder)
     write_digest(digest, folder)

@@ -1,8 +1,9 @@
 """The since-last digest between two runs of a corpus that grew by a few articles.
 
-The corpus is the seeds plus copies of seed bodies credited to TASS, so TASS has five
-articles in the first run (enough to judge changes) and seven in the second: two copies of
-Press TV's article about Lavrov's visit to China, under a new event.
+The first run's corpus is four seeds (Press TV's left out) plus copies of seed bodies
+credited to TASS, so TASS has five articles (enough to judge changes). The second run adds
+two copies of Press TV's article about Lavrov's visit to China, credited to TASS, under a
+new event: new words (Lavrov, China), new actors and new quoted sources.
 """
 
 import json
@@ -14,6 +15,7 @@ from analysis.digest import (
     compare_snapshots,
     digest_html,
     digest_markdown,
+    people_tables,
     previous_run,
     read_snapshot,
     since_last,
@@ -34,7 +36,7 @@ def runs(seeds):
     seeds = seeds.reset_index(drop=True)
     tass_event = seeds.loc[seeds["outlet"] == "TASS", "event"].iloc[0]
     copies = [credited_to_tass(seeds, p, n, tass_event) for n, p in enumerate(["004", "003", "001", "004"], start=1)]
-    first = pd.concat([seeds, pd.DataFrame(copies)], ignore_index=True)
+    first = pd.concat([seeds[~seeds["id"].str.startswith("002")], pd.DataFrame(copies)], ignore_index=True)
     added = [credited_to_tass(seeds, "002", n, NEW_EVENT) for n in (5, 6)]
     second = pd.concat([first, pd.DataFrame(added)], ignore_index=True)
     return first, second
@@ -43,11 +45,13 @@ def runs(seeds):
 @pytest.fixture(scope="module")
 def digest(runs):
     first, second = runs
-    return compare_snapshots(take_snapshot(first), take_snapshot(second), previous="run-1")
+    return compare_snapshots(
+        take_snapshot(first, **people_tables(first)), take_snapshot(second, **people_tables(second)), previous="run-1"
+    )
 
 
 def test_new_articles_per_outlet_and_new_events(digest):
-    assert digest.articles_before == 9 and digest.articles_now == 11
+    assert digest.articles_before == 8 and digest.articles_now == 10
     assert digest.new_articles.to_dict("records") == [{"outlet": "TASS", "before": 5, "now": 7, "new": 2, "gone": 0}]
     assert digest.new_events.to_dict("records") == [{"event": NEW_EVENT, "articles": 2, "outlets": "TASS"}]
 
@@ -71,12 +75,24 @@ def test_loaded_rates_that_moved(digest):
     moved = digest.moved_loaded
     assert set(moved["group"]) <= {"TASS"}
     assert ((moved["rate_now"] > moved["ci_high_before"]) == (moved["direction"] == "up")).all()
-    assert any("Not judged" in note and "Press TV" in note for note in digest.notes)
+    assert any("Not judged" in note and "WCE News" in note for note in digest.notes)
+
+
+def test_new_actors_labels_and_quoted_sources(digest):
+    # Press TV's article names Lavrov and China's spokesperson Hua Chunying, and quotes both.
+    assert {"Sergey Lavrov", "Hua Chunying"} <= set(digest.new_actors["actor"])
+    assert "Vladimir Putin" not in set(digest.new_actors["actor"])  # named in every run
+    assert {"Sergey Lavrov", "Hua Chunying"} <= set(digest.new_sources["source"])
+    assert set(digest.new_sources["outlet"]) == {"TASS"}
+    # "U.S President Biden": a new label for an actor the first run knew
+    labels = set(zip(digest.new_labels["actor"], digest.new_labels["label"], strict=True))
+    assert ("Joe Biden", "u.s president") in labels
+    assert not set(digest.new_labels["actor"]) & set(digest.new_actors["actor"])
 
 
 def test_markdown_and_html_say_what_changed(digest):
     text = digest_markdown(digest)
-    assert "Since run run-1: 9 → 11 article(s), 2 new; 1 new event(s)" in text
+    assert "Since run run-1: 8 → 10 article(s), 2 new; 1 new event(s)" in text
     assert "| TASS | 5 | 7 | 2 | 0 |" in text
     page = digest_html(digest.__class__(**{**digest.__dict__, "previous": "<script>"}))
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -100,9 +116,9 @@ def test_since_last_across_run_folders(tmp_path, runs):
     record = json.loads((run_2 / "digest.json").read_text(encoding="utf-8"))
     assert record["new_articles"] == [{"outlet": "TASS", "before": 5, "now": 7, "new": 2, "gone": 0}]
     assert {r["term"] for r in record["moved_terms"]} >= {"lavrov", "china"}
-    assert record["new_actors"] is None
     assert (run_2 / "digest.html").read_text(encoding="utf-8").startswith('<section class="digest">')
-    assert len(read_snapshot(run_2)["articles"]) == 11
+    assert len(read_snapshot(run_2)["articles"]) == 10
+    assert "Sergey Lavrov" in {r["source"] for r in record["new_sources"]}
 
 
 def test_run_page_opens_with_the_digest(tmp_path, runs):
