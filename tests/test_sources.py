@@ -152,3 +152,9 @@ def test_voice_share_chart_draws_one_bar_per_group(articles, quotes):
     assert len(ax.patches) == table["group"].nunique() * table["affiliation"].nunique()
     with pytest.raises(ValueError, match="title and n"):
         voice_share_chart(table, title="", n="")
+
+
+def test_salience_can_leave_countries_out(articles, mentions):
+    people = actor_salience(mentions, articles, kinds=["person"])
+    assert set(people["actor"]) == set(mentions.loc[mentions["kind"] == "person", "actor"])
+    assert "Russia" not in set(people["actor"])
