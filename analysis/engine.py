@@ -842,3 +842,117 @@ def pooled_keyness(
     table["n_articles"] = table["group"].map(sizes).astype(np.int64)
     table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
     return table
+
+
+# ---------------------------------------------------------------------------
+# Provenance's candidate pairs (shared word shingles), exact, with a distributed self-join
+# ---------------------------------------------------------------------------
+
+
+def shingle_rows(articles: pd.DataFrame, *, shingle_words: int | None = None) -> pd.DataFrame:
+    """The distinct word shingles of each article, as provenance counts them (a map step).
+
+    Words and their alignment keys are those of :mod:`analysis.provenance` (stems, spelling
+    variants and synonyms mapped to one key); a shingle is a hash of ``shingle_words``
+    consecutive keys. Keys are hashed from their text (pandas' fixed-key SipHash), not numbered
+    per call as ``provenance.article_words`` does, so that every partition hashes alike.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``shingle`` (uint64); one row per article and distinct shingle.
+    """
+    from analysis import provenance
+
+    size = shingle_words or provenance.SHINGLE_WORDS
+    words = provenance.article_words(articles)
+    surfaces = [s for article in words for s in article.surface]
+    codes, uniques = pd.factorize(pd.Series(surfaces, dtype=object)) if surfaces else (np.zeros(0, np.int64), [])
+    key_hashes = pd.util.hash_array(np.array([provenance.alignment_key(u) for u in uniques], dtype=object))
+    hashes = key_hashes[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
+    ids, shingles, offset = [], [], 0
+    for article in words:
+        keys = hashes[offset : offset + len(article.surface)]
+        offset += len(article.surface)
+        if len(keys) < size:
+            continue
+        h = np.zeros(len(keys) - size + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # uint64 wrap-around is intended
+            for k in range(size):
+                h = h * np.uint64(1_000_003) + keys[k : len(keys) - size + 1 + k] + np.uint64(1)
+        distinct = np.unique(h)
+        shingles.append(distinct)
+        ids.append(np.full(len(distinct), article.article_id, dtype=object))
+    return pd.DataFrame(
+        {
+            "article_id": pd.array(np.concatenate(ids) if ids else [], dtype="str"),
+            "shingle": np.concatenate(shingles) if shingles else np.zeros(0, dtype=np.uint64),
+        }
+    )
+
+
+def _pairs_sharing_shingles(rows: Any, *, min_shingles: int, max_articles_per_shingle: int) -> Any:
+    """Pairs sharing ``min_shingles`` shingles, from shingle rows (pandas or dask DataFrame alike)."""
+    frequency = rows.groupby("shingle")["article_id"].count().rename("articles").reset_index()
+    frequency = frequency[(frequency["articles"] >= 2) & (frequency["articles"] <= max_articles_per_shingle)]
+    kept = rows.merge(frequency[["shingle"]], on="shingle")
+    pairs = kept.merge(kept, on="shingle", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["article_id_a"] < pairs["article_id_b"]]
+    shared = pairs.groupby(["article_id_a", "article_id_b"]).size().rename("shared").reset_index()
+    return shared[shared["shared"] >= min_shingles]
+
+
+def reuse_candidate_pairs(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    min_shingles: int | None = None,
+    max_articles_per_shingle: int | None = None,
+    shingle_words: int | None = None,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+) -> pd.DataFrame:
+    """The candidate-pair step of :mod:`analysis.provenance`, on either engine.
+
+    Pairs of articles sharing at least ``min_shingles`` word shingles, shingles found in more
+    than ``max_articles_per_shingle`` articles skipped as boilerplate (provenance's defaults:
+    4-word shingles, 3 shared, 500 articles). With ``dask`` the shingles are computed per
+    partition (:func:`shingle_rows`) and joined on the workers (a shuffle by shingle), so no
+    process holds the articles × shingles matrix; only the pairs reach the client.
+
+    Returns
+    -------
+    DataFrame
+        ``article_a``, ``article_b`` (ids, ``article_a`` < ``article_b``), ``shared``
+        (shingles in common); sorted by ``article_a``, ``article_b``. The same pairs and counts
+        as ``provenance.candidate_pairs`` (which numbers articles by position).
+    """
+    from analysis import provenance
+
+    options = {
+        "min_shingles": min_shingles or provenance.MIN_SHINGLES,
+        "max_articles_per_shingle": max_articles_per_shingle or provenance.MAX_ARTICLES_PER_SHINGLE,
+    }
+    if engine not in ENGINES:
+        raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "local":
+        articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+        shared = _pairs_sharing_shingles(shingle_rows(articles, shingle_words=shingle_words), **options)
+    else:
+        import dask.dataframe as dd
+
+        with contextlib.ExitStack() as stack:
+            if client is None:
+                client = stack.enter_context(dask_client(scheduler))
+            parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=_workers(client))
+            meta = pd.DataFrame({"article_id": pd.array([], dtype="str"), "shingle": np.zeros(0, dtype=np.uint64)})
+            rows = dd.from_map(_shingles_of_partition, parts, shingle_words=shingle_words, meta=meta, enforce_metadata=False)
+            shared = client.compute(_pairs_sharing_shingles(rows, **options)).result()
+    shared = shared.rename(columns={"article_id_a": "article_a", "article_id_b": "article_b"})
+    shared = shared.astype({"article_a": "str", "article_b": "str", "shared": np.int64})
+    return shared.sort_values(["article_a", "article_b"], ignore_index=True)[["article_a", "article_b", "shared"]]
+
+
+def _shingles_of_partition(partition: Partition, shingle_words: int | None) -> pd.DataFrame:
+    return shingle_rows(partition.load(["id", "body"]), shingle_words=shingle_words)

@@ -3,6 +3,7 @@
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -254,3 +255,18 @@ def test_cli_loaded_and_tone_on_the_dask_engine_print_what_the_local_engine_prin
         local = json.loads(capsys.readouterr().out)
         assert main([*command, "--json", "--engine", "dask"]) == 0
         assert json.loads(capsys.readouterr().out) == local
+
+
+def test_reuse_candidate_pairs_are_provenances_on_both_engines(client):
+    from analysis import provenance
+
+    articles = load_corpus(Path(__file__).parent / "fixtures" / "reuse")
+    positions = provenance.candidate_pairs(provenance.article_words(articles))
+    ids = articles["id"].astype(str).to_numpy()
+    a, b = ids[positions["i"]], ids[positions["j"]]
+    expected = {(min(x, y), max(x, y)): n for x, y, n in zip(a, b, positions["shared"], strict=True)}
+    assert len(expected) > 3  # the wire story and its rewrites share text
+    local = engine.reuse_candidate_pairs(articles)
+    distributed = engine.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
+    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    assert {(x, y): n for x, y, n in local.itertuples(index=False)} == expected
