@@ -246,6 +246,25 @@ def _print_rates(table: pd.DataFrame, columns: list[str], *, as_json: bool, note
     )
 
 
+def _own_tokens(tokens: pd.DataFrame, articles: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """With ``--exclude-reused``: drop words the article took from another (``analysis.provenance.exclude_reused``)."""
+    if not getattr(args, "exclude_reused", False):
+        return tokens
+    from analysis.provenance import exclude_reused
+
+    own = exclude_reused(tokens, articles)
+    print(
+        f"--exclude-reused: {len(tokens) - len(own):,} of {len(tokens):,} words left out as taken from another article",
+        file=sys.stderr,
+    )
+    return own
+
+
+def _no_dask_exclusion(args: argparse.Namespace) -> None:
+    if getattr(args, "exclude_reused", False) and getattr(args, "engine", "local") == "dask":
+        raise UsageError("--exclude-reused needs the whole corpus at once: use --engine local")
+
+
 def cmd_loaded(args: argparse.Namespace) -> int:
     from analysis.lexicons import LexiconError, load_matcher
     from analysis.measures.loaded import kwic, loaded_hits, loaded_rates
@@ -255,6 +274,7 @@ def cmd_loaded(args: argparse.Namespace) -> int:
         matcher = load_matcher(args.lexicon)
     except LexiconError as err:
         raise UsageError(str(err)) from err
+    _no_dask_exclusion(args)
     if args.engine == "dask":
         rates = _loaded_on_dask(args)
         if rates is None:
@@ -262,7 +282,7 @@ def cmd_loaded(args: argparse.Namespace) -> int:
     else:
         articles = load_for_command(args)
         _check_by(articles, args.by)
-        tokens = tokenize(articles)
+        tokens = _own_tokens(tokenize(articles), articles, args)
         hits = loaded_hits(tokens, matcher)
         if args.kwic:
             print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
@@ -299,6 +319,7 @@ def cmd_tone(args: argparse.Namespace) -> int:
     from analysis.measures.tone import sentence_tone, tone_by_group
     from analysis.tokens import tokenize
 
+    _no_dask_exclusion(args)
     if args.engine == "dask":
         from analysis.engine import map_reduce, tone_reduce, tone_sums
 
@@ -318,7 +339,12 @@ def cmd_tone(args: argparse.Namespace) -> int:
     else:
         articles = load_for_command(args)
         _check_by(articles, args.by)
-        sentences = sentence_tone(articles, tokens=tokenize(articles))
+        tokens = tokenize(articles)
+        sentences = sentence_tone(articles, tokens=tokens)
+        if getattr(args, "exclude_reused", False):
+            from analysis.provenance import exclude_reused_sentences
+
+            sentences = exclude_reused_sentences(sentences, tokens, articles)
         table = tone_by_group(sentences, articles, by=args.by)
     note = "VADER compound per sentence (-1 to +1), averaged by voice; 95% bootstrap intervals over articles."
     _print_rates(table, TONE_COLUMNS, as_json=args.json, note=note)
@@ -414,7 +440,7 @@ def cmd_terms(args: argparse.Namespace) -> int:
     _check_by(articles, args.by)
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
-    counts = term_counts(tokenize(articles), voice=args.voice)
+    counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
     table = top_terms(counts, articles, by=args.by, top=args.top, voice=args.voice)
     print_table(table if args.json else table.round(4), as_json=args.json, columns=TERMS_COLUMNS)
     if not args.json:
@@ -444,7 +470,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
         prior = term_counts(tokenize(background), voice=args.voice).groupby("term")["count"].sum()
     try:
         table = keyness(
-            term_counts(tokenize(articles), voice=args.voice),
+            term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice),
             articles,
             by=args.by,
             reference=args.reference,
@@ -499,6 +525,69 @@ def cmd_actors(args: argparse.Namespace) -> int:
         print_table(candidate_names(articles, actors=actors, min_count=args.min_count), as_json=args.json)
         return 0
     print_table(actor_mentions(articles, actors=actors), as_json=args.json, columns=ACTORS_COLUMNS)
+    return 0
+
+
+EVENTS_COLUMNS = ["article_id", "outlet", "published", "event", "label", "confidence", "event_source"]
+PROVENANCE_COLUMNS = [
+    "article_a",
+    "article_b",
+    "outlet_a",
+    "outlet_b",
+    "shared_a",
+    "shared_b",
+    "direction",
+    "basis",
+    "kind",
+    "n_passages",
+]
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from analysis.events import EventError, group_events
+
+    articles = load_for_command(args)
+    try:
+        table = group_events(articles, use_labels=not args.ignore_labels, window_days=args.window_days, threshold=args.threshold)
+    except EventError as err:
+        raise UsageError(str(err)) from None
+    print_table(table if args.json else table.round(3), as_json=args.json, columns=EVENTS_COLUMNS)
+    if not args.json:
+        print(
+            f"\n{table['event'].nunique()} event(s). Inferred events join articles published within {args.window_days} days "
+            f"whose average combined score (TF-IDF, names, numbers, quotes; see analysis.events) is at least "
+            f"{args.threshold:g}; event_source says whether the manifest's event or the inference is shown."
+        )
+    return 0
+
+
+def cmd_provenance(args: argparse.Namespace) -> int:
+    from analysis.provenance import ProvenanceError, text_reuse
+
+    articles = load_for_command(args)
+    reference = None
+    if args.reference:
+        from analysis.corpus import load_corpus
+
+        reference = load_corpus(args.reference)
+    try:
+        pairs = text_reuse(articles, reference=reference, min_words=args.min_words)
+    except ProvenanceError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print_table(pairs.drop(columns=["words_a", "words_b"]), as_json=True)
+        return 0
+    print_table(pairs.round(3), as_json=False, columns=PROVENANCE_COLUMNS)
+    for pair in pairs.to_dict("records"):
+        for passage in pair["passages"]:
+            changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
+            print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
+            if changes:
+                print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
+    print(
+        "\nshared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is the likely "
+        "source (earlier, more complete, or the reference). --json prints every passage with offsets and changes."
+    )
     return 0
 
 
@@ -673,6 +762,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
     actors.add_argument("--min-count", type=int, default=2, metavar="N", help="with --candidates: seen at least N times")
+    for measure in (loaded, tone, terms, key):
+        measure.add_argument(
+            "--exclude-reused",
+            action="store_true",
+            help="leave out words the article took from another (earlier, more complete, or when it republishes wire "
+            "copy); see analysis.provenance.exclude_reused",
+        )
+    events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, confidence")
+    events.add_argument("--ignore-labels", action="store_true", help="infer events even where the manifest names them")
+    events.add_argument(
+        "--window-days",
+        type=int,
+        default=7,
+        metavar="N",
+        help="articles further apart never share an inferred event (default: 7)",
+    )
+    events.add_argument(
+        "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
+    )
+    provenance = add_command(
+        commands,
+        "provenance",
+        cmd_provenance,
+        "text reuse between articles: shared share of each, direction, aligned passages (exact, edited, paraphrase)",
+    )
+    provenance.add_argument(
+        "--reference", default=None, metavar="CORPUS", help="also align every article with these reference wire stories"
+    )
+    provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
     return parser
 
 

@@ -781,3 +781,31 @@ def passages_html(passages: pd.DataFrame, *, title: str = "Aligned passages") ->
         f"{_HTML_STYLE}<h3>{html.escape(title)}</h3><table class='reuse'><tr><th>article a</th><th>text in a</th>"
         f"<th>text in b</th><th>article b</th><th>kind and changes</th></tr>{''.join(rows)}</table>"
     )
+
+
+def exclude_reused_sentences(
+    sentences: pd.DataFrame,
+    tokens: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    pairs: pd.DataFrame | None = None,
+    wire_republishers: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Sentence rows (``article_id``, ``sentence``) of which at most half the words were taken (see :func:`exclude_reused`).
+
+    For sentence-level measures such as tone: a sentence mostly inside passages an article
+    took from another is left out whole.
+    """
+    if pairs is None:
+        pairs = text_reuse(articles)
+    if wire_republishers is None:
+        wire_republishers = republishers(articles)
+    reused = reused_mask(tokens, reused_spans(pairs, wire_republishers=wire_republishers))
+    share = (
+        pd.DataFrame({"article_id": tokens["article_id"].astype(str), "sentence": tokens["sentence"], "reused": reused})
+        .groupby(["article_id", "sentence"])["reused"]
+        .mean()
+    )
+    keys = pd.MultiIndex.from_arrays([sentences["article_id"].astype(str), sentences["sentence"]])
+    taken = share.reindex(keys).fillna(0.0).to_numpy() > 0.5
+    return sentences[~taken].reset_index(drop=True)

@@ -1,0 +1,213 @@
+"""Event grouping, facts and actors per outlet, and the events/provenance commands."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.corpus import read_corpus
+from analysis.events import (
+    EVENT_COLUMNS,
+    EventError,
+    actor_inclusion,
+    actor_names,
+    assign_events,
+    event_facts,
+    group_events,
+    names_in,
+    numbers_in,
+    omission_matrix,
+    similarity_scores,
+)
+from tests.conftest import FIXTURES
+
+JANUARY = {"003_f2869a96b21043eb", "004_6e0b644c5aa9bc29"}
+MARCH = {"001_1c81a1ac3e2b06c4", "002_3e3933a9d7f1d525"}
+TASS = "000_17a576a99f91630e"
+
+
+@pytest.fixture(scope="module")
+def articles(seeds) -> pd.DataFrame:
+    return seeds.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def inferred(articles) -> pd.DataFrame:
+    return group_events(articles, use_labels=False).set_index("article_id")
+
+
+def test_seeds_grouped_without_the_event_column(inferred):
+    assert list(inferred.reset_index().columns) == EVENT_COLUMNS
+    events = inferred["event"]
+    assert events[list(JANUARY)].nunique() == 1 and events[list(MARCH)].nunique() == 1
+    assert events[next(iter(JANUARY))] != events[next(iter(MARCH))]
+    # TASS (March 31) is nine days after the March 22 stories: outside the 7-day window.
+    assert events[TASS] not in set(events[list(JANUARY | MARCH)])
+    assert (inferred["event_source"] == "inferred").all()
+    assert inferred.loc[list(JANUARY), "event"].iloc[0].startswith("2021-01-24-")
+
+
+def test_a_wider_window_lets_tass_join_the_march_talks_only_if_the_score_says_so(articles):
+    _scores, parts = similarity_scores(articles, window_days=10)
+    tass = parts[(parts["article_a"] == TASS) | (parts["article_b"] == TASS)]
+    assert (tass.loc[tass["days"] > 10, "score"] == 0).all()
+    assert (tass.loc[tass["days"] <= 10, "score"] > 0).all()
+    events = group_events(articles, use_labels=False, window_days=10).set_index("article_id")["event"]
+    joined = events[TASS] == events[next(iter(MARCH))]
+    # Average linkage: TASS joins the pair when its mean score with the two reaches the threshold.
+    march_scores = tass.loc[tass["article_a"].isin(MARCH) | tass["article_b"].isin(MARCH), "score"]
+    assert len(march_scores) == 2
+    assert joined == (march_scores.mean() >= 0.2)
+
+
+def test_confidence_is_the_mean_score_within_the_group(articles, inferred):
+    _scores, parts = similarity_scores(articles)
+    pair = parts[parts["article_a"].isin(JANUARY) & parts["article_b"].isin(JANUARY)]
+    assert inferred.loc[list(JANUARY), "confidence"].tolist() == pytest.approx([pair["score"].iloc[0]] * 2)
+    assert 0 < pair["text"].iloc[0] < 1 and pair["quotes"].iloc[0] > 0  # they share the Peskov quotes
+    assert inferred.loc[TASS, "confidence"] == pytest.approx(1.0)  # nothing within the window
+
+
+def test_manifest_event_overrides_and_labels_come_from_top_terms(articles):
+    events = group_events(articles).set_index("article_id")
+    assert (events["event"] == articles.set_index("id")["event"]).all()
+    assert (events["event_source"] == "manifest").all()
+    january = events.loc[next(iter(JANUARY)), "label"].split(" · ")
+    assert len(january) == 3 and "navalny" in january
+
+
+def test_missing_event_labels_fall_back_to_inference(articles):
+    partly = articles.assign(event=articles["event"].where(articles["id"] != TASS, None))
+    events = group_events(partly).set_index("article_id")
+    assert events.loc[TASS, "event_source"] == "inferred"
+    assert events.loc[TASS, "event"] == events.loc[TASS, "inferred_event"]
+    assert assign_events(partly)["event"].tolist() == events["event"].tolist()
+
+
+def test_wire_copies_group_and_the_unrelated_story_stays_apart():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reuse, _ = read_corpus(FIXTURES / "reuse")
+    events = group_events(reuse, use_labels=False).set_index("article_id")["event"]
+    grain = events.drop("unrelated")
+    assert grain.nunique() == 1 and events["unrelated"] != grain.iloc[0]
+
+
+def test_bad_options_are_named(articles):
+    with pytest.raises(EventError, match="threshold"):
+        group_events(articles, threshold=0)
+    with pytest.raises(EventError, match="window_days"):
+        similarity_scores(articles, window_days=-1)
+    with pytest.raises(EventError, match="'body'"):
+        similarity_scores(articles.drop(columns="body"))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Kremlin spokesman Dmitry Peskov said. The White House did not.", ["kremlin", "dmitry peskov", "white house"]),
+        ("On Sunday the Russian Foreign Ministry spoke.", ["russian foreign ministry"]),
+        ("But Putin’s answer was clear.", ["putin"]),
+    ],
+)
+def test_names(text, names):
+    assert names_in(text) == names
+
+
+def test_numbers_and_actor_names():
+    assert numbers_in("3,000 people, 90% of them, on Feb. 5, 2021, in 27 cities") == ["3000", "90%", "27"]
+    assert actor_names(["russian president vladimir putin", "putin", "biden", "joe biden", "joseph biden"]) == [
+        "vladimir putin",
+        "vladimir putin",
+        "biden",  # two full names end in it: left alone
+        "joe biden",
+        "joseph biden",
+    ]
+
+
+def test_facts_across_outlets_for_the_january_event(articles):
+    january = articles[articles["id"].isin(JANUARY)]
+    facts, inclusion = event_facts(january)
+    shared = facts[facts["n_outlets"] == 2]
+    assert any("respond in kind" in text for text in shared["text"])
+    assert any("START" in text for text in shared["text"])
+    assert len(inclusion) == len(facts) * 2
+    only_twournal = facts[(facts["n_outlets"] == 1) & facts["outlets"].map(lambda o: o == ["twournal.com"])]
+    assert any("al-Assad" in text for text in only_twournal["text"])  # what WCE News left out
+    matrix = omission_matrix(inclusion)
+    assert matrix.shape == (2, len(shared)) and (matrix.to_numpy() == 1).all()
+    assert omission_matrix(inclusion, min_outlets=1).shape == (2, len(facts))
+    row = inclusion[(inclusion["fact"] == shared["fact"].iloc[0]) & inclusion["included"]].iloc[0]
+    assert row["sentence_text"] in articles.set_index("id").loc[row["article_id"], "body"]
+
+
+def test_march_facts_show_what_tass_left_out(articles):
+    march = articles[articles["event"] == "2021-03-biden-putin-talks"]
+    facts, inclusion = event_facts(march)
+    matrix = omission_matrix(inclusion)
+    assert set(matrix.index) == {"Press TV", "TASS", "top-news.online"}
+    regret = facts[facts["text"].str.contains("regret")]
+    assert len(regret) == 1 and set(regret["outlets"].iloc[0]) == {"Press TV", "top-news.online"}
+    assert matrix.loc["TASS", regret["fact"].iloc[0]] == 0
+
+
+def test_actors_per_outlet(articles):
+    march = articles[articles["event"] == "2021-03-biden-putin-talks"]
+    actors = actor_inclusion(march, min_outlets=2)
+    putin = actors[actors["actor"] == "vladimir putin"]
+    assert set(putin["outlet"]) == {"Press TV", "TASS", "top-news.online"}
+    antonov = actors[actors["actor"] == "anatoly antonov"]
+    assert set(antonov["outlet"]) == {"Press TV", "top-news.online"}
+    assert "russian" not in set(actors["actor"])
+    assert (actors["n_outlets"] >= 2).all() and np.issubdtype(actors["mentions"].dtype, np.integer)
+
+
+def test_cli_events_json(capsys):
+    assert main(["events", "--ignore-labels", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_id = {r["article_id"]: r for r in rows}
+    assert by_id["003_f2869a96b21043eb"]["event"] == by_id["004_6e0b644c5aa9bc29"]["event"]
+    assert {"article_id", "outlet", "event", "label", "confidence"} <= set(rows[0])
+
+
+def test_cli_provenance_json_and_text(capsys):
+    assert main(["provenance", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0]["direction"] == "a_to_b"
+    changes = [(c["a"], c["b"]) for p in rows[0]["passages"] for c in p["changes"]]
+    assert ("kernels", "cores") in changes
+    assert {"a_start", "a_end", "b_start", "b_end", "kind", "a_text", "b_text", "changes"} <= set(rows[0]["passages"][0])
+    assert main(["provenance"]) == 0
+    out = capsys.readouterr().out
+    assert "kernels -> cores" in out and "paraphrase" in out
+
+
+def test_cli_provenance_reference_folder(capsys, tmp_path):
+    assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert any(r["basis"] == "reference" for r in rows)
+
+
+def test_cli_exclude_reused_changes_the_counts(capsys):
+    assert main(["terms", "--by", "id", "--top", "200", "--json"]) == 0
+    everything = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert main(["terms", "--by", "id", "--top", "200", "--json", "--exclude-reused"]) == 0
+    own = pd.DataFrame(json.loads(capsys.readouterr().out))
+    twournal = "003_f2869a96b21043eb"
+    assert "cores" in set(everything.loc[everything["group"] == twournal, "term"])
+    assert "cores" not in set(own.loc[own["group"] == twournal, "term"])
+    assert main(["tone", "--exclude-reused", "--by", "id", "--json"]) == 0
+    tone = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert main(["tone", "--by", "id", "--json"]) == 0
+    tone_all = pd.DataFrame(json.loads(capsys.readouterr().out))
+    sentences = {
+        t: f.set_index("voice").loc["all", "sentences"]
+        for t, f in (("own", tone[tone["group"] == twournal]), ("all", tone_all[tone_all["group"] == twournal]))
+    }
+    assert sentences["own"] < sentences["all"]
+    assert main(["loaded", "--exclude-reused", "--engine", "dask"]) == 2
