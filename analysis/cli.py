@@ -293,11 +293,27 @@ def cmd_loaded(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pooled_on_dask(args: argparse.Namespace, measure: str, **options: Any) -> pd.DataFrame:
+    """``measure`` of ``analysis.engine`` (``pooled_top_terms``, ``pooled_keyness``) on Dask workers."""
+    from analysis import engine
+
+    try:
+        return getattr(engine, measure)(
+            args.corpus, by=args.by, voice=args.voice, engine="dask", scheduler=args.scheduler, query=args.query, **options
+        )
+    except engine.EngineError as err:
+        raise UsageError(str(err)) from None
+    except KeyError as err:
+        if type(err) is not KeyError:  # a subclass (an unknown --reference) is the caller's to report
+            raise
+        raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
+
+
 def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
     """``framing loaded --engine dask``: the same map and reduce on Dask workers; None after --kwic."""
-    from analysis.engine import loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
+    from analysis.engine import EngineError, loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
 
-    run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon}
+    run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon, "query": args.query}
     if args.kwic:
         table = map_articles(args.corpus, loaded_kwic, columns=["id", "outlet", "body"], **run)
         print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
@@ -313,6 +329,8 @@ def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
         )
     except KeyError as err:
         raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
+    except EngineError as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_tone(args: argparse.Namespace) -> int:
@@ -321,7 +339,7 @@ def cmd_tone(args: argparse.Namespace) -> int:
 
     _no_dask_exclusion(args)
     if args.engine == "dask":
-        from analysis.engine import map_reduce, tone_reduce, tone_sums
+        from analysis.engine import EngineError, map_reduce, tone_reduce, tone_sums
 
         try:
             table = map_reduce(
@@ -333,9 +351,12 @@ def cmd_tone(args: argparse.Namespace) -> int:
                 columns=["id", "body"],
                 order="article_id",
                 reduce_options={"by": args.by},
+                query=args.query,
             )
         except KeyError as err:
             raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
+        except EngineError as err:
+            raise UsageError(str(err)) from None
     else:
         articles = load_for_command(args)
         _check_by(articles, args.by)
@@ -436,12 +457,16 @@ def cmd_terms(args: argparse.Namespace) -> int:
     from analysis.measures.tfidf import term_counts, top_terms
     from analysis.tokens import tokenize
 
-    articles = load_for_command(args)
-    _check_by(articles, args.by)
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
-    counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
-    table = top_terms(counts, articles, by=args.by, top=args.top, voice=args.voice)
+    _no_dask_exclusion(args)
+    if args.engine == "dask":
+        table = _pooled_on_dask(args, "pooled_top_terms", top=args.top)
+    else:
+        articles = load_for_command(args)
+        _check_by(articles, args.by)
+        counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
+        table = top_terms(counts, articles, by=args.by, top=args.top, voice=args.voice)
     print_table(table if args.json else table.round(4), as_json=args.json, columns=TERMS_COLUMNS)
     if not args.json:
         print(
@@ -456,29 +481,33 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     from analysis.measures.tfidf import term_counts
     from analysis.tokens import tokenize
 
-    articles = load_for_command(args)
-    _check_by(articles, args.by)
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
     if not args.prior_mass > 0:
         raise UsageError(f"--prior-mass must be positive, not {args.prior_mass}")
+    _no_dask_exclusion(args)
+    dask = args.engine == "dask"
+    if not dask:
+        articles = load_for_command(args)
+        _check_by(articles, args.by)
     prior = None
-    if args.prior_corpus:
+    if args.prior_corpus and dask:
+        from analysis.engine import pool_articles, word_counts
+
+        background = pool_articles(args.prior_corpus, word_counts, keys=["term"], voice=args.voice, engine="dask", scheduler=args.scheduler)
+        prior = background.set_index("term")["count"]
+    elif args.prior_corpus:
         from analysis.corpus import load_corpus
 
         background = load_corpus(args.prior_corpus)
         prior = term_counts(tokenize(background), voice=args.voice).groupby("term")["count"].sum()
+    options = {"reference": args.reference, "prior_mass": args.prior_mass, "prior_counts": prior, "top": args.top}
     try:
-        table = keyness(
-            term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice),
-            articles,
-            by=args.by,
-            reference=args.reference,
-            prior_mass=args.prior_mass,
-            prior_counts=prior,
-            voice=args.voice,
-            top=args.top,
-        )
+        if dask:
+            table = _pooled_on_dask(args, "pooled_keyness", **options)
+        else:
+            counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
+            table = keyness(counts, articles, by=args.by, voice=args.voice, **options)
     except UnknownGroupError as err:
         raise UsageError(f"--reference: {err.args[0]}") from None
     except ValueError as err:
@@ -734,6 +763,7 @@ def build_parser() -> argparse.ArgumentParser:
     terms.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     terms.add_argument("--top", type=int, default=20, metavar="N", help="words per group (default: 20)")
     terms.add_argument("--voice", choices=["all", "narration", "quoted"], default="all", help=voice_help)
+    add_engine_arguments(terms)
     key = add_command(
         commands, "keyness", cmd_keyness, "distinctive words per group: weighted log-odds z (Monroe et al.), chi2, G2"
     )
@@ -749,6 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     key.add_argument("--top", type=int, default=20, metavar="N", help="words per group, highest z first (default: 20)")
     key.add_argument("--voice", choices=["all", "narration", "quoted"], default="all", help=voice_help)
+    add_engine_arguments(key)
     quotes = add_command(
         commands, "quotes", cmd_quotes, "quotations with speaker, affiliation, reporting verb and kind (speech or scare)"
     )

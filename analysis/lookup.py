@@ -6,6 +6,8 @@ The result has the columns of loaded-language hits, so
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -76,3 +78,68 @@ def term_hits(tokens: pd.DataFrame, phrase: str) -> pd.DataFrame:
         },
         columns=HIT_COLUMNS,
     )
+
+
+def in_context(
+    tokens: pd.DataFrame,
+    articles: pd.DataFrame,
+    phrase: str,
+    *,
+    voice: Literal["all", "narration", "quoted"] = "all",
+    width: int = 60,
+) -> pd.DataFrame:
+    """Every occurrence of ``phrase`` in ``articles``, with the text around it (KWIC).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table of these articles or of a larger set (rows of other articles are ignored).
+    articles : DataFrame
+        The articles to look in: ``id``, ``outlet``, ``body``.
+    phrase : str
+        A word or phrase (see :func:`term_hits`).
+    voice : {"all", "narration", "quoted"}, default="all"
+        Only occurrences in this voice.
+    width : int, default=60
+        Characters of context on each side.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`analysis.measures.loaded.kwic`: ``article_id``, ``outlet``,
+        ``term``, ``match``, ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``;
+        in article table order, then text order.
+    """
+    from analysis.measures.loaded import kwic
+
+    if voice not in ("all", "narration", "quoted"):
+        raise ValueError(f"voice={voice!r}: choose 'all', 'narration' or 'quoted'")
+    ids = articles["id"].astype(str)
+    hits = term_hits(tokens[tokens["article_id"].astype(str).isin(ids)], phrase)
+    if voice != "all":
+        hits = hits[hits["voice"] == voice]
+    order = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    hits = hits.assign(_order=hits["article_id"].map(order)).sort_values(["_order", "start"], kind="stable")
+    return kwic(hits.drop(columns="_order"), articles, width=width)
+
+
+def occurrences(in_context_table: pd.DataFrame, tokens: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """How often the looked-up phrase occurs per outlet and voice, per 1,000 words of that voice.
+
+    Returns
+    -------
+    DataFrame
+        ``outlet``, ``voice``, ``hits``, ``tokens`` (words of that outlet's articles in that
+        voice), ``rate_per_1000``; every outlet of ``articles`` and both voices, zeros included.
+    """
+    ids = articles["id"].astype(str)
+    outlet_of = pd.Series(articles["outlet"].astype(str).to_numpy(), index=ids.to_numpy())
+    words = tokens[tokens["article_id"].astype(str).isin(ids)]
+    denominators = words.groupby([words["article_id"].astype(str).map(outlet_of).rename("outlet"), "voice"]).size()
+    counts = in_context_table.groupby(["outlet", "voice"]).size()
+    grid = pd.MultiIndex.from_product([sorted(outlet_of.unique()), ["narration", "quoted"]], names=["outlet", "voice"])
+    table = pd.DataFrame({"hits": counts.reindex(grid, fill_value=0), "tokens": denominators.reindex(grid, fill_value=0)}).astype(
+        "int64"
+    )
+    rate = table["hits"] / table["tokens"].where(table["tokens"] > 0) * 1000
+    return table.assign(rate_per_1000=rate).reset_index()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.stats import wilson
 from analysis.tokens import count_words
 
 
@@ -100,12 +101,16 @@ def removal_reasons(articles: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``reason``, ``n_removals``, ``n_articles`` (articles with at least one),
         ``words`` (removed), ``raw_words`` (all words read, the denominator),
-        ``share_of_raw_words``; largest ``words`` first.
+        ``share_of_raw_words``, ``ci_low``, ``ci_high`` (95 % Wilson interval of the share,
+        words treated as independent, so a lower bound on the real uncertainty); largest
+        ``words`` first.
     """
     table = removals(articles)
     raw_words = int(articles["raw"].map(count_words).sum())
     if table.empty:
-        return pd.DataFrame(columns=["reason", "n_removals", "n_articles", "words", "raw_words", "share_of_raw_words"])
+        return pd.DataFrame(
+            columns=["reason", "n_removals", "n_articles", "words", "raw_words", "share_of_raw_words", "ci_low", "ci_high"]
+        )
     summary = (
         table.groupby("reason", sort=True)
         .agg(n_removals=("text", "size"), n_articles=("article_id", "nunique"), words=("words", "sum"))
@@ -113,7 +118,9 @@ def removal_reasons(articles: pd.DataFrame) -> pd.DataFrame:
         .sort_values(["words", "reason"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
-    return summary.assign(raw_words=raw_words, share_of_raw_words=summary["words"] / raw_words if raw_words else float("nan"))
+    low, high = wilson(summary["words"].to_numpy(), raw_words)
+    share = summary["words"] / raw_words if raw_words else float("nan")
+    return summary.assign(raw_words=raw_words, share_of_raw_words=share, ci_low=low, ci_high=high)
 
 
 def repairs(articles: pd.DataFrame) -> pd.DataFrame:

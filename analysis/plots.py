@@ -269,7 +269,7 @@ def interval_chart(
     colors = _colors_for(table, outlet_column)
     small = table["small_sample"].astype(bool).to_numpy() if "small_sample" in table else np.zeros(len(table), bool)
     row_of = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
-    offsets = np.linspace(-0.2, 0.2, len(hues)) if len(hues) > 1 else [0.0]
+    offsets = np.linspace(0.2, -0.2, len(hues)) if len(hues) > 1 else [0.0]  # first hue on top
     for i, (_, row) in enumerate(table.iterrows()):
         h = hues.index(str(row[hue])) if hue else 0
         y = row_of[str(row[group])] + offsets[h]
@@ -284,7 +284,8 @@ def interval_chart(
         )
     ax.set_yticks(list(row_of.values()), list(row_of.keys()))
     ax.set_xlabel(xlabel)
-    ax.set_xlim(left=min(0.0, float(table[low].min())))
+    extent = np.nanmax(np.concatenate([table[value].to_numpy(dtype=float), table[high].to_numpy(dtype=float), [0.0]]))
+    ax.set_xlim(left=min(float(np.nanmin(np.append(table[low].to_numpy(dtype=float), 0.0))), -0.03 * extent))
     handles, labels = [], []
     from matplotlib.lines import Line2D
 
@@ -296,7 +297,7 @@ def interval_chart(
         handles.append(Line2D([], [], marker="o", color=NEUTRAL, markerfacecolor="white", linestyle=""))
         labels.append("small sample")
     if handles:
-        ax.legend(handles, labels, loc="lower right")
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: never hides a point
     _titled(fig, title, n)
     return fig
 
@@ -385,6 +386,7 @@ def term_panels(
     panel: str = "group",
     term: str = "term",
     top: int = 8,
+    sort: bool = True,
     outlet_column: str | None = "group",
     width: Width = "two",
 ) -> Figure:
@@ -395,7 +397,10 @@ def term_panels(
     table : DataFrame
         Long table with ``panel``, ``term`` and ``value`` columns (e.g. keyness z-scores).
     top : int, default=8
-        Terms shown per panel, largest ``value`` first.
+        Terms shown per panel.
+    sort : bool, default=True
+        Largest ``value`` first; False keeps table order (e.g. lexicon categories), so
+        every panel lists the same terms in the same order. Panels share the value axis.
     outlet_column : str or None, default="group"
         Column colouring each panel's bars by outlet; None for one neutral colour.
     """
@@ -404,9 +409,10 @@ def term_panels(
     columns = min(3, max(1, len(panels)))
     rows = int(np.ceil(len(panels) / columns)) or 1
     fig = _new_figure(width, max(1.8, rows * (0.5 + 0.17 * top)))
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True).ravel()
     for ax, name in zip(axes, panels, strict=False):
-        part = table[table[panel].astype(str) == name].nlargest(top, value)
+        part = table[table[panel].astype(str) == name]
+        part = part.nlargest(top, value) if sort else part.head(top)
         positions = np.arange(len(part))[::-1]
         ax.barh(positions, part[value].to_numpy(dtype=float), color=_colors_for(part, outlet_column), height=0.7)
         ax.set_yticks(positions, part[term].astype(str).tolist())

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 NOTEBOOK_GLOB = "[0-9][0-9]-*.ipynb"
 RUN_FILE = "run.json"
+CELL_TIMEOUT = 600  # seconds; a cell running longer fails its notebook instead of hanging the run
 FIGURE_FORMATS = ("png", "svg", "pdf")
 # Spreadsheet programs run cells starting with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -379,7 +380,7 @@ class NotebookResult:
         if self.error is None:
             return f"{self.notebook}: ok in {self.seconds:.1f} s"
         e = self.error
-        where = f"in cell {e['cell']} ({e['source']!r}) " if e["cell"] else "before any cell ran "
+        where = f"in cell {e['cell']} ({e['source']!r}) " if e["cell"] else ""
         return f"{self.notebook}: FAILED {where}with {e['ename']}: {e['evalue']} — the error is kept in {self.executed}"
 
 
@@ -523,7 +524,9 @@ def _stderr_to(log: Path) -> Iterator[None]:
             os.close(saved)
 
 
-def execute_notebook(source: Path, folder: Path, parameters: Mapping[str, Any]) -> NotebookResult:
+def execute_notebook(
+    source: Path, folder: Path, parameters: Mapping[str, Any], *, cell_timeout: int | None = CELL_TIMEOUT
+) -> NotebookResult:
     """Run one notebook with papermill into ``folder`` and write its HTML; never raises for
     an error inside the notebook (the result says ``failed`` and where)."""
     import papermill
@@ -545,6 +548,7 @@ def execute_notebook(source: Path, folder: Path, parameters: Mapping[str, Any]) 
                 cwd=str(source.parent),
                 progress_bar=False,
                 log_output=False,
+                execution_timeout=cell_timeout,
             )
         except PapermillExecutionError as err:
             error = _error_of(err)
@@ -683,6 +687,7 @@ def run_report(
     params: Mapping[str, Any] | None = None,
     if_changed: bool = False,
     since_last: bool = False,
+    cell_timeout: int | None = CELL_TIMEOUT,
     progress: Callable[[str], None] | None = print,
 ) -> RunResult:
     """Run the notebook suite into a new run folder (see the module docstring for its layout).
@@ -710,6 +715,9 @@ def run_report(
         (``analysis.digest``; notebook 08 writes it when it runs) and open its page with it.
     progress : callable, optional
         Called with one line per finished notebook.
+    cell_timeout : int or None, default=CELL_TIMEOUT
+        Seconds one cell may run before its notebook fails with a timeout (None: no limit),
+        so a hung cell cannot hang a scheduled run.
 
     Returns
     -------
@@ -738,7 +746,8 @@ def run_report(
     declared: dict[str, Any] = {}
     for source in sources:
         declared |= declared_parameters(source)
-    if unknown := sorted(set(parameters) - set(declared)):
+    requested = set(params or {}) | {k for k, v in given.items() if v is not None}
+    if unknown := sorted(requested - set(declared)):
         raise ReportError(f"parameter(s) {unknown} are declared by none of the notebooks; they declare {sorted(declared)}")
 
     root = Path(out).expanduser().resolve().parent if out else paths.REPORTS
@@ -775,7 +784,9 @@ def run_report(
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["papermill", "nbconvert", "analysis.report"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(execute_notebook, source, folder, parameters): source for source in sources}
+        futures = {
+            pool.submit(execute_notebook, source, folder, parameters, cell_timeout=cell_timeout): source for source in sources
+        }
         for future in as_completed(futures):
             result = future.result()
             results.append(result)

@@ -41,3 +41,26 @@ def test_term_hits(tokens, phrase, found):
 def test_term_hits_needs_a_word(tokens):
     with pytest.raises(ValueError, match="has no word"):
         term_hits(tokens, " … ")
+
+
+def test_in_context_and_occurrences_on_the_seeds(seeds):
+    from analysis.lookup import in_context, occurrences
+    from analysis.tokens import tokenize
+
+    articles = seeds.reset_index(drop=True)
+    tokens = tokenize(articles)
+    found = in_context(tokens, articles, "dialogue")
+    assert len(found) > 0
+    assert (found["match"].str.lower() == "dialogue").all()  # offsets point at the word in the body
+    assert set(found["outlet"]) <= set(articles["outlet"])
+    quoted = in_context(tokens, articles, "dialogue", voice="quoted")
+    narration = in_context(tokens, articles, "dialogue", voice="narration")
+    assert len(quoted) + len(narration) == len(found)
+    one = articles[articles["outlet"] == "TASS"]
+    assert set(in_context(tokens, one, "dialogue")["outlet"]) <= {"TASS"}
+    counts = occurrences(found, tokens, articles)
+    assert counts["hits"].sum() == len(found)
+    assert counts["tokens"].sum() == len(tokens)
+    assert len(counts) == 2 * articles["outlet"].nunique()
+    with pytest.raises(ValueError, match="voice='both'"):
+        in_context(tokens, articles, "dialogue", voice="both")

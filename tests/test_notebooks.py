@@ -148,9 +148,26 @@ def test_a_failing_notebook_is_kept_named_and_does_not_stop_the_others(tmp_path,
     assert (out / "tables" / "01-removals.csv").exists()
 
 
-def test_unknown_options_are_usage_errors(capsys):
+def test_a_hung_cell_fails_its_notebook_after_the_timeout(tmp_path, monkeypatch):
+    notebook = nbformat.read(FIXTURES / "failing.ipynb", as_version=4)
+    notebook.cells[3].source = "import time\ntime.sleep(60)"
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(notebook, folder / "97-hangs.ipynb")
+    monkeypatch.setattr(paths, "NOTEBOOKS", folder)
+    result = report.run_report(out=tmp_path / "runs" / "r", cell_timeout=3, progress=None)
+    assert result.status == "failed"
+    assert "97-hangs: FAILED" in result.message and "Timeout" in result.message
+    assert result.notebooks[0].seconds < 30
+
+
+def test_unknown_options_are_usage_errors(capsys, tmp_path):
     assert main(["report", "--notebooks", "77"]) == 2
     assert "no notebook ['77']" in capsys.readouterr().err
+    params = tmp_path / "params.yaml"
+    params.write_text("colour: red\n")
+    assert main(["report", "--params", str(params)]) == 2
+    assert "parameter(s) ['colour'] are declared by none of the notebooks" in capsys.readouterr().err
     assert main(["report", "--formats", "png,gif"]) == 2
     assert main(["report", "does/not/exist"]) == 2
 
@@ -205,3 +222,28 @@ def test_html_report_opens_in_chromium_without_console_errors(suite, hostile_run
     pages += [first.folder / n.html for n in first.notebooks]
     for page in pages:
         assert _console_messages(page) == [], page
+
+
+def test_explore_notebook_executes_headless(tmp_path, seeds):
+    import papermill
+
+    from analysis.lookup import in_context
+    from analysis.tokens import tokenize
+
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "explore.ipynb"),
+        str(tmp_path / "explore.ipynb"),
+        parameters={"output_dir": str(tmp_path), "term": "White House"},
+        cwd=str(paths.NOTEBOOKS),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    executed = nbformat.read(tmp_path / "explore.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    articles = seeds.reset_index(drop=True)
+    expected = len(in_context(tokenize(articles), articles, "White House"))
+    assert expected > 0
+    # what the Output widget showed is kept in the notebook's widget state
+    assert f"{expected} occurrence(s) of 'White House' in 5 article(s)" in json.dumps(executed.metadata.get("widgets", {}))

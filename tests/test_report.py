@@ -142,5 +142,6 @@ def test_overview_tables_on_the_seeds(seeds):
     assert reasons["words"].sum() == removed["words"].sum()
     assert reasons["words"].is_monotonic_decreasing
     assert (reasons["share_of_raw_words"] == reasons["words"] / lengths["raw_words"].sum()).all()
+    assert ((reasons["ci_low"] < reasons["share_of_raw_words"]) & (reasons["share_of_raw_words"] < reasons["ci_high"])).all()
     fixed = repairs(articles)
     assert {"original": "oddsover", "repaired": "odds over"}.items() <= fixed.iloc[0].to_dict().items()
