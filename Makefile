@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench bench-sources bench-provenance
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ validate: $(STAMP)  ## Validate the seed corpus
 BENCH_ARTICLES ?= 1000000
 bench-scale: $(STAMP)  ## Synthetic articles (BENCH_ARTICLES=1000000, ~4 GB) through ingest, loaded terms, keyness on Dask; 1 vs 2 workers
 	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES)
+
+bench-sources: $(STAMP)  ## Quotations, actor mentions and source measures on 10k synthetic articles: CPU s, articles/s
+	$(BIN)/python benchmarks/bench_sources.py --articles 10000
+
+bench-provenance: $(STAMP)  ## Text reuse on 5k synthetic articles with planted edited copies: CPU s per step, recall
+	$(BIN)/python benchmarks/bench_provenance.py --articles 5000
 
 bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, then each query (target < 2 s)
 	$(BIN)/python benchmarks/bench_query.py --articles 100000

@@ -196,6 +196,10 @@ _LEADING_FUNCTION_WORDS = re.compile(
 )
 
 
+_LAST_WORD = re.compile(r"(?<!\S)(?P<word>[^\s,]+),?\s+$")
+_TAIL_PREPOSITION = re.compile(r"\s(?:to|of|for|in)\s")
+
+
 def _pre_label_pattern(heads: frozenset[str], modifiers: frozenset[str]) -> re.Pattern[str]:
     head = "|".join(sorted(map(re.escape, heads), key=len, reverse=True)) or "(?!)"
     modifier = "|".join(sorted(map(re.escape, modifiers), key=len, reverse=True)) or "(?!)"
@@ -220,7 +224,14 @@ def pre_label(text: str, start: int, *, actors: ActorList, window_start: int = 0
     >>> pre_label(text, text.index("Hua"), actors=load_actors())[0]
     'Chinese Foreign Ministry spokesperson'
     """
-    window_start = max(window_start, start - 160)
+    window_start = max(window_start, start - 120)
+    last = _LAST_WORD.search(text, window_start, start)
+    if not last:
+        return "", start
+    word = last.group("word")
+    # Most names follow a lowercase word that cannot end a label ("said", "that"): skip the regex.
+    if word.lower() not in actors.label_heads and not (word[0].isupper() and _TAIL_PREPOSITION.search(text, window_start, start)):
+        return "", start
     match = actors.pre_label_pattern.search(text, window_start, start)
     if not match:
         return "", start

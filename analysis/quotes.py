@@ -312,7 +312,7 @@ def article_quotes(body: str, *, actors: ActorList) -> list[dict]:
         words = count_words(inner)
         opens_sentence = not narration[first[0] : q.start].strip(" —–-")
         direct = (opens_sentence and how in ("after", "inverted")) or bool(
-            _DIRECT_INTRODUCTION.search(narration, first[0], q.start)
+            _DIRECT_INTRODUCTION.search(narration, max(first[0], q.start - 60), q.start)
         )
         rows.append(
             {

@@ -167,28 +167,32 @@ def actor_sentences(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataF
     DataFrame
         ``article_id``, ``actor``, ``sentence``, ``voice`` (the sentence's), ``compound``.
     """
+    columns = ["article_id", "actor", "sentence", "voice", "compound"]
     body = mentions[mentions["position"] != "headline"]
-    rows = []
-    for article_id, found in body.groupby("article_id", sort=False):
-        own = sentences[sentences["article_id"] == article_id]
-        if own.empty:
-            continue
-        starts = own["start"].to_numpy()
-        index = np.clip(np.searchsorted(starts, found["start"].to_numpy(), side="right") - 1, 0, None)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "article_id": article_id,
-                    "actor": found["actor"].to_numpy(),
-                    "sentence": own["sentence"].to_numpy()[index],
-                    "voice": own["voice"].to_numpy()[index],
-                    "compound": own["compound"].to_numpy()[index],
-                }
-            )
-        )
-    if not rows:
-        return pd.DataFrame(columns=["article_id", "actor", "sentence", "voice", "compound"])
-    return pd.concat(rows, ignore_index=True).drop_duplicates(["article_id", "actor", "sentence"], ignore_index=True)
+    body = body[body["article_id"].isin(sentences["article_id"])]
+    if body.empty:
+        return pd.DataFrame(columns=columns)
+    # One sorted key over all articles (article code, offset): a single searchsorted places
+    # every mention in its sentence.
+    order = sentences.sort_values(["article_id", "start"], kind="stable")
+    codes, uniques = pd.factorize(order["article_id"], sort=False)
+    code_of = pd.Series(np.arange(len(uniques)), index=uniques.astype(str))
+    span = int(max(order["end"].max(), body["end"].max())) + 1
+    sentence_keys = codes.astype(np.int64) * span + order["start"].to_numpy(dtype=np.int64)
+    mention_keys = code_of.reindex(body["article_id"].astype(str)).to_numpy(dtype=np.int64) * span + body["start"].to_numpy(
+        dtype=np.int64
+    )
+    index = np.clip(np.searchsorted(sentence_keys, mention_keys, side="right") - 1, 0, None)
+    table = pd.DataFrame(
+        {
+            "article_id": body["article_id"].to_numpy(),
+            "actor": body["actor"].to_numpy(),
+            "sentence": order["sentence"].to_numpy()[index],
+            "voice": order["voice"].to_numpy()[index],
+            "compound": order["compound"].to_numpy()[index],
+        }
+    )
+    return table.drop_duplicates(["article_id", "actor", "sentence"], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------
