@@ -809,3 +809,53 @@ def exclude_reused_sentences(
     keys = pd.MultiIndex.from_arrays([sentences["article_id"].astype(str), sentences["sentence"]])
     taken = share.reindex(keys).fillna(0.0).to_numpy() > 0.5
     return sentences[~taken].reset_index(drop=True)
+
+
+def reused_word_counts(
+    tokens: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    pairs: pd.DataFrame,
+    wire_republishers: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Per article: words, words taken from another article (the rule of :func:`exclude_reused`), share taken.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``outlet``, ``words``, ``reused_words``, ``reused_share``, ``sources``
+        (ids of the articles it took from, comma-separated), in article order.
+    """
+    if wire_republishers is None:
+        wire_republishers = republishers(articles)
+    spans = reused_spans(pairs, wire_republishers=wire_republishers)
+    reused = reused_mask(tokens, spans)
+    counts = (
+        pd.DataFrame({"article_id": tokens["article_id"].astype(str), "reused": reused})
+        .groupby("article_id")["reused"]
+        .agg(words="size", reused_words="sum")
+    )
+    sources = spans.groupby("article_id")["source_id"].agg(lambda ids: ", ".join(sorted(set(ids))))
+    table = pd.DataFrame({"article_id": articles["id"].astype(str), "outlet": articles["outlet"].to_numpy()})
+    table = table.join(counts, on="article_id").fillna({"words": 0, "reused_words": 0})
+    table = table.astype({"words": np.int64, "reused_words": np.int64})
+    table["reused_share"] = table["reused_words"] / table["words"].where(table["words"] > 0)
+    table["sources"] = table["article_id"].map(sources).fillna("")
+    return table
+
+
+def save_passages_html(passages: pd.DataFrame, path: str | Path, *, title: str = "Aligned passages") -> Path:
+    """Write :func:`passages_html` as a standalone page (UTF-8), atomically; returns the path."""
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page = f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
+    page += passages_html(passages, title=title) + "</body></html>"
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(page)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)
+    return target

@@ -22,6 +22,8 @@ from analysis.provenance import (
     passages_html,
     reuse_matrix,
     reused_spans,
+    reused_word_counts,
+    save_passages_html,
     text_reuse,
 )
 from analysis.tokens import tokenize
@@ -238,3 +240,16 @@ def test_html_escapes_article_text():
     )
     page = passages_html(table)
     assert "<script>" not in page and "&lt;script&gt;" in page and "X &amp; Y" in page
+
+
+def test_reused_word_counts_and_saved_page(seeds, seed_pairs, tmp_path):
+    articles = seeds.reset_index(drop=True)
+    counts = reused_word_counts(tokenize(articles), articles, pairs=seed_pairs).set_index("article_id")
+    twournal = counts.loc["003_f2869a96b21043eb"]
+    assert twournal["sources"] == "004_6e0b644c5aa9bc29"
+    assert 0.1 < twournal["reused_share"] < 0.4 and twournal["reused_words"] < twournal["words"]
+    assert counts.drop("003_f2869a96b21043eb")["reused_words"].eq(0).all()
+    path = save_passages_html(passage_table(seed_pairs), tmp_path / "out" / "passages.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<del>kernels</del>" in page and "<ins>cores</ins>" in page
+    assert not list(path.parent.glob(".*.tmp"))
