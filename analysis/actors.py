@@ -24,7 +24,7 @@ import ahocorasick
 import pandas as pd
 import yaml
 
-from analysis.tokens import paragraph_spans, sentence_spans
+from analysis.tokens import paragraph_spans, quote_spans, sentence_spans
 
 ACTORS_FILE = Path(__file__).with_name("actors.yaml")
 KINDS = ("person", "institution", "group", "media", "country")
@@ -39,6 +39,7 @@ MENTION_COLUMNS = [
     "mention",
     "label",
     "position",
+    "voice",
     "start",
     "end",
 ]
@@ -289,6 +290,10 @@ def text_mentions(text: str, actors: ActorList, *, sentence_starts: list[int]) -
     return [r for r in rows if not any(a <= r["start"] and r["end"] <= b for a, b in spans)]
 
 
+def _voice(offset: int, quotes: list) -> str:
+    return "quoted" if any(q.depth == 0 and q.start < offset < q.end for q in quotes) else "narration"
+
+
 def actor_mentions(articles: pd.DataFrame, *, actors: ActorList | None = None) -> pd.DataFrame:
     """Every actor mention in the headlines and bodies of ``articles``, with its label.
 
@@ -309,6 +314,8 @@ def actor_mentions(articles: pd.DataFrame, *, actors: ActorList | None = None) -
         - ``mention`` : the text matched ("Alexey Navalny", "Mr. Putin", "Biden")
         - ``label`` : the descriptor attached to this mention ("opposition leader"), '' when none
         - ``position`` : ``headline``, ``lead`` (the first body paragraph) or ``body``
+        - ``voice`` : ``quoted`` inside a quotation (the label is then the speaker's, not the
+          outlet's), else ``narration``
         - ``start``, ``end`` : offsets into the headline (position ``headline``) or the body
 
     Notes
@@ -322,13 +329,16 @@ def actor_mentions(articles: pd.DataFrame, *, actors: ActorList | None = None) -
         articles["id"].astype(str), articles["outlet"], articles["headline"].fillna(""), articles["body"].fillna(""), strict=True
     ):
         for found in text_mentions(headline, actors, sentence_starts=[0]):
-            rows.append({"article_id": article_id, "outlet": outlet, "position": "headline", **found})
+            voice = _voice(found["start"], quote_spans(headline))
+            rows.append({"article_id": article_id, "outlet": outlet, "position": "headline", "voice": voice, **found})
         paragraphs = paragraph_spans(body)
         lead_end = paragraphs[0][1] if paragraphs else 0
         starts = [s for s, _ in sentence_spans(body, paragraphs=paragraphs)]
+        quotes = quote_spans(body, paragraphs=paragraphs)
         for found in text_mentions(body, actors, sentence_starts=starts):
             position = "lead" if found["start"] < lead_end else "body"
-            rows.append({"article_id": article_id, "outlet": outlet, "position": position, **found})
+            voice = _voice(found["start"], quotes)
+            rows.append({"article_id": article_id, "outlet": outlet, "position": position, "voice": voice, **found})
     table = pd.DataFrame(rows, columns=[*MENTION_COLUMNS, "label_start", "label_end"])
     profile = actors.by_name
     table["affiliation"] = [profile[name].affiliation for name in table["actor"]]

@@ -153,3 +153,12 @@ def test_cli_actors(capsys):
     assert {r["position"] for r in rows} == {"headline", "lead", "body"}
     assert main(["actors", "--candidates", "--min-count", "1"]) == 0
     assert "Ukraine" in capsys.readouterr().out
+
+
+def test_mentions_inside_quotations_are_marked_quoted(mentions):
+    twournal = mentions[mentions["article_id"].str.startswith("003")]
+    # "… in cities across Russia" (the US statement) and "autocrats like Putin" (Biden) are quoted.
+    quoted = twournal[twournal["voice"] == "quoted"]
+    assert list(quoted["actor"]) == ["Russia", "Vladimir Putin"]
+    assert (twournal.loc[twournal["actor"] == "Vladimir Putin", "voice"] == "narration").sum() == 3
+    assert set(mentions["voice"]) == {"narration", "quoted"}
