@@ -1,0 +1,143 @@
+"""The event brief: each article of one event summarised in a line per measure, for a side-by-side page.
+
+Each function turns a tidy table of one measure (loaded-term hits, keyness, quotations, shared
+passages) into a Series ``article_id -> text`` that :func:`analysis.overview.side_by_side`
+lays out next to the headlines. Counts stay visible in the text ("dialogue ×2").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def article_labels(articles: pd.DataFrame) -> dict[str, str]:
+    """Short readable names for articles: the outlet, with the publication day when an outlet
+    has several articles, and the id when that is still ambiguous.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"id": ["x1", "x2", "y1"], "outlet": ["TASS", "TASS", "RT"],
+    ...     "published": pd.to_datetime(["2021-01-01", "2021-01-02", "2021-01-01"])})
+    >>> article_labels(a)
+    {'x1': 'TASS 2021-01-01', 'x2': 'TASS 2021-01-02', 'y1': 'RT'}
+    """
+    ids = articles["id"].astype(str)
+    outlets = articles["outlet"].astype(str)
+    labels = outlets.where(~outlets.duplicated(keep=False), outlets + " " + articles["published"].dt.strftime("%Y-%m-%d"))
+    labels = labels.where(~labels.duplicated(keep=False), labels + " " + ids)
+    return dict(zip(ids, labels, strict=True))
+
+
+def counted(values: pd.Series) -> str:
+    """``"a ×2, b"``: distinct values, most frequent first, then alphabetical.
+
+    Examples
+    --------
+    >>> counted(pd.Series(["threat", "dialogue", "threat"]))
+    'threat ×2, dialogue'
+    >>> counted(pd.Series([], dtype=str))
+    ''
+    """
+    counts = values.astype(str).value_counts()
+    order = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{value} ×{n}" if n > 1 else value for value, n in order)
+
+
+def loaded_terms_by_article(hits: pd.DataFrame, *, voice: str) -> pd.Series:
+    """The loaded terms each article uses in ``voice`` (``narration`` or ``quoted``), counted.
+
+    Parameters
+    ----------
+    hits : DataFrame
+        From :func:`analysis.measures.loaded.loaded_hits` (``article_id``, ``term``, ``voice``).
+
+    Returns
+    -------
+    Series
+        ``article_id -> "term ×n, ..."``; articles without hits in that voice are absent.
+    """
+    chosen = hits[hits["voice"] == voice]
+    return chosen.groupby(chosen["article_id"].astype(str))["term"].agg(counted).rename(f"loaded terms ({voice})")
+
+
+def distinctive_by_article(keyness_table: pd.DataFrame, *, top: int = 8, min_z: float = 1.96) -> pd.Series:
+    """Each article's most distinctive words against the event's other articles.
+
+    Parameters
+    ----------
+    keyness_table : DataFrame
+        :func:`analysis.measures.keyness.keyness` with ``by="id"`` (``group`` is the article id).
+    top : int, default=8
+        Words per article.
+    min_z : float, default=1.96
+        Only words at least this distinctive.
+
+    Returns
+    -------
+    Series
+        ``article_id -> "word (z 2.3), ..."`` by decreasing z.
+    """
+    strong = keyness_table[keyness_table["z"] >= min_z].sort_values(["group", "z", "term"], ascending=[True, False, True])
+    best = strong.groupby("group").head(top)
+    text = best.groupby(best["group"].astype(str)).apply(
+        lambda part: ", ".join(f"{t} (z {z:.1f})" for t, z in zip(part["term"], part["z"], strict=True)), include_groups=False
+    )
+    return text.rename("distinctive words")
+
+
+def speakers_by_article(quotes: pd.DataFrame) -> pd.Series:
+    """Who each article quotes (speech quotations only, not scare quotes), counted.
+
+    Parameters
+    ----------
+    quotes : DataFrame
+        From :func:`analysis.quotes.extract_quotes` (``article_id``, ``speaker``, ``kind``).
+
+    Returns
+    -------
+    Series
+        ``article_id -> "Dmitry Peskov ×3, (unattributed)"``.
+    """
+    speech = quotes[quotes["kind"] == "speech"]
+    speakers = speech["speaker"].astype(str).replace("", "(unattributed)")
+    return speakers.groupby(speech["article_id"].astype(str)).agg(counted).rename("sources quoted")
+
+
+def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
+    """For each article, the share of its words found in another article of the event.
+
+    Parameters
+    ----------
+    passages : DataFrame
+        :func:`analysis.provenance.event_shared_text` (``article_a``, ``article_b``,
+        ``outlet_a``, ``outlet_b``, ``shared_a``, ``shared_b``, ``kind``, one row per passage).
+
+    Returns
+    -------
+    Series
+        ``article_id -> "41% of its words shared with TASS (exact)"``, one clause per other
+        article, largest share first.
+    """
+    if passages.empty:
+        return pd.Series(dtype=str, name="shared text")
+    pairs = passages.groupby(["article_a", "article_b"], sort=True).agg(
+        outlet_a=("outlet_a", "first"),
+        outlet_b=("outlet_b", "first"),
+        shared_a=("shared_a", "first"),
+        shared_b=("shared_b", "first"),
+        kinds=("kind", lambda k: "/".join(sorted(set(k)))),
+    )
+    pairs = pairs.reset_index()
+    sides = pd.concat(
+        [
+            pd.DataFrame(
+                {"article_id": pairs["article_a"], "other": pairs["outlet_b"], "share": pairs["shared_a"], "kind": pairs["kinds"]}
+            ),
+            pd.DataFrame(
+                {"article_id": pairs["article_b"], "other": pairs["outlet_a"], "share": pairs["shared_b"], "kind": pairs["kinds"]}
+            ),
+        ],
+        ignore_index=True,
+    ).sort_values(["article_id", "share", "other"], ascending=[True, False, True])
+    clause = sides["share"].map(lambda s: f"{s:.0%}") + " of its words shared with " + sides["other"] + " (" + sides["kind"] + ")"
+    return clause.groupby(sides["article_id"].astype(str)).agg("; ".join).rename("shared text")
