@@ -231,3 +231,24 @@ def test_cli_quotes_prints_the_contract_columns(capsys):
     assert main(["quotes"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split()
     assert header == ["article_id", "outlet", "start", "end", "text", "speaker", "affiliation", "verb", "kind"]
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker", "verb"),
+    [
+        ("“Talks are over for now,” Anatoly Antonov, the Russian ambassador, said on Monday.", "Anatoly Antonov", "said"),
+        ("“We are deeply alarmed,” the 27 organizations wrote in a statement.", "27 US organizations", "wrote"),
+        ("Peskov told reporters that Moscow “will respond in kind to any steps.”", "Dmitry Peskov", "told"),
+        ("“Russia has never interfered in elections,” Lavrov insisted.", "Sergey Lavrov", "insisted"),
+        ("Biden claimed that Putin “will pay a price for his actions.”", "Joe Biden", "claimed"),
+        ("Hua Chunying accused Washington of “gross interference in our internal affairs.”", "Hua Chunying", "accused"),
+    ],
+)
+def test_more_attribution_forms_and_the_verb_kept(body, speaker, verb):
+    (quote,) = article_quotes(body, actors=load_actors())
+    assert (quote["speaker"], quote["verb"], quote["kind"]) == (speaker, verb, "speech")
+
+
+def test_words_quoted_inside_a_quotation_do_not_become_speakers():
+    body = "“Lavrov said nothing new,” Hua Chunying said. “Putin agrees with us,” she added."
+    assert [s for _, s, _, _ in _speakers(body)] == ["Hua Chunying", "Hua Chunying"]
