@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -429,17 +430,10 @@ def omission_matrix(inclusion: pd.DataFrame, *, min_outlets: int = 2) -> pd.Data
     return wide.loc[:, wide.sum(axis=0) >= min_outlets]
 
 
-def actor_inclusion(articles: pd.DataFrame, *, min_outlets: int = 1) -> pd.DataFrame:
-    """Which actors (capitalised names, :func:`names_in`, resolved by :func:`actor_names`) each outlet mentions.
+ActorSource = Literal["profiles", "names"]
 
-    Returns
-    -------
-    DataFrame
-        One row per outlet × actor it mentions: ``outlet``, ``actor`` (lowercased name),
-        ``mentions`` (int), ``articles`` (articles of the outlet mentioning it), ``n_outlets``
-        (outlets mentioning the actor at all); actors named by fewer than ``min_outlets``
-        outlets left out. Most widely named actors first.
-    """
+
+def _name_mentions(articles: pd.DataFrame) -> pd.DataFrame:
     mentions = pd.DataFrame(
         [
             (outlet, article_id, name)
@@ -450,7 +444,38 @@ def actor_inclusion(articles: pd.DataFrame, *, min_outlets: int = 1) -> pd.DataF
     )
     # Resolve over the whole event, so "Putin" in one outlet meets "Vladimir Putin" in another.
     mentions = mentions[mentions["actor"].map(lambda n: any(w not in _TITLE_WORDS for w in n.split()))]
-    mentions = mentions.assign(actor=actor_names(mentions["actor"].tolist()))
+    return mentions.assign(actor=actor_names(mentions["actor"].tolist()))
+
+
+def actor_inclusion(articles: pd.DataFrame, *, source: ActorSource = "profiles", min_outlets: int = 1) -> pd.DataFrame:
+    """Which actors each outlet mentions in an event's articles, and how often.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The articles of one event.
+    source : {"profiles", "names"}, default="profiles"
+        ``profiles``: mentions of the actors in the actor profiles (``analysis.actors``:
+        names, surnames, aliases, canonical names); ``names``: every capitalised name
+        (:func:`names_in`, resolved by :func:`actor_names`), for actors no profile covers.
+    min_outlets : int, default=1
+        Leave out actors fewer outlets mention.
+
+    Returns
+    -------
+    DataFrame
+        One row per outlet × actor it mentions: ``outlet``, ``actor``, ``mentions`` (int),
+        ``articles`` (articles of the outlet mentioning it), ``n_outlets`` (outlets
+        mentioning the actor at all). Most widely named actors first.
+    """
+    if source == "profiles":
+        from analysis.actors import actor_mentions
+
+        mentions = actor_mentions(articles)[["outlet", "article_id", "actor"]]
+    elif source == "names":
+        mentions = _name_mentions(articles)
+    else:
+        raise EventError(f"source must be 'profiles' or 'names', not {source!r}")
     if mentions.empty:
         return pd.DataFrame(columns=ACTOR_COLUMNS)
     table = (

@@ -156,9 +156,20 @@ def test_march_facts_show_what_tass_left_out(articles):
     assert matrix.loc["TASS", regret["fact"].iloc[0]] == 0
 
 
-def test_actors_per_outlet(articles):
+def test_actors_per_outlet_from_profiles(articles):
     march = articles[articles["event"] == "2021-03-biden-putin-talks"]
-    actors = actor_inclusion(march, min_outlets=2)
+    actors = actor_inclusion(march)
+    lavrov = actors[actors["actor"] == "Sergey Lavrov"]
+    assert lavrov["outlet"].tolist() == ["Press TV"] and lavrov["n_outlets"].tolist() == [1]
+    putin = actors[actors["actor"] == "Vladimir Putin"]
+    assert set(putin["outlet"]) == {"Press TV", "TASS", "top-news.online"}
+    with pytest.raises(EventError, match="source"):
+        actor_inclusion(march, source="people")
+
+
+def test_actors_per_outlet_from_capitalised_names(articles):
+    march = articles[articles["event"] == "2021-03-biden-putin-talks"]
+    actors = actor_inclusion(march, source="names", min_outlets=2)
     putin = actors[actors["actor"] == "vladimir putin"]
     assert set(putin["outlet"]) == {"Press TV", "TASS", "top-news.online"}
     antonov = actors[actors["actor"] == "anatoly antonov"]
