@@ -486,8 +486,3 @@ def actor_inclusion(articles: pd.DataFrame, *, source: ActorSource = "profiles",
     table["n_outlets"] = table.groupby("actor")["outlet"].transform("nunique")
     table = table[table["n_outlets"] >= min_outlets]
     return table.sort_values(["n_outlets", "actor", "outlet"], ascending=[False, True, True], ignore_index=True)[ACTOR_COLUMNS]
-
-
-def outlets_of(events: pd.DataFrame, event: str) -> Sequence[str]:
-    """Outlets with an article in ``event`` (a :func:`group_events` table)."""
-    return sorted(events.loc[events["event"] == event, "outlet"].unique())

@@ -120,15 +120,15 @@ def load_equivalences(path: Path = EQUIVALENCES_FILE) -> dict[str, tuple[str, st
     except (OSError, yaml.YAMLError) as err:
         raise ProvenanceError(f"{path}: cannot read the word equivalences ({err}); fix or restore the file") from err
     mapping: dict[str, tuple[str, str]] = {}
-    for relation in ("equivalents", "synonyms"):
-        groups = data.get(relation) or []
+    for section, relation in (("equivalents", "spelling"), ("synonyms", "synonym")):
+        groups = data.get(section) or []
         if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
-            raise ProvenanceError(f"{path}: '{relation}' must be a list of lists of words")
+            raise ProvenanceError(f"{path}: '{section}' must be a list of lists of words")
         for group in groups:
             stems = [_stem(str(word).lower().replace(".", "")) for word in group]
             canonical = next((mapping[s][0] for s in stems if s in mapping), stems[0])
             for stem in stems:
-                mapping.setdefault(stem, (canonical, relation.rstrip("s").replace("equivalent", "spelling")))
+                mapping.setdefault(stem, (canonical, relation))
     return mapping
 
 
@@ -330,28 +330,34 @@ def _change_type(a_words: list[str], b_words: list[str]) -> str:
     return "substitution"
 
 
+def _offset(words: ArticleWords, index: int) -> int:
+    """Character offset where word ``index`` starts (after the last word when ``index`` is past it)."""
+    return int(words.starts[index]) if index < len(words.starts) else int(words.ends[-1])
+
+
 def passage_changes(a: ArticleWords, b: ArticleWords, a0: int, a1: int, b0: int, b1: int) -> list[dict[str, Any]]:
     """Word-level changes from ``a``'s words ``a0:a1`` to ``b``'s words ``b0:b1``.
 
     Each change: ``a``, ``b`` (the words on each side, "" for none), ``type`` (insertion,
     deletion, inflection, spelling, synonym or substitution) and character offsets
-    ``a_start``, ``a_end``, ``b_start``, ``b_end`` (an empty side has start = end).
+    ``a_start``, ``a_end``, ``b_start``, ``b_end`` (an empty side has start = end, where the
+    words would be).
     """
     words_a, words_b = a.surface[a0:a1], b.surface[b0:b1]
     changes = []
     for op, i0, i1, j0, j1 in SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        ia0, ia1, jb0, jb1 = a0 + i0, a0 + i1, b0 + j0, b0 + j1
+        a_start, b_start = _offset(a, a0 + i0), _offset(b, b0 + j0)
         changes.append(
             {
                 "a": " ".join(words_a[i0:i1]),
                 "b": " ".join(words_b[j0:j1]),
                 "type": _change_type(words_a[i0:i1], words_b[j0:j1]),
-                "a_start": int(a.starts[ia0]) if i1 > i0 else int(a.starts[ia0] if ia0 < len(a.starts) else a.ends[-1]),
-                "a_end": int(a.ends[ia1 - 1]) if i1 > i0 else int(a.starts[ia0] if ia0 < len(a.starts) else a.ends[-1]),
-                "b_start": int(b.starts[jb0]) if j1 > j0 else int(b.starts[jb0] if jb0 < len(b.starts) else b.ends[-1]),
-                "b_end": int(b.ends[jb1 - 1]) if j1 > j0 else int(b.starts[jb0] if jb0 < len(b.starts) else b.ends[-1]),
+                "a_start": a_start,
+                "a_end": int(a.ends[a0 + i1 - 1]) if i1 > i0 else a_start,
+                "b_start": b_start,
+                "b_end": int(b.ends[b0 + j1 - 1]) if j1 > j0 else b_start,
             }
         )
     return changes
