@@ -10,6 +10,11 @@ from __future__ import annotations
 import pandas as pd
 
 
+def _text(series: pd.Series, name: str) -> pd.Series:
+    """Text values (also when empty, where pandas would default to float), named."""
+    return series.astype("str").rename(name)
+
+
 def article_labels(articles: pd.DataFrame) -> dict[str, str]:
     """Short readable names for articles: the outlet, with the publication day when an outlet
     has several articles, and the id when that is still ambiguous.
@@ -57,7 +62,7 @@ def loaded_terms_by_article(hits: pd.DataFrame, *, voice: str) -> pd.Series:
         ``article_id -> "term ×n, ..."``; articles without hits in that voice are absent.
     """
     chosen = hits[hits["voice"] == voice]
-    return chosen.groupby(chosen["article_id"].astype(str))["term"].agg(counted).rename(f"loaded terms ({voice})")
+    return _text(chosen.groupby(chosen["article_id"].astype(str))["term"].agg(counted), f"loaded terms ({voice})")
 
 
 def distinctive_by_article(keyness_table: pd.DataFrame, *, top: int = 8, min_z: float = 1.96) -> pd.Series:
@@ -79,10 +84,8 @@ def distinctive_by_article(keyness_table: pd.DataFrame, *, top: int = 8, min_z: 
     """
     strong = keyness_table[keyness_table["z"] >= min_z].sort_values(["group", "z", "term"], ascending=[True, False, True])
     best = strong.groupby("group").head(top)
-    text = best.groupby(best["group"].astype(str)).apply(
-        lambda part: ", ".join(f"{t} (z {z:.1f})" for t, z in zip(part["term"], part["z"], strict=True)), include_groups=False
-    )
-    return text.rename("distinctive words")
+    text = best["term"].astype(str) + " (z " + best["z"].map("{:.1f}".format).astype(str) + ")"
+    return _text(text.groupby(best["group"].astype(str)).agg(", ".join), "distinctive words")
 
 
 def speakers_by_article(quotes: pd.DataFrame) -> pd.Series:
@@ -100,7 +103,7 @@ def speakers_by_article(quotes: pd.DataFrame) -> pd.Series:
     """
     speech = quotes[quotes["kind"] == "speech"]
     speakers = speech["speaker"].astype(str).replace("", "(unattributed)")
-    return speakers.groupby(speech["article_id"].astype(str)).agg(counted).rename("sources quoted")
+    return _text(speakers.groupby(speech["article_id"].astype(str)).agg(counted), "sources quoted")
 
 
 def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
@@ -119,7 +122,7 @@ def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
         article, largest share first.
     """
     if passages.empty:
-        return pd.Series(dtype=str, name="shared text")
+        return _text(pd.Series(dtype=str), "shared text")
     pairs = passages.groupby(["article_a", "article_b"], sort=True).agg(
         outlet_a=("outlet_a", "first"),
         outlet_b=("outlet_b", "first"),
@@ -140,4 +143,20 @@ def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
         ignore_index=True,
     ).sort_values(["article_id", "share", "other"], ascending=[True, False, True])
     clause = sides["share"].map(lambda s: f"{s:.0%}") + " of its words shared with " + sides["other"] + " (" + sides["kind"] + ")"
-    return clause.groupby(sides["article_id"].astype(str)).agg("; ".join).rename("shared text")
+    return _text(clause.groupby(sides["article_id"].astype(str)).agg("; ".join), "shared text")
+
+
+def attach(table: pd.DataFrame, summaries: list[pd.Series], *, missing: str = "—") -> pd.DataFrame:
+    """``table`` (one row per article, ``article_id``) with one text column per summary.
+
+    Articles a summary does not mention get ``missing``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"article_id": ["a", "b"]})
+    >>> attach(t, [pd.Series({"a": "threat"}, name="loaded")]).to_dict("records")
+    [{'article_id': 'a', 'loaded': 'threat'}, {'article_id': 'b', 'loaded': '—'}]
+    """
+    ids = table["article_id"].astype(str)
+    columns = {s.name: [s.get(i, missing) for i in ids] for s in summaries}
+    return table.assign(**{name: pd.Series(values, index=table.index, dtype="str") for name, values in columns.items()})

@@ -494,7 +494,9 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     if args.prior_corpus and dask:
         from analysis.engine import pool_articles, word_counts
 
-        background = pool_articles(args.prior_corpus, word_counts, keys=["term"], voice=args.voice, engine="dask", scheduler=args.scheduler)
+        background = pool_articles(
+            args.prior_corpus, word_counts, keys=["term"], voice=args.voice, engine="dask", scheduler=args.scheduler
+        )
         prior = background.set_index("term")["count"]
     elif args.prior_corpus:
         from analysis.corpus import load_corpus

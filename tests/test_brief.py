@@ -57,3 +57,8 @@ def test_article_labels_are_unique_on_the_seeds(seeds):
     labels = brief.article_labels(seeds.reset_index(drop=True))
     assert len(set(labels.values())) == len(labels) == 5
     assert labels["000_17a576a99f91630e"] == "TASS"
+
+
+def test_distinctive_by_article_with_no_strong_word_is_empty():
+    table = pd.DataFrame({"group": ["a"], "term": ["x"], "z": [0.5]})
+    assert brief.distinctive_by_article(table).empty
