@@ -52,11 +52,16 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def corpus_path(out: Path, articles: int, seed: int) -> Path:
+    """Where the synthetic articles of this size and seed are kept."""
+    return out / f"synthetic-{articles}-seed{seed}.parquet"
+
+
 def corpus_file(out: Path, articles: int, seed: int) -> Path:
     """The synthetic articles as Parquet, generated once per size and seed."""
     from analysis.synthetic import synthetic_articles
 
-    path = out / f"synthetic-{articles}-seed{seed}.parquet"
+    path = corpus_path(out, articles, seed)
     if not path.exists():
         start = time.perf_counter()
         table = synthetic_articles(articles, seed=seed)[COLUMNS]
@@ -228,10 +233,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default=None, help=argparse.SUPPRESS)  # internal: run one stage here
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    corpus = corpus_file(args.out, args.articles, args.seed)
-    if args.stage:
-        print(json.dumps(run_stage(args.stage, corpus, args.out, args.chunk)))
+    if args.stage == "generate":
+        corpus_file(args.out, args.articles, args.seed)
         return 0
+    if args.stage:
+        print(json.dumps(run_stage(args.stage, corpus_path(args.out, args.articles, args.seed), args.out, args.chunk)))
+        return 0
+    if not corpus_path(args.out, args.articles, args.seed).exists():  # in a child: this process stays small
+        generate = [sys.executable, __file__, "--articles", str(args.articles), "--seed", str(args.seed)]
+        subprocess.run([*generate, "--out", str(args.out), "--stage", "generate"], check=True)
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
