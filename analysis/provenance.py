@@ -518,6 +518,8 @@ def text_reuse(
         max_articles_per_shingle=max_articles_per_shingle,
         allowed=~is_reference,
     )
+    ids = table["id"].to_numpy()
+    pairs = pairs[ids[pairs["i"]] != ids[pairs["j"]]]  # an article also in the reference is not its own copy
     bodies = table["body"].fillna("").astype(str).tolist()
     rows = []
     for i, j in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True):

@@ -201,7 +201,9 @@ def test_cli_provenance_json_and_text(capsys):
 def test_cli_provenance_reference_folder(capsys, tmp_path):
     assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert any(r["basis"] == "reference" for r in rows)
+    from_reference = [r for r in rows if r["basis"] == "reference"]
+    assert {(r["article_a"], r["article_b"]) for r in from_reference} >= {("exact", "wire"), ("spun", "wire")}
+    assert all(r["article_a"] != r["article_b"] for r in rows)  # the wire story is not its own copy
 
 
 def test_cli_exclude_reused_changes_the_counts(capsys):
