@@ -13,6 +13,13 @@ from scipy.stats import norm
 SMALL_SAMPLE_ARTICLES = 5
 #: Fewer tokens than this in a group: rates per 1,000 tokens rest on too few words.
 SMALL_SAMPLE_TOKENS = 1000
+#: Replicates × units drawn at once by the bootstrap: bounds its memory (16 MB of draws).
+BOOTSTRAP_CELLS = 2_000_000
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
 
 
 def wilson(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +43,7 @@ def wilson(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, 
     >>> [round(float(x), 4) for x in wilson(0, 10)]
     [0.0, 0.2775]
     """
+    _check_confidence(confidence)
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     z = norm.ppf(0.5 + confidence / 2)
@@ -65,7 +73,20 @@ def bootstrap_ratio(
     Returns
     -------
     low, high : float
-        NaN when there are no units or no denominator.
+        NaN unless two or more units have a positive denominator: one article says nothing
+        about how articles vary, and a zero-width interval would look like certainty.
+
+    Raises
+    ------
+    ValueError
+        When ``numerators`` and ``denominators`` differ in length, ``n_boot`` < 1 or
+        ``confidence`` is outside (0, 1).
+
+    Notes
+    -----
+    Replicates are drawn in blocks of at most :data:`BOOTSTRAP_CELLS` draws, so memory stays
+    bounded for groups of many articles; the draws, and the interval, do not depend on the
+    block size.
 
     Examples
     --------
@@ -73,15 +94,25 @@ def bootstrap_ratio(
     >>> low < (2 + 3 + 1 + 4) / (100 + 120 + 90 + 110) < high
     True
     """
-    num = np.asarray(numerators, dtype=float)
-    den = np.asarray(denominators, dtype=float)
-    if num.size == 0 or den.sum() <= 0:
+    _check_confidence(confidence)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}")
+    num = np.asarray(numerators, dtype=float).ravel()
+    den = np.asarray(denominators, dtype=float).ravel()
+    if num.size != den.size:
+        raise ValueError(f"numerators ({num.size} values) and denominators ({den.size}) need one value per unit each")
+    if np.count_nonzero(den > 0) < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, num.size, size=(n_boot, num.size))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = num[picks].sum(axis=1) / den[picks].sum(axis=1)
+    ratios = np.empty(n_boot)
+    block = max(1, BOOTSTRAP_CELLS // num.size)
+    for begin in range(0, n_boot, block):
+        picks = rng.integers(0, num.size, size=(min(block, n_boot - begin), num.size))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios[begin : begin + len(picks)] = num[picks].sum(axis=1) / den[picks].sum(axis=1)
     ratios = ratios[np.isfinite(ratios)]
+    if ratios.size == 0:
+        return float("nan"), float("nan")
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail])
     return float(low), float(high)

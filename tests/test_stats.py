@@ -46,3 +46,38 @@ def test_bootstrap_of_nothing_is_nan():
 def test_small_sample():
     assert stats.small_sample(4) and not stats.small_sample(5)
     assert list(stats.small_sample(np.array([10, 10]), np.array([999, 1000]))) == [True, False]
+
+
+def test_bootstrap_draws_do_not_depend_on_the_block_size(monkeypatch):
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(100, 900, size=300)
+    hits = rng.binomial(tokens, 0.02)
+    whole = stats.bootstrap_ratio(hits, tokens, n_boot=700, seed=4)
+    monkeypatch.setattr(stats, "BOOTSTRAP_CELLS", 300 * 3)  # three replicates at a time
+    assert stats.bootstrap_ratio(hits, tokens, n_boot=700, seed=4) == whole
+
+
+def test_bootstrap_needs_two_units_with_a_denominator():
+    assert all(math.isnan(x) for x in stats.bootstrap_ratio([3], [100]))
+    assert all(math.isnan(x) for x in stats.bootstrap_ratio([3, 0], [100, 0]))
+    low, high = stats.bootstrap_ratio([3, 1], [100, 100])
+    assert low == pytest.approx(0.01) and high == pytest.approx(0.03)  # the replicates: 1/100, 2/100, 3/100
+
+
+def test_bootstrap_mean_matches_the_mean():
+    values = np.array([0.1, -0.3, 0.5, 0.2, 0.0, 0.4])
+    low, high = stats.bootstrap_mean(values)
+    assert low < values.mean() < high
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: stats.bootstrap_ratio([1, 2], [10]), "one value per unit"),
+        (lambda: stats.bootstrap_ratio([1, 2], [10, 10], n_boot=0), "n_boot"),
+        (lambda: stats.wilson(1, 2, confidence=95), "confidence"),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
