@@ -243,8 +243,10 @@ _BATCH_CHARS = 4_000_000
 def _lower_keeping_offsets(text: str) -> str:
     """``text`` lowercased with ’ written ', the same length so offsets still hold."""
     lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters ("İ") grow when lowercased: keep them
-        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    if len(lowered) != len(text):  # "İ" lowercases to "i" and a combining dot: keep the "i"
+        lowered = text.replace("İ", "I").lower()
+    if len(lowered) != len(text):  # any other such character, one by one
+        lowered = "".join(ch.lower()[0] for ch in text)
     return lowered.replace("’", "'")
 
 

@@ -276,9 +276,8 @@ def test_words_found_by_arrow_match_word_pattern(text):
     # tokenize scans with Arrow's RE2; WORD_PATTERN (Python re) is the definition.
     table = tokenize(pd.DataFrame({"id": ["x"], "body": [text]}))
     assert [(s, e) for s, e in zip(table["start"], table["end"], strict=True)] == word_spans(text)
-    lowered = text.lower().replace("’", "'") if len(text.lower()) == len(text) else None
-    if lowered is not None:
-        assert table["token"].tolist() == [lowered[s:e] for s, e in word_spans(text)]
+    lowered = text.replace("İ", "I").lower().replace("’", "'")  # İ lowercases to i and a dot
+    assert table["token"].tolist() == [lowered[s:e] for s, e in word_spans(text)]
 
 
 def test_words_found_by_arrow_match_word_pattern_on_the_seeds(seeds):
