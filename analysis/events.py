@@ -12,8 +12,8 @@ combined score in [0, 1]:
   numbers left out), the same way;
 - 0.15 × overlap of their quotations' word 4-grams (a shared quote is strong evidence);
 
-and only when published within ``window_days`` (default 7) of each other; otherwise the
-score is 0. Articles are grouped by average linkage (``scipy.cluster.hierarchy``) on
+and only when published within ``window_days`` (default 7) of each other; otherwise (or
+when either is undated) the score is 0. Articles are grouped by average linkage (``scipy.cluster.hierarchy``) on
 1 − score, cut at 1 − ``threshold`` (default 0.2): every group's articles are on average at
 least that similar to each other. A group's label is its three top TF-IDF terms; its id is
 its first publication date and top two terms. Each article's confidence is its mean score with
@@ -172,8 +172,18 @@ def _texts(articles: pd.DataFrame) -> list[str]:
     return (headline + "\n\n" + articles["body"].fillna("")).astype(str).tolist()
 
 
+# Words of three or more letters, possessive 's dropped; "said" and honorifics say nothing about an event.
+_LABEL_STOP_WORDS = sorted(ENGLISH_STOP_WORDS | {"said", "says", "mrs"})
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
 def _tfidf(articles: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray]:
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'’-]+\b")
+    vectorizer = TfidfVectorizer(
+        preprocessor=lambda text: _POSSESSIVE.sub("", text.lower()),
+        stop_words=_LABEL_STOP_WORDS,
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b",
+    )
     matrix = vectorizer.fit_transform(_texts(articles))
     return matrix, vectorizer.get_feature_names_out()
 
@@ -187,7 +197,7 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
         Square matrix in article order; 1 on the diagonal.
     parts : DataFrame
         One row per pair (``article_a`` before ``article_b`` in article order): ``article_a``,
-        ``article_b``, ``days`` (publication dates apart), ``text`` (TF-IDF cosine), ``names``,
+        ``article_b``, ``days`` (publication dates apart, float; inf when either is undated), ``text`` (TF-IDF cosine), ``names``,
         ``numbers``, ``quotes`` (overlaps, 0–1) and ``score`` (weighted sum, 0 outside the window).
     """
     for column in ("id", "published", "body"):
@@ -203,8 +213,10 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
         "numbers": _overlap(_binary([numbers_in(b) for b in bodies])),
         "quotes": _overlap(_binary([quote_shingles(b) for b in bodies])),
     }
-    days_since = pd.to_datetime(articles["published"]).dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
+    published = pd.to_datetime(articles["published"]).dt.normalize()
+    days_since = (published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)  # NaN when undated
     days = np.abs(np.subtract.outer(days_since, days_since))
+    days = np.where(np.isnan(days), np.inf, days)  # an undated article is in no one's window
     score = sum(WEIGHTS[name] * np.clip(values, 0.0, 1.0) for name, values in parts.items())
     score = np.where(days <= window_days, score, 0.0)
     np.fill_diagonal(score, 1.0)

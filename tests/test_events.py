@@ -98,6 +98,16 @@ def test_wire_copies_group_and_the_unrelated_story_stays_apart():
     assert grain.nunique() == 1 and events["unrelated"] != grain.iloc[0]
 
 
+def test_an_undated_article_joins_no_inferred_event(articles):
+    undated = articles.assign(published=articles["published"].where(articles["id"] != "004_6e0b644c5aa9bc29", pd.NaT))
+    _scores, parts = similarity_scores(undated)
+    mine = parts[(parts["article_a"] == "004_6e0b644c5aa9bc29") | (parts["article_b"] == "004_6e0b644c5aa9bc29")]
+    assert np.isinf(mine["days"]).all() and (mine["score"] == 0).all()
+    events = group_events(undated, use_labels=False).set_index("article_id")["event"]
+    assert events["004_6e0b644c5aa9bc29"].startswith("undated-")
+    assert events["003_f2869a96b21043eb"] != events["004_6e0b644c5aa9bc29"]
+
+
 def test_bad_options_are_named(articles):
     with pytest.raises(EventError, match="threshold"):
         group_events(articles, threshold=0)
