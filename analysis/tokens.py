@@ -125,6 +125,8 @@ def sentence_spans(
     >>> sentence_spans(text) == sentence_spans(text, method="punkt")
     True
     """
+    if method not in ("fast", "punkt"):
+        raise ValueError(f"sentence_spans: method must be 'fast' or 'punkt', got {method!r}")
     paragraphs = paragraph_spans(text) if paragraphs is None else paragraphs
     if method == "fast":
         return _fast_sentence_spans(text, paragraphs)

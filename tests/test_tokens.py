@@ -285,3 +285,8 @@ def test_words_found_by_arrow_match_word_pattern_on_the_seeds(seeds):
     for article_id, body in zip(seeds["id"], seeds["body"], strict=True):
         words = table.loc[table["article_id"] == article_id, ["start", "end"]]
         assert list(zip(words["start"], words["end"], strict=True)) == word_spans(body)
+
+
+def test_sentence_method_is_checked():
+    with pytest.raises(ValueError, match="'fast' or 'punkt'"):
+        sentence_spans("One. Two.", method="nltk")
