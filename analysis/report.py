@@ -375,6 +375,7 @@ class NotebookResult:
     executed: str
     html: str
     error: dict[str, Any] | None = None
+    title: str = ""
 
     def describe(self) -> str:
         if self.error is None:
@@ -524,6 +525,16 @@ def _stderr_to(log: Path) -> Iterator[None]:
             os.close(saved)
 
 
+def notebook_title(path: Path) -> str:
+    """The first heading of a notebook's first markdown cell, without the ``#`` marks."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+    heading = next((line for line in first.splitlines() if line.strip()), "")
+    return heading.lstrip("#").strip()
+
+
 def execute_notebook(
     source: Path, folder: Path, parameters: Mapping[str, Any], *, cell_timeout: int | None = CELL_TIMEOUT
 ) -> NotebookResult:
@@ -564,6 +575,7 @@ def execute_notebook(
         executed=executed.relative_to(folder).as_posix(),
         html=html_file.relative_to(folder).as_posix() if html_file.exists() else "",
         error=error,
+        title=notebook_title(source),
     )
 
 
@@ -620,11 +632,8 @@ def write_run_page(folder: Path, run: Mapping[str, Any]) -> Path:
     """``<run>/index.html``: the run's parameters and its notebooks, linked; all text escaped."""
     rows = []
     for nb in run["notebooks"]:
-        link = (
-            f'<a href="{html.escape(nb["html"], quote=True)}">{html.escape(nb["notebook"])}</a>'
-            if nb["html"]
-            else html.escape(nb["notebook"])
-        )
+        name = html.escape(nb.get("title") or nb["notebook"])
+        link = f'<a href="{html.escape(nb["html"], quote=True)}">{name}</a>' if nb["html"] else name
         detail = "" if nb["error"] is None else f"cell {nb['error']['cell']}: {nb['error']['ename']}: {nb['error']['evalue']}"
         rows.append(
             f'<tr class="{html.escape(nb["status"])}"><td>{link}</td>{_cell(nb["status"])}{_cell(nb["seconds"])}{_cell(detail)}</tr>'

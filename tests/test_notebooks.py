@@ -95,6 +95,8 @@ def test_run_json_records_parameters_versions_hash_and_each_notebook(suite):
     assert run["corpus_hash"] == report.corpus_fingerprint("seeds")
     assert {"python", "pandas", "matplotlib", "papermill"} <= set(run["versions"])
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in run["notebooks"])
+    assert run["notebooks"][0]["title"] == "01 · Corpus overview and cleaning audit"
+    assert ">01 · Corpus overview and cleaning audit</a>" in (first.folder / "index.html").read_text()
     runs_page = (first.folder.parent / "index.html").read_text()
     assert 'href="first/index.html"' in runs_page and 'href="second/index.html"' in runs_page
 
