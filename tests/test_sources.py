@@ -158,3 +158,14 @@ def test_salience_can_leave_countries_out(articles, mentions):
     people = actor_salience(mentions, articles, kinds=["person"])
     assert set(people["actor"]) == set(mentions.loc[mentions["kind"] == "person", "actor"])
     assert "Russia" not in set(people["actor"])
+
+
+def test_the_reduce_on_counts_from_partitions_equals_the_reduce_on_all(articles, quotes, mentions):
+    halves = [articles.iloc[:2], articles.iloc[2:]]
+    quote_parts = pd.concat([quote_counts(extract_quotes(part)) for part in halves], ignore_index=True)
+    mention_parts = pd.concat([mention_counts(actor_mentions(part)) for part in halves], ignore_index=True)
+    for by in ("outlet", "event"):
+        pd.testing.assert_frame_equal(voice_share(quote_parts, articles, by=by), voice_share(quotes, articles, by=by))
+        pd.testing.assert_frame_equal(distinct_sources(quote_parts, articles, by=by), distinct_sources(quotes, articles, by=by))
+        pd.testing.assert_frame_equal(verb_mix(quote_parts, articles, by=by), verb_mix(quotes, articles, by=by))
+        pd.testing.assert_frame_equal(actor_salience(mention_parts, articles, by=by), actor_salience(mentions, articles, by=by))

@@ -1,7 +1,9 @@
 """Sources and actors per group: whose voice an outlet carries and how it names people.
 
 Map steps count per article (:func:`quote_counts`, :func:`mention_counts`, :func:`actor_sentences`);
-reduce steps turn the counts into group statistics with intervals and small-sample flags:
+reduce steps turn the counts into group statistics with intervals and small-sample flags (each
+takes the quotations or mentions themselves, or their per-article counts concatenated from
+partitions):
 
 - :func:`voice_share`: share of quoted speech words by speaker affiliation (bootstrap over articles);
 - :func:`distinct_sources`: distinct named speakers and the attributed share of quotations (Wilson);
@@ -141,15 +143,24 @@ def mention_counts(mentions: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``article_id``, ``actor``, ``affiliation``, ``mentions``, ``headline``, ``lead``,
-        ``body`` (mentions in each position).
+        ``article_id``, ``actor``, ``affiliation``, ``kind``, ``mentions``, ``headline``,
+        ``lead``, ``body`` (mentions in each position).
     """
-    positions = pd.crosstab([mentions["article_id"], mentions["actor"], mentions["affiliation"]], mentions["position"]).reindex(
-        columns=["headline", "lead", "body"], fill_value=0
-    )
+    keys = [mentions["article_id"], mentions["actor"], mentions["affiliation"], mentions["kind"]]
+    positions = pd.crosstab(keys, mentions["position"]).reindex(columns=["headline", "lead", "body"], fill_value=0)
     positions.columns.name = None
     positions.insert(0, "mentions", positions.sum(axis=1))
     return positions.reset_index()
+
+
+def as_quote_counts(quotes: pd.DataFrame) -> pd.DataFrame:
+    """``quotes`` as :func:`quote_counts` (unchanged when it already is: the reduce takes either)."""
+    return quotes if "quote_id" not in quotes.columns and "quotes" in quotes.columns else quote_counts(quotes)
+
+
+def as_mention_counts(mentions: pd.DataFrame) -> pd.DataFrame:
+    """``mentions`` as :func:`mention_counts` (unchanged when it already is: the reduce takes either)."""
+    return mentions if "mentions" in mentions.columns else mention_counts(mentions)
 
 
 def actor_sentences(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
@@ -208,7 +219,8 @@ def voice_share(
     Parameters
     ----------
     quotes : DataFrame
-        From :func:`analysis.quotes.extract_quotes`.
+        From :func:`analysis.quotes.extract_quotes`, or its :func:`quote_counts` (e.g.
+        concatenated from partitions).
     articles : DataFrame
         The article table (``id``, the ``by`` column, ``n_tokens``).
     by : str, default="outlet"
@@ -227,7 +239,7 @@ def voice_share(
         ``n_tokens``, ``small_sample``. Shares of a group add up to 1.
     """
     groups, sizes = _group_sizes(articles, by)
-    counts = quote_counts(_of_kind(quotes, kind))
+    counts = _of_kind(as_quote_counts(quotes), kind)
     counts = counts[counts["article_id"].isin(groups.index)]
     per_article = counts.pivot_table(index="article_id", columns="affiliation", values="words", aggfunc="sum", fill_value=0)
     rows = []
@@ -259,15 +271,16 @@ def distinct_sources(quotes: pd.DataFrame, articles: pd.DataFrame, *, by: str = 
         Groups without quotations have zeros.
     """
     groups, sizes = _group_sizes(articles, by)
-    speech = quotes[(quotes["kind"] == "speech") & quotes["article_id"].isin(groups.index)]
+    counts = as_quote_counts(quotes)
+    speech = counts[(counts["kind"] == "speech") & counts["article_id"].isin(groups.index)]
     speech = speech.assign(group=groups.reindex(speech["article_id"]).to_numpy())
-    named = speech[speech["speaker"] != ""]
+    named = speech[speech["speaker"] != UNATTRIBUTED]
     table = pd.DataFrame(
         {
             "sources": named.groupby("group")["speaker"].nunique(),
             "affiliations": named.groupby("group")["affiliation"].nunique(),
-            "quotes": speech.groupby("group").size(),
-            "attributed": named.groupby("group").size(),
+            "quotes": speech.groupby("group")["quotes"].sum(),
+            "attributed": named.groupby("group")["quotes"].sum(),
         }
     ).reindex(sizes.index, fill_value=0)
     table = table.fillna(0).astype("int64").rename_axis("group").reset_index()
@@ -291,10 +304,10 @@ def verb_mix(quotes: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outlet"
         ``ci_low``/``ci_high``, ``n_articles``, ``n_tokens``, ``small_sample``.
     """
     groups, sizes = _group_sizes(articles, by)
-    chosen = _of_kind(quotes, kind)
+    chosen = _of_kind(as_quote_counts(quotes), kind)
     chosen = chosen[(chosen["verb"] != "") & chosen["article_id"].isin(groups.index)]
     chosen = chosen.assign(group=groups.reindex(chosen["article_id"]).to_numpy())
-    table = chosen.groupby(["group", "verb"]).size().rename("quotes").reset_index()
+    table = chosen.groupby(["group", "verb"])["quotes"].sum().reset_index()
     table["attributed"] = table.groupby("group")["quotes"].transform("sum")
     table["share"] = table["quotes"] / table["attributed"]
     table["ci_low"], table["ci_high"] = wilson(table["quotes"], table["attributed"])
@@ -329,9 +342,9 @@ def actor_salience(
         ``n_articles``, ``n_tokens``, ``small_sample``; most mentioned first.
     """
     groups, sizes = _group_sizes(articles, by)
+    counts = as_mention_counts(mentions)
     if kinds is not None:
-        mentions = mentions[mentions["kind"].isin(list(kinds))]
-    counts = mention_counts(mentions)
+        counts = counts[counts["kind"].isin(list(kinds))]
     counts = counts[counts["article_id"].isin(groups.index)]
     counts = counts.assign(group=groups.reindex(counts["article_id"]).to_numpy())
     table = (
