@@ -375,7 +375,7 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
         part["article"] += batch.start
         parts.append(part)
     column = {
-        key: np.concatenate([p[key] for p in parts]).astype(np.int64) if parts else np.array([], dtype=np.int64)
+        key: np.concatenate([p[key] for p in parts]).astype(np.int64, copy=False) if parts else np.array([], dtype=np.int64)
         for key in ("article", "start", "end", "sentence", "paragraph", "quote_id")
     }
     # Arrow strings straight from the batches: no Python object array of every token.
@@ -391,5 +391,6 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
             "paragraph": column["paragraph"],
             "voice": pd.Categorical.from_codes((column["quote_id"] >= 0).astype(np.int8), categories=VOICES),
             "quote_id": column["quote_id"],
-        }
+        },
+        copy=False,  # the arrays are new: no need to copy them into one block
     )
