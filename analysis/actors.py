@@ -341,8 +341,8 @@ def actor_mentions(articles: pd.DataFrame, *, actors: ActorList | None = None) -
             rows.append({"article_id": article_id, "outlet": outlet, "position": position, "voice": voice, **found})
     table = pd.DataFrame(rows, columns=[*MENTION_COLUMNS, "label_start", "label_end"])
     profile = actors.by_name
-    table["affiliation"] = [profile[name].affiliation for name in table["actor"]]
-    table["kind"] = [profile[name].kind for name in table["actor"]]
+    table["affiliation"] = table["actor"].astype(object).map(lambda name: profile[name].affiliation)
+    table["kind"] = table["actor"].astype(object).map(lambda name: profile[name].kind)
     return table[MENTION_COLUMNS].astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
 
 

@@ -388,7 +388,7 @@ def extract_quotes(articles: pd.DataFrame, *, actors: ActorList | None = None) -
         rows += [{"article_id": article_id, "outlet": outlet, **q} for q in article_quotes(body, actors=actors)]
     table = pd.DataFrame(rows, columns=[c for c in QUOTE_COLUMNS if c != "affiliation"])
     profile = actors.by_name
-    table["affiliation"] = [profile[s].affiliation if s else "" for s in table["speaker"]]
+    table["affiliation"] = table["speaker"].astype(object).map(lambda s: profile[s].affiliation if s else "")
     return table[QUOTE_COLUMNS].astype(
         {"quote_id": "int64", "start": "int64", "end": "int64", "paragraph": "int64", "words": "int64", "closed": "bool"}
     )

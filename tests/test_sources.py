@@ -169,3 +169,15 @@ def test_the_reduce_on_counts_from_partitions_equals_the_reduce_on_all(articles,
         pd.testing.assert_frame_equal(distinct_sources(quote_parts, articles, by=by), distinct_sources(quotes, articles, by=by))
         pd.testing.assert_frame_equal(verb_mix(quote_parts, articles, by=by), verb_mix(quotes, articles, by=by))
         pd.testing.assert_frame_equal(actor_salience(mention_parts, articles, by=by), actor_salience(mentions, articles, by=by))
+
+
+def test_articles_without_quotes_or_names_give_empty_tables_not_errors():
+    articles = pd.DataFrame(
+        {"id": ["a"], "outlet": ["X"], "headline": ["Nothing"], "body": ["No names here."], "n_tokens": [3], "event": ["e"]}
+    )
+    quotes, mentions = extract_quotes(articles), actor_mentions(articles)
+    assert quotes.empty and mentions.empty
+    assert voice_share(quotes, articles).empty and verb_mix(quotes, articles).empty
+    assert actor_salience(mentions, articles).empty
+    assert distinct_sources(quotes, articles)[["sources", "quotes"]].values.tolist() == [[0, 0]]
+    assert actor_tone(actor_sentences(mentions, sentence_tone(articles)), articles).empty

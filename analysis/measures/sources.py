@@ -504,6 +504,7 @@ def _voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of quoted words (speech quotations)" + ("; * small sample" if small.any() else ""))
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    if len(wide.columns):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     fig.suptitle(f"{title}\n{n}", x=0.01, ha="left", fontsize=9)
     return fig
