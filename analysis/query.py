@@ -367,6 +367,8 @@ class QueryIndex:
         Occurrences of ``vocabulary[k]`` are ``positions[term_starts[k]:term_starts[k + 1]]``.
     positions : ndarray of int
         Global positions, grouped by word and ascending within each word.
+    articles : ndarray of int32
+        The article (row number) of each entry of ``positions``: a word's articles without a search.
     text_starts : ndarray of int
         Global position where each text starts; article ``i`` owns texts
         ``i * texts_per_article`` up to the next article's (headline, then body).
@@ -380,6 +382,7 @@ class QueryIndex:
     vocabulary: np.ndarray
     term_starts: np.ndarray
     positions: np.ndarray
+    articles: np.ndarray
     text_starts: np.ndarray
     texts_per_article: int
     fields: dict[str, np.ndarray]
@@ -432,6 +435,7 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
         vocabulary=vocabulary,
         term_starts=term_starts,
         positions=global_positions[by_term].astype(np.int64),
+        articles=(text_of_word[by_term] // len(text_columns)).astype(np.int32),
         text_starts=text_starts,
         texts_per_article=len(text_columns),
         fields=fields,
@@ -473,8 +477,8 @@ def _scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(words), np.concatenate(owners).astype(np.int64)
 
 
-def _word_positions(index: QueryIndex, word: str) -> np.ndarray:
-    """Global positions of ``word`` (or of every word starting with it, for ``prefix*``)."""
+def _postings(index: QueryIndex, word: str) -> slice:
+    """Where the occurrences of ``word`` (or of every word starting with it, for ``prefix*``) are."""
     if word.endswith("*"):
         prefix = word[:-1]
         first = np.searchsorted(index.vocabulary, prefix, side="left")
@@ -482,8 +486,7 @@ def _word_positions(index: QueryIndex, word: str) -> np.ndarray:
     else:
         first = np.searchsorted(index.vocabulary, word, side="left")
         last = first + 1 if first < len(index.vocabulary) and index.vocabulary[first] == word else first
-    found = index.positions[index.term_starts[first] : index.term_starts[last]]
-    return np.sort(found) if word.endswith("*") else found
+    return slice(index.term_starts[first], index.term_starts[last])
 
 
 def _articles_at(index: QueryIndex, positions: np.ndarray) -> np.ndarray:
@@ -495,12 +498,26 @@ def _articles_at(index: QueryIndex, positions: np.ndarray) -> np.ndarray:
 
 
 def _terms_mask(index: QueryIndex, node: Terms) -> np.ndarray:
-    starts = _word_positions(index, node.words[0])
-    for offset, word in enumerate(node.words[1:], start=1):
-        if starts.size == 0:
-            break
-        # A phrase: the next word sits exactly ``offset`` positions after the first.
-        starts = starts[np.isin(starts + offset, _word_positions(index, word), assume_unique=True)]
+    first = _postings(index, node.words[0])
+    if len(node.words) == 1:
+        mask = np.zeros(index.n_articles, dtype=bool)
+        mask[index.articles[first]] = True
+        return mask
+    # A phrase: word k sits exactly k positions after the phrase's start. Start from the
+    # rarest word and look the others up by binary search (a plain word's positions are
+    # sorted; a wildcard's, several words concatenated, go through np.isin).
+    postings = [first, *(_postings(index, word) for word in node.words[1:])]
+    rarest = min(range(len(postings)), key=lambda k: postings[k].stop - postings[k].start)
+    starts = index.positions[postings[rarest]] - rarest
+    for offset, (word, where) in enumerate(zip(node.words, postings, strict=True)):
+        if offset == rarest or starts.size == 0:
+            continue
+        found, wanted = index.positions[where], starts + offset
+        if word.endswith("*"):
+            starts = starts[np.isin(wanted, found)]
+        else:
+            at = np.minimum(np.searchsorted(found, wanted), max(len(found) - 1, 0))
+            starts = starts[found[at] == wanted] if len(found) else starts[:0]
     return _articles_at(index, starts)
 
 

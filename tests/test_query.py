@@ -57,6 +57,10 @@ def short_ids(seeds, mask):
         ("diktat*", ["002"]),
         ("meddl*", ["001", "003", "004"]),
         ('"nuclear arm*"', ["000"]),
+        ('"arm* control"', ["000", "003", "004"]),
+        ('"end of the cold war"', ["004"]),
+        ('"u.s. presidential election"', ["004"]),
+        ('"presidential election"', ["001", "003", "004"]),
         # boolean operators, implicit AND, precedence and parentheses
         ("killer OR murderer", ["000", "001", "002"]),
         ("killer murderer", []),
