@@ -162,3 +162,12 @@ def test_mentions_inside_quotations_are_marked_quoted(mentions):
     assert list(quoted["actor"]) == ["Russia", "Vladimir Putin"]
     assert (twournal.loc[twournal["actor"] == "Vladimir Putin", "voice"] == "narration").sum() == 3
     assert set(mentions["voice"]) == {"narration", "quoted"}
+
+
+def test_cli_names_a_bad_actors_file_and_exits_2(tmp_path, capsys):
+    bad = tmp_path / "actors.yaml"
+    bad.write_text("actors:\n  - {name: Jane Doe, kind: robot, affiliation: NGO, pronoun: she}\n", encoding="utf-8")
+    assert main(["actors", "--actors", str(bad)]) == 2
+    assert "kind 'robot'" in capsys.readouterr().err
+    assert main(["quotes", "--actors", str(tmp_path / "none.yaml")]) == 2
+    assert "none.yaml" in capsys.readouterr().err
