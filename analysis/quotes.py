@@ -145,7 +145,7 @@ class _Resolver:
 
     actors: ActorList
     mentions: list[dict]
-    speakers: list[tuple[int, str]]  # (offset, actor) of attributed quotes so far
+    speakers: list[str]  # speakers of the article's attributed quotations so far, in order
 
     def resolve(self, candidate: _Candidate, *, sentence_subject: _Candidate | None) -> str:
         if candidate.kind == "actor":
@@ -156,7 +156,7 @@ class _Resolver:
             subject = sentence_subject
             if subject and subject.kind == "actor" and subject.start < candidate.start and profile[subject.value].pronoun in fits:
                 return subject.value
-            for _, name in reversed(self.speakers):
+            for name in reversed(self.speakers):
                 if profile[name].pronoun in fits:
                     return name
             for m in reversed(self.mentions):
@@ -194,8 +194,8 @@ def _attribute(
     *,
     sentence: tuple[int, int],
     end_sentence: tuple[int, int],
-    mentions,
-    resolver,
+    mentions: list[dict],
+    resolver: _Resolver,
 ) -> tuple[str, str, str]:
     """Speaker, verb and attribution method of one quotation from its own sentence(s); empty when none."""
     subject = _sentence_subject(narration, mentions, sentence[0], quote_start)
@@ -307,7 +307,7 @@ def article_quotes(body: str, *, actors: ActorList) -> list[dict]:
             narration, q.start, q.end, sentence=first, end_sentence=last, mentions=mentions, resolver=resolver
         )
         if speaker:
-            resolver.speakers.append((q.start, speaker))
+            resolver.speakers.append(speaker)
         inner = body[q.start + 1 : q.end - 1 if q.closed else q.end].strip()
         words = count_words(inner)
         opens_sentence = not narration[first[0] : q.start].strip(" —–-")
