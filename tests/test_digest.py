@@ -129,3 +129,32 @@ def test_run_page_opens_with_the_digest(tmp_path, runs):
     page = write_run_page(tmp_path / "run", run).read_text(encoding="utf-8")
     assert page.index("What changed since the last run") < page.index("<h2>Notebooks</h2>")
     assert "No earlier run to compare with" in page
+
+
+def test_report_since_last_between_two_runs_of_a_growing_folder(tmp_path, capsys):
+    import shutil
+
+    from analysis import paths
+    from analysis.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for article in paths.SEEDS.glob("*.txt"):
+        shutil.copy(article, corpus)
+    manifest = pd.read_csv(paths.SEEDS / "manifest.csv", dtype=str)
+    january = manifest["published"].str.startswith("2021-01")
+    manifest[~january].to_csv(corpus / "manifest.csv", index=False)  # the first run: the three March articles
+    runs = tmp_path / "reports"
+    common = ["--notebooks", "08", "--formats", "png", "--since-last", "--jobs", "1"]
+    assert main(["report", str(corpus), "--out", str(runs / "20250101T000000Z"), *common]) == 0
+    assert "No earlier run to compare with" in capsys.readouterr().out
+
+    manifest.to_csv(corpus / "manifest.csv", index=False)  # two January articles arrive
+    assert main(["report", str(corpus), "--out", str(runs / "20250102T000000Z"), "--json", *common]) == 0
+    digest = json.loads(capsys.readouterr().out)["digest"]
+    assert digest["previous"] == "20250101T000000Z"
+    assert (digest["articles_before"], digest["articles_now"]) == (3, 5)
+    assert sorted(r["outlet"] for r in digest["new_articles"]) == ["WCE News", "twournal.com"]
+    assert [r["event"] for r in digest["new_events"]] == ["2021-01-kremlin-dialogue-offer"]
+    page = (runs / "20250102T000000Z" / "index.html").read_text(encoding="utf-8")
+    assert page.index("Since run 20250101T000000Z: 3 → 5 article(s), 2 new") < page.index("<h2>Notebooks</h2>")
