@@ -173,6 +173,16 @@ def _lex(query: str) -> list[_Token]:
 # ---------------------------------------------------------------------------
 
 
+_TEXT_BREAK = "\x00"  # not a word character: no word runs from one text into the next
+_WORD_SPLIT = re.compile(f"({WORD_PATTERN.pattern})")
+_BATCH_CHARS = 4_000_000  # characters joined per scan: bounds the intermediate strings
+
+
+def query_text(text: str) -> str:
+    """``text`` as words are matched: lowercased, ’ written '."""
+    return text.lower().replace("’", "'").replace(_TEXT_BREAK, " ")
+
+
 def query_words(text: str) -> list[str]:
     """The words of ``text`` as the index stores them (lowercased, ’ written ').
 
@@ -441,16 +451,6 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
         fields=fields,
         ids=articles["id"].astype(str).to_numpy(dtype=object),
     )
-
-
-_TEXT_BREAK = "\x00"  # not a word character: no word runs from one text into the next
-_WORD_SPLIT = re.compile(f"({WORD_PATTERN.pattern})")
-_BATCH_CHARS = 4_000_000  # characters joined per scan: bounds the intermediate strings
-
-
-def query_text(text: str) -> str:
-    """``text`` as words are matched: lowercased, ’ written '."""
-    return text.lower().replace("’", "'").replace(_TEXT_BREAK, " ")
 
 
 def _scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
