@@ -5,8 +5,8 @@ share that match a query, with a Wilson 95% interval. Periods in which a group p
 nothing are kept (total 0, ratio NaN), so a gap in coverage is visible, not silently skipped.
 
 Framing trends reuse the measures' reduce functions (``analysis.measures.loaded``,
-``analysis.measures.tone``) on one cell per group and period, then :func:`flag_shifts`
-compares each period with the group's previous period that has articles.
+``analysis.measures.tone``, ``analysis.measures.keyness``) on one cell per group and period;
+:func:`flag_shifts` compares each period with the group's previous period that has articles.
 
 The shift test
 --------------
@@ -15,7 +15,9 @@ estimates with similar standard errors that is a two-sided test at about the 0.6
 so it is conservative: with many periods and categories few flags are chance, and a change
 that is not flagged may still be real (it is just not shown by these articles). Periods
 without an interval (fewer than two articles with text) are never flagged, and
-``small_sample`` marks periods too small to read as more than a description.
+:func:`loaded_trends` and :func:`tone_trends` flag nothing next to a period that is a small
+sample (fewer than 5 articles or 1,000 words: a bootstrap over two or three articles gives
+intervals far too narrow); ``small_sample`` marks those periods, which stay in the table.
 """
 
 from __future__ import annotations
