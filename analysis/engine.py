@@ -187,8 +187,21 @@ def _with_article_order(result: pd.DataFrame, articles: pd.DataFrame, name: str)
     return result.assign(**{ORDER[0]: result[key].map(published).to_numpy(), ORDER[1]: result[key].to_numpy()})
 
 
-def _run_partition(partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict) -> Tables:
-    articles = partition.load(columns)
+def _selected(articles: pd.DataFrame, columns: Sequence[str] | None, query: str | None) -> pd.DataFrame:
+    """The articles matching ``query`` (per article, so partitions select as the whole would), in ``columns``."""
+    if query:
+        from analysis.query import filter_articles
+
+        articles = filter_articles(articles, query)
+    return articles if columns is None else articles.loc[:, list(columns)]
+
+
+def _run_partition(
+    partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict, query: str | None = None
+) -> Tables | None:
+    articles = _selected(partition.load(None if query else columns), columns, query)
+    if articles.empty:
+        return None
     result = map_function(articles, **options)
     name = getattr(map_function, "__name__", "the map function")
     if isinstance(result, tuple):
@@ -222,6 +235,7 @@ def map_articles(
     columns: Sequence[str] | None = None,
     articles_per_partition: int | None = None,
     order: RowOrder = "articles",
+    query: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Run ``map_function(articles, **options)`` over a corpus and return its rows.
@@ -247,6 +261,8 @@ def map_articles(
     order : {"articles", "article_id"}, default="articles"
         How the map orders its rows (see :func:`_in_article_order`), so that the ``dask``
         result is in the same order as the ``local`` one.
+    query : str, optional
+        Only articles matching it (:func:`analysis.query.filter_articles`), selected per partition.
 
     Returns
     -------
@@ -257,15 +273,22 @@ def map_articles(
         raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
     if engine == "local":
         articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
-        return map_function(articles if columns is None else articles.loc[:, list(columns)], **options)
+        selected = _selected(articles, columns, query)
+        if selected.empty:
+            raise EngineError(f"query {query!r} matches no article" if query else "the corpus has no articles")
+        return map_function(selected, **options)
     if columns is not None and "published" not in columns:
         columns = [*columns, "published"]  # needed to restore the article order
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
         parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=_workers(client))
-        futures = client.map(_run_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
-        pieces = client.gather(futures)
+        futures = client.map(
+            _run_partition, parts, map_function=map_function, columns=columns, options=options, query=query, pure=False
+        )
+        pieces = [piece for piece in client.gather(futures) if piece is not None]
+    if not pieces:
+        raise EngineError(f"query {query!r} matches no article" if query else "the corpus has no articles")
     if isinstance(pieces[0], tuple):
         return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
     return _in_article_order(pieces, order)
@@ -281,6 +304,7 @@ def map_reduce(
     client: Any = None,
     columns: Sequence[str] | None = None,
     reduce_options: dict[str, Any] | None = None,
+    query: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """``reduce_function(map rows, article metadata, **reduce_options)`` after :func:`map_articles`.
@@ -294,20 +318,24 @@ def map_reduce(
     with contextlib.ExitStack() as stack:
         if engine == "dask" and client is None:
             client = stack.enter_context(dask_client(scheduler))
-        rows = map_articles(corpus, map_function, engine=engine, client=client, columns=columns, **options)
-        metadata = map_articles(corpus, article_metadata, engine=engine, client=client)
+        rows = map_articles(corpus, map_function, engine=engine, client=client, columns=columns, query=query, **options)
+        metadata = map_articles(corpus, article_metadata, engine=engine, client=client, query=query)
     return reduce_function(rows, metadata, **(reduce_options or {}))
 
 
 def _pool_partition(
-    partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict
-) -> pd.DataFrame:
-    return map_function(partition.load(columns), **options)
+    partition: Partition, map_function: MapFunction, columns: Sequence[str] | None, options: dict, query: str | None = None
+) -> pd.DataFrame | None:
+    articles = _selected(partition.load(None if query else columns), columns, query)
+    return map_function(articles, **options) if not articles.empty else None
 
 
 def sum_by_keys(tables: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
     """Add up count tables: rows with the same ``keys`` are summed, the result sorted by ``keys``."""
-    combined = pd.concat(tables, ignore_index=True)
+    present = [table for table in tables if table is not None]
+    if not present:
+        raise EngineError("no article to count: the corpus is empty or the query matches none")
+    combined = pd.concat(present, ignore_index=True)
     return combined.groupby(list(keys), as_index=False, sort=True).sum().reset_index(drop=True)
 
 
@@ -322,6 +350,7 @@ def pool_articles(
     columns: Sequence[str] | None = None,
     articles_per_partition: int | None = None,
     fan_in: int = 8,
+    query: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Run a map whose rows are counts pooled over articles, and add the pieces up.
@@ -337,7 +366,7 @@ def pool_articles(
         ``(articles, **options) -> DataFrame`` of ``keys`` and integer count columns.
     keys : sequence of str
         Columns identifying a count (``group``, ``feature``).
-    engine, scheduler, client, columns, articles_per_partition
+    engine, scheduler, client, columns, articles_per_partition, query
         As for :func:`map_articles`.
     fan_in : int, default=8
         Tables summed by one combining task.
@@ -352,12 +381,15 @@ def pool_articles(
         raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
     if engine == "local":
         articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
-        return sum_by_keys([map_function(articles if columns is None else articles.loc[:, list(columns)], **options)], keys)
+        selected = _selected(articles, columns, query)
+        return sum_by_keys([map_function(selected, **options) if not selected.empty else None], keys)
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
         parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=_workers(client))
-        futures = client.map(_pool_partition, parts, map_function=map_function, columns=columns, options=options, pure=False)
+        futures = client.map(
+            _pool_partition, parts, map_function=map_function, columns=columns, options=options, query=query, pure=False
+        )
         while True:  # a tree of sums on the workers; at least one, so one partition is sorted too
             futures = [
                 client.submit(sum_by_keys, futures[i : i + fan_in], keys, pure=False) for i in range(0, len(futures), fan_in)
@@ -791,6 +823,33 @@ def group_term_counts(articles: pd.DataFrame, *, by: str = "outlet", voice: str 
     return counts.assign(group=group.to_numpy()).groupby(["group", "term"], as_index=False, sort=True)["count"].sum()
 
 
+def _pooled_by_group(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, by: str, voice: str, run: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Word counts summed per group on the workers, as (pseudo-article counts, pseudo-articles, group sizes)."""
+    from analysis.measures.loaded import group_labels as labels_of
+
+    with contextlib.ExitStack() as stack:
+        if run["engine"] == "dask" and run["client"] is None:
+            run = run | {"client": stack.enter_context(dask_client(run["scheduler"]))}
+        metadata = map_articles(corpus, article_metadata, **run)
+        sizes = labels_of(metadata, by).value_counts()
+        columns = ["id", "body", by]
+        pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
+    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
+    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
+    return counts, groups, sizes
+
+
+def _with_group_sizes(table: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
+    """Put back the real ``n_articles`` (and so ``small_sample``) of groups counted as pseudo-articles."""
+    from analysis.stats import small_sample
+
+    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
+    return table
+
+
 def pooled_keyness(
     corpus: str | os.PathLike[str] | pd.DataFrame | None,
     *,
@@ -800,6 +859,7 @@ def pooled_keyness(
     scheduler: str | None = None,
     client: Any = None,
     articles_per_partition: int | None = None,
+    query: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """:func:`analysis.measures.keyness.keyness` from word counts pooled per group.
@@ -815,7 +875,7 @@ def pooled_keyness(
     by, voice, **options
         As for :func:`analysis.measures.keyness.keyness` (``reference``, ``prior_mass``,
         ``prior_counts``, ``stop_words``, ``top``).
-    engine, scheduler, client, articles_per_partition
+    engine, scheduler, client, articles_per_partition, query
         As for :func:`map_articles`.
 
     Returns
@@ -824,24 +884,44 @@ def pooled_keyness(
         The columns of :func:`analysis.measures.keyness.keyness`.
     """
     from analysis.measures.keyness import keyness
-    from analysis.measures.loaded import group_labels as labels_of
-    from analysis.stats import small_sample
 
-    run = {"engine": engine, "scheduler": scheduler, "client": client, "articles_per_partition": articles_per_partition}
-    with contextlib.ExitStack() as stack:
-        if engine == "dask" and client is None:
-            run["client"] = stack.enter_context(dask_client(scheduler))
-        metadata = map_articles(corpus, article_metadata, **run)
-        sizes = labels_of(metadata, by).value_counts()
-        pooled = pool_articles(
-            corpus, group_term_counts, keys=["group", "term"], columns=["id", "body", by], by=by, voice=voice, **run
-        )
-    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
-    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
-    table = keyness(counts, groups, by=by, voice=voice, **options)
-    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
-    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
-    return table
+    run = {
+        "engine": engine,
+        "scheduler": scheduler,
+        "client": client,
+        "articles_per_partition": articles_per_partition,
+        "query": query,
+    }
+    counts, groups, sizes = _pooled_by_group(corpus, by=by, voice=voice, run=run)
+    return _with_group_sizes(keyness(counts, groups, by=by, voice=voice, **options), sizes)
+
+
+def pooled_top_terms(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: str = "all",
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+    query: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`analysis.measures.tfidf.top_terms` (each group one document) from word counts
+    pooled per group on the workers, as :func:`pooled_keyness` does; same numbers and columns.
+    ``options``: ``top``, ``stop_words``."""
+    from analysis.measures.tfidf import top_terms
+
+    run = {
+        "engine": engine,
+        "scheduler": scheduler,
+        "client": client,
+        "articles_per_partition": articles_per_partition,
+        "query": query,
+    }
+    counts, groups, sizes = _pooled_by_group(corpus, by=by, voice=voice, run=run)
+    return _with_group_sizes(top_terms(counts, groups, by=by, voice=voice, **options), sizes)
 
 
 # ---------------------------------------------------------------------------
@@ -956,3 +1036,17 @@ def reuse_candidate_pairs(
 
 def _shingles_of_partition(partition: Partition, shingle_words: int | None) -> pd.DataFrame:
     return shingle_rows(partition.load(["id", "body"]), shingle_words=shingle_words)
+
+
+def word_counts(articles: pd.DataFrame, *, voice: str = "all") -> pd.DataFrame:
+    """Occurrences of each word in ``articles`` (a map for :func:`pool_articles`; keyness's prior).
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``count``.
+    """
+    from analysis.measures.tfidf import term_counts
+    from analysis.tokens import tokenize
+
+    return term_counts(tokenize(articles), voice=voice).groupby("term", as_index=False, sort=True)["count"].sum()

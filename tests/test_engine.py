@@ -15,6 +15,8 @@ from analysis.corpus import load_corpus
 
 pytest.importorskip("distributed")
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -249,18 +251,10 @@ def test_loaded_rates_kwic_and_tone_agree_between_engines(client, synthetic, cor
     assert len(local) > 0
 
 
-def test_cli_loaded_and_tone_on_the_dask_engine_print_what_the_local_engine_prints(capsys):
-    for command in (["loaded", "--by", "ownership"], ["tone"]):
-        assert main([*command, "--json"]) == 0
-        local = json.loads(capsys.readouterr().out)
-        assert main([*command, "--json", "--engine", "dask"]) == 0
-        assert json.loads(capsys.readouterr().out) == local
-
-
 def test_reuse_candidate_pairs_are_provenances_on_both_engines(client):
     from analysis import provenance
 
-    articles = load_corpus(Path(__file__).parent / "fixtures" / "reuse")
+    articles = load_corpus(FIXTURES / "reuse")
     positions = provenance.candidate_pairs(provenance.article_words(articles))
     ids = articles["id"].astype(str).to_numpy()
     a, b = ids[positions["i"]], ids[positions["j"]]
@@ -270,3 +264,49 @@ def test_reuse_candidate_pairs_are_provenances_on_both_engines(client):
     distributed = engine.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
     pd.testing.assert_frame_equal(distributed, local, check_exact=True)
     assert {(x, y): n for x, y, n in local.itertuples(index=False)} == expected
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "synthetic store"])
+def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measures(client, synthetic, corpus):
+    from analysis.measures.keyness import keyness
+    from analysis.measures.tfidf import term_counts, top_terms
+    from analysis.query import filter_articles
+    from analysis.tokens import tokenize
+
+    source = None if corpus == "seeds" else synthetic / "store"
+    query = "Putin OR Biden"
+    articles = filter_articles(load_corpus(source), query)
+    assert 0 < len(articles)
+    tokens = tokenize(articles)
+    expected_keyness = keyness(tokens, articles, by="outlet", top=15)
+    expected_terms = top_terms(term_counts(tokens, voice="narration"), articles, by="event", voice="narration", top=10)
+    for run in ({}, {"engine": "dask", "client": client, "articles_per_partition": 40}):
+        got = engine.pooled_keyness(source, by="outlet", top=15, query=query, **run)
+        pd.testing.assert_frame_equal(got, expected_keyness, check_exact=True)
+        got = engine.pooled_top_terms(source, by="event", voice="narration", top=10, query=query, **run)
+        # the same words and counts; TF-IDF weights summed in another order may differ in the last bit
+        pd.testing.assert_frame_equal(got, expected_terms, check_exact=False, rtol=1e-12, atol=0)
+    # n_articles is the groups' real size, not the one pseudo-article each group was counted as
+    assert expected_keyness.groupby("group")["n_articles"].first().sum() == len(articles)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["loaded", "--by", "ownership"],
+        ["loaded", "--kwic", "--query", "outlet:TASS"],
+        ["tone"],
+        ["terms", "--query", "Putin"],
+        ["keyness", "--by", "ownership", "--prior-corpus", str(FIXTURES / "reuse")],
+    ],
+)
+def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, capsys, command):
+    assert main([*command, "--json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main([*command, "--json", "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
+    assert json.loads(capsys.readouterr().out) == local
+
+
+def test_cli_reports_a_query_matching_nothing_on_the_dask_engine(client, capsys):
+    assert main(["tone", "--engine", "dask", "--scheduler", client.scheduler.address, "--query", "zzzqqq"]) == 2
+    assert "matches no article" in capsys.readouterr().err
