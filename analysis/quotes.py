@@ -50,6 +50,7 @@ QUOTE_COLUMNS = [
     "verb",
     "kind",
     "attribution",
+    "attributed_to",
     "closed",
     "paragraph",
     "words",
@@ -108,6 +109,9 @@ _DESCRIPTION = re.compile(
 _ACCORDING_TO = re.compile(r"(?<![\w’'-])[Aa]ccording to\s+")
 _PREPOSITION_BEFORE = re.compile(r"(?:\b(?:to|of|in|with|by|on|at|for|from|about|against|over|than)\s+(?:the\s+)?)$")
 _POSSESSIVE_AFTER = re.compile(r"^[’']s?(?!\w)")
+_UNKNOWN_SPEAKER = re.compile(
+    r"(?:[Aa]n?|[Tt]he|[Oo]ne|[Aa]nother|[A-Z][\w’'.-]*)(?:\s+(?!(?:and|but|or|that|which|who)\b)[\w’'.-]+){0,6}"
+)
 _MASK = "·"  # replaces quoted text, so words inside quotations are never read as attribution
 SCARE_MAX_WORDS = 3
 
@@ -196,12 +200,17 @@ def _attribute(
     end_sentence: tuple[int, int],
     mentions: list[dict],
     resolver: _Resolver,
-) -> tuple[str, str, str]:
-    """Speaker, verb and attribution method of one quotation from its own sentence(s); empty when none."""
+    ends_as_speech: bool,
+) -> tuple[str, str, str, str]:
+    """Speaker, verb, attribution method and the words naming the speaker, from the quotation's own sentence(s).
+
+    All empty when no attribution is found; the speaker alone is empty when the words name
+    no profiled actor ("…,” a local official said").
+    """
     subject = _sentence_subject(narration, mentions, sentence[0], quote_start)
 
-    def name(c: _Candidate) -> str:
-        return resolver.resolve(c, sentence_subject=subject)
+    def found(c: _Candidate, verb: str, how: str) -> tuple[str, str, str, str]:
+        return resolver.resolve(c, sentence_subject=subject), verb, how, narration[c.start : c.end]
 
     # 1-2. attribution after the quote: "…,” X said" / "…,” said X"
     after_end = end_sentence[1]
@@ -213,24 +222,30 @@ def _attribute(
             # quoted as saying", "…,” the 27 organizations, including leftist ones, said".
             who = _candidates(narration, mentions, quote_end, verb.start())
             actors_named = [c for c in who if c.kind == "actor"]
-            if who and not re.search(r"[.!?]\s", between):
-                return name(actors_named[0] if actors_named else who[0]), _VERB_OF[verb.group()], "after"
+            if not re.search(r"[.!?]\s", between):
+                if who:
+                    return found(actors_named[0] if actors_named else who[0], _VERB_OF[verb.group()], "after")
+                # A speaker no profile covers: "…,” a local official said". Only after a quotation
+                # that ends as attributed speech does (“…,”), and for a short noun phrase.
+                phrase = between.strip(" ,—–-\n")
+                if ends_as_speech and _UNKNOWN_SPEAKER.fullmatch(phrase):
+                    return "", _VERB_OF[verb.group()], "after", phrase
         else:
             who = _candidates(narration, mentions, verb.end(), after_end)
             if who and who[0].start - verb.end() <= 40:
-                return name(who[0]), _VERB_OF[verb.group()], "inverted"
+                return found(who[0], _VERB_OF[verb.group()], "inverted")
     before_start = sentence[0]
     # 3. "according to X"
     for according in _ACCORDING_TO.finditer(narration, before_start, quote_start):
         who = _candidates(narration, mentions, according.end(), quote_start)
         if who:
-            return name(who[0]), "according to", "according_to"
+            return found(who[0], "according to", "according_to")
     # 4. "X: “…”"
     if narration[before_start:quote_start].rstrip().endswith(":"):
         who = _candidates(narration, mentions, before_start, quote_start)
         verbs = list(_VERB.finditer(narration, before_start, quote_start))
         if who:
-            return name(who[-1]), _VERB_OF[verbs[-1].group()] if verbs else "", "colon"
+            return found(who[-1], _VERB_OF[verbs[-1].group()] if verbs else "", "colon")
     # 5. a reporting verb before the quote in its sentence
     verbs = list(_VERB.finditer(narration, before_start, quote_start))
     if verbs:
@@ -238,8 +253,8 @@ def _attribute(
         who = _candidates(narration, mentions, before_start, verb.start())
         if who:
             participle = verb.group().endswith("ing")
-            return name(who[0] if participle else who[-1]), _VERB_OF[verb.group()], "before"
-    return "", "", ""
+            return found(who[0] if participle else who[-1], _VERB_OF[verb.group()], "before")
+    return "", "", "", ""
 
 
 # Verbs that introduce someone's words; "what it called “harsh tactics”" or "described as" distance
@@ -303,8 +318,15 @@ def article_quotes(body: str, *, actors: ActorList) -> list[dict]:
         first = sentences[max(bisect_right(sentence_starts, q.start) - 1, 0)]
         last = sentences[max(bisect_right(sentence_starts, max(q.end - 1, q.start)) - 1, 0)]
         paragraph = max(bisect_right(paragraph_starts, q.start) - 1, 0)
-        speaker, verb, how = _attribute(
-            narration, q.start, q.end, sentence=first, end_sentence=last, mentions=mentions, resolver=resolver
+        speaker, verb, how, words_naming = _attribute(
+            narration,
+            q.start,
+            q.end,
+            sentence=first,
+            end_sentence=last,
+            mentions=mentions,
+            resolver=resolver,
+            ends_as_speech=q.closed and body[q.end - 2 : q.end - 1] in (",", "?", "!"),
         )
         if speaker:
             resolver.speakers.append(speaker)
@@ -324,6 +346,7 @@ def article_quotes(body: str, *, actors: ActorList) -> list[dict]:
                 "verb": verb,
                 "kind": "scare" if words <= SCARE_MAX_WORDS and not direct else "speech",
                 "attribution": how,
+                "attributed_to": words_naming,
                 "closed": q.closed,
                 "paragraph": paragraph,
                 "words": words,
@@ -339,17 +362,20 @@ def _carry_over(rows: list[dict], body: str, paragraphs: list[tuple[int, int]]) 
     for row in rows:
         by_paragraph.setdefault(row["paragraph"], []).append(row)
     for row in rows:
-        if row["speaker"] or row["kind"] == "scare":
-            continue
+        if row["attribution"] or row["kind"] == "scare":
+            continue  # attributed (perhaps to someone not profiled), or a scare quote
         neighbours = [r for r in by_paragraph[row["paragraph"]] if r["speaker"] and r is not row]
         if neighbours:
             nearest = min(neighbours, key=lambda r: abs(r["start"] - row["start"]))
-            row.update(speaker=nearest["speaker"], verb=nearest["verb"], attribution="paragraph")
+            row.update(
+                speaker=nearest["speaker"], verb=nearest["verb"], attribution="paragraph", attributed_to=nearest["attributed_to"]
+            )
             continue
         opens_paragraph = not body[paragraphs[row["paragraph"]][0] : row["start"]].strip(" —–-")
         earlier = [r for r in rows if r["paragraph"] == row["paragraph"] - 1 and r["speaker"] and r["kind"] == "speech"]
         if opens_paragraph and earlier:
-            row.update(speaker=earlier[-1]["speaker"], verb=earlier[-1]["verb"], attribution="continued")
+            last = earlier[-1]
+            row.update(speaker=last["speaker"], verb=last["verb"], attribution="continued", attributed_to=last["attributed_to"])
 
 
 def extract_quotes(articles: pd.DataFrame, *, actors: ActorList | None = None) -> pd.DataFrame:
@@ -378,6 +404,9 @@ def extract_quotes(articles: pd.DataFrame, *, actors: ActorList | None = None) -
         - ``kind`` : ``speech``, or ``scare`` for 1-3 words that no attribution introduces
         - ``attribution`` : how the speaker was found (``after``, ``inverted``,
           ``according_to``, ``colon``, ``before``, ``paragraph``, ``continued``, '' none)
+        - ``attributed_to`` : the words naming the speaker ("Kremlin spokesman Dmitry Peskov"
+          → "Dmitry Peskov", "he", "the ministry", or "a local official" for a speaker no
+          profile covers: the place to look when ``speaker`` is empty)
         - ``closed`` : False for a quotation never closed
         - ``paragraph`` : paragraph number from 0
         - ``words`` : word tokens in ``text``

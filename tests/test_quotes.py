@@ -205,9 +205,11 @@ def test_straight_quotes_work_like_curly_ones():
     assert [(s, v) for _, s, v, _ in _speakers(body)] == [("Dmitry Peskov", "said"), ("Dmitry Peskov", "added")]
 
 
-def test_an_unknown_speaker_stays_empty():
-    body = "“We will not comply with these demands,” a local official said."
-    assert _speakers(body)[0][1] == ""
+def test_an_unknown_speaker_stays_empty_but_the_words_naming_them_are_kept():
+    body = "“We are ready,” Peskov said.\n\n“We will not comply with these demands,” a local official said."
+    quotes = article_quotes(body, actors=load_actors())
+    assert [(q["speaker"], q["attributed_to"]) for q in quotes] == [("Dmitry Peskov", "Peskov"), ("", "a local official")]
+    assert quotes[1]["attribution"] == "after"  # not carried over from Peskov
 
 
 def test_sources_table_counts_quotes_and_words_per_outlet_and_speaker(articles, quotes):
