@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench bench-sources bench-provenance
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench bench-sources bench-provenance bench-report
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench-provenance: $(STAMP)  ## Text reuse on 5k synthetic articles with planted 
 
 bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, then each query (target < 2 s)
 	$(BIN)/python benchmarks/bench_query.py --articles 100000
+
+bench-report: $(STAMP)  ## framing report on the seeds with --jobs 1 and 2: wall time per notebook, and what it goes to
+	$(BIN)/python benchmarks/bench_report.py
 
 MEASURES_ARTICLES ?= 100000
 bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory

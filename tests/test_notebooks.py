@@ -123,9 +123,10 @@ def test_if_changed_skips_an_unchanged_run_and_runs_a_changed_one(suite, tmp_pat
     assert skipped.status == "skipped" and skipped.folder is None
     assert not (first.folder.parent / "third").exists()
     changed = report.run_report(
-        out=first.folder.parent / "fourth", event="2021-01-kremlin-dialogue-offer", notebooks="01", if_changed=True, progress=None
+        out=first.folder.parent / "fourth", outlets="WCE News", notebooks="02", if_changed=True, progress=None
     )
-    assert changed.status == "ok"
+    assert changed.status == "ok", changed.message  # one outlet: keyness, which compares groups, is skipped
+    assert "the selection has one outlet only" in (changed.folder / "02-vocabulary.html").read_text()
 
 
 def test_a_failing_notebook_is_kept_named_and_does_not_stop_the_others(tmp_path, monkeypatch, capsys):
