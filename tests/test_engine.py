@@ -294,9 +294,9 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
     "command",
     [
         ["loaded", "--by", "ownership"],
-        ["loaded", "--kwic", "--query", "outlet:TASS"],
+        ["loaded", "--kwic"],
         ["tone"],
-        ["terms", "--query", "Putin"],
+        ["terms", "--voice", "quoted"],
         ["keyness", "--by", "ownership", "--prior-corpus", str(FIXTURES / "reuse")],
     ],
 )
@@ -307,6 +307,9 @@ def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, 
     assert json.loads(capsys.readouterr().out) == local
 
 
-def test_cli_reports_a_query_matching_nothing_on_the_dask_engine(client, capsys):
-    assert main(["tone", "--engine", "dask", "--scheduler", client.scheduler.address, "--query", "zzzqqq"]) == 2
-    assert "matches no article" in capsys.readouterr().err
+def test_a_query_matching_nothing_is_an_engine_error_on_both_engines(client):
+    for run in ({}, {"engine": "dask", "client": client}):
+        with pytest.raises(engine.EngineError, match="matches no article"):
+            engine.map_articles(None, engine.word_totals, query="zzzqqq", **run)
+        with pytest.raises(engine.EngineError, match="query matches none"):
+            engine.pool_articles(None, engine.word_counts, keys=["term"], query="zzzqqq", **run)
