@@ -562,6 +562,7 @@ def execute_notebook(
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=cell_timeout,
+                request_save_on_cell_execute=False,  # written once at the end, also after an error
             )
         except PapermillExecutionError as err:
             error = _error_of(err)
