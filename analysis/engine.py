@@ -45,9 +45,6 @@ ENGINES: tuple[Engine, ...] = ("local", "dask")
 #: Articles per task: big enough to amortise scheduling, small enough to bound worker memory.
 ARTICLES_PER_PARTITION = 2_000
 TASKS_PER_WORKER = 4  # so that a slow task does not leave the other workers idle for long
-MISSING_GROUP = "(missing)"
-#: Columns a summary of the corpus needs; bodies stay on the workers.
-SUMMARY_COLUMNS = ("id", "outlet", "published", "headline", "n_tokens", "removed")
 
 MapFunction = Callable[..., pd.DataFrame]
 
@@ -532,19 +529,6 @@ def _hasher(n_features: int) -> Any:
     return FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False, dtype=np.int64)
 
 
-def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
-    """The ``by`` column as text group labels, ``(missing)`` where it has no value.
-
-    Raises
-    ------
-    KeyError
-        ``by`` is not an article column; the message lists the columns.
-    """
-    if by not in articles.columns:
-        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
-    return articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
-
-
 def hashed_term_counts(articles: pd.DataFrame, *, by: str = "outlet", n_features: int = N_FEATURES) -> pd.DataFrame:
     """Token counts per group and hashed term, pooled over ``articles`` (a map for :func:`pool_articles`).
 
@@ -558,6 +542,8 @@ def hashed_term_counts(articles: pd.DataFrame, *, by: str = "outlet", n_features
         ``group`` (value of ``by``), ``feature`` (hash column), ``count`` (tokens),
         ``documents`` (articles containing it); one row per group and feature present.
     """
+    from analysis.measures.loaded import group_labels
+
     labels = group_labels(articles, by)
     matrix = _hasher(n_features).transform(words_of(body) for body in articles["body"]).tocsr()
     codes, names = pd.factorize(labels, sort=True)
@@ -640,7 +626,7 @@ def pooled_term_counts(
         if engine == "dask" and client is None:
             run["client"] = stack.enter_context(dask_client(scheduler))
         counts = pool_articles(
-            corpus, hashed_term_counts, keys=["group", "feature"], columns=["body", by], by=by, n_features=n_features, **run
+            corpus, hashed_term_counts, keys=["group", "feature"], columns=["id", "body", by], by=by, n_features=n_features, **run
         )
         totals = counts.groupby("group")["count"].sum().rename("group_tokens")
         if top is not None:
