@@ -73,7 +73,7 @@ def names_in(text: str) -> list[str]:
     Examples
     --------
     >>> names_in("Kremlin spokesman Dmitry Peskov said. The White House did not.")
-    ['dmitry peskov', 'white house']
+    ['kremlin', 'dmitry peskov', 'white house']
     """
     openings = {start for start, _ in sentence_spans(text)} if text else set()
     found = []
