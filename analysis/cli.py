@@ -114,11 +114,6 @@ def select_by_query(articles: pd.DataFrame, args: argparse.Namespace) -> pd.Data
     return chosen
 
 
-def _no_dask_query(args: argparse.Namespace) -> None:
-    if getattr(args, "query", None) and getattr(args, "engine", "local") == "dask":
-        raise UsageError("--query is applied to the loaded articles: use --engine local (or ingest the matching articles)")
-
-
 def cmd_corpus(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from analysis.engine import map_articles, without_raw
@@ -280,7 +275,6 @@ def cmd_loaded(args: argparse.Namespace) -> int:
     except LexiconError as err:
         raise UsageError(str(err)) from err
     _no_dask_exclusion(args)
-    _no_dask_query(args)
     if args.engine == "dask":
         rates = _loaded_on_dask(args)
         if rates is None:
@@ -344,7 +338,6 @@ def cmd_tone(args: argparse.Namespace) -> int:
     from analysis.tokens import tokenize
 
     _no_dask_exclusion(args)
-    _no_dask_query(args)
     if args.engine == "dask":
         from analysis.engine import EngineError, map_reduce, tone_reduce, tone_sums
 
@@ -467,7 +460,6 @@ def cmd_terms(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
     _no_dask_exclusion(args)
-    _no_dask_query(args)
     if args.engine == "dask":
         table = _pooled_on_dask(args, "pooled_top_terms", top=args.top)
     else:
@@ -494,7 +486,6 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     if not args.prior_mass > 0:
         raise UsageError(f"--prior-mass must be positive, not {args.prior_mass}")
     _no_dask_exclusion(args)
-    _no_dask_query(args)
     dask = args.engine == "dask"
     if not dask:
         articles = load_for_command(args)

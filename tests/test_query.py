@@ -181,10 +181,3 @@ def test_cli_query_filters_every_corpus_command_and_exits_2_when_malformed(capsy
     assert "missing ')'" in err and err.rstrip().endswith("^")
     assert main(["corpus", "--query", "zzyzx"]) == 2
     assert "matches none" in capsys.readouterr().err
-
-
-def test_cli_query_with_the_dask_engine_is_refused(capsys):
-    from analysis.cli import main
-
-    assert main(["loaded", "--engine", "dask", "--query", "putin"]) == 2
-    assert "--engine local" in capsys.readouterr().err
