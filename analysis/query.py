@@ -418,8 +418,7 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
     QueryIndex
     """
     texts = [query_text(text) for text in articles.loc[:, list(text_columns)].fillna("").astype(str).to_numpy().ravel()]
-    words, text_of_word = _scan(texts)
-    codes, uniques = pd.factorize(words)
+    codes, uniques, text_of_word = _scan(texts)
     # Renumber the codes in sorted word order, so a wildcard's words are one contiguous range.
     order = np.argsort(np.asarray(uniques, dtype=str))
     vocabulary = np.asarray(uniques, dtype=str)[order]
@@ -427,7 +426,7 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
     rank[order] = np.arange(len(order))
     term_codes = rank[codes] if len(codes) else codes.astype(np.int64)
     # One position per word, plus one empty position after each text: phrases cannot cross texts.
-    global_positions = np.arange(len(words), dtype=np.int64) + text_of_word
+    global_positions = np.arange(len(codes), dtype=np.int64) + text_of_word
     words_per_text = np.bincount(text_of_word, minlength=len(texts))
     text_starts = np.concatenate([[0], np.cumsum(words_per_text + 1)[:-1]]).astype(np.int64)
     by_term = np.argsort(term_codes, kind="stable")  # positions stay ascending within a word
@@ -453,13 +452,24 @@ def build_index(articles: pd.DataFrame, *, text_columns: Sequence[str] = ("headl
     )
 
 
-def _scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """All words of ``texts`` in order, and the index of the text each comes from.
+def _scan(texts: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The words of ``texts`` in order as codes into a vocabulary, and the text each comes from.
 
     Texts are joined in batches and split once by :data:`analysis.tokens.WORD_PATTERN` (the
-    split keeps the gaps, whose lengths give each word's offset): no Python object per match.
+    split keeps the gaps, whose lengths give each word's offset). Each batch's words become
+    integer codes before the next batch is read, so the corpus's words are never all held as
+    Python strings at once.
+
+    Returns
+    -------
+    codes : ndarray of int64
+    vocabulary : list of str
+        ``vocabulary[code]`` is the word, in order of first occurrence.
+    owners : ndarray of int64
+        The text (index into ``texts``) of each word.
     """
-    words, owners, first = [], [], 0
+    code_of: dict[str, int] = {}
+    codes, owners, first = [], [], 0
     while first < len(texts):
         last, size = first, 0
         while last < len(texts) and (size < _BATCH_CHARS or last == first):
@@ -470,11 +480,15 @@ def _scan(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
         text_starts = np.concatenate([[0], np.cumsum([len(t) + 1 for t in batch[:-1]])]).astype(np.int64)
         owners.append(first + np.searchsorted(text_starts, bounds[0:-1:2], side="right") - 1)
-        words.append(np.array(pieces[1::2], dtype=object))
+        local_codes, local_words = pd.factorize(np.array(pieces[1::2], dtype=object))
+        to_global = np.fromiter(
+            (code_of.setdefault(word, len(code_of)) for word in local_words), dtype=np.int64, count=len(local_words)
+        )
+        codes.append(to_global[local_codes] if len(local_codes) else local_codes.astype(np.int64))
         first = last
-    if not words:
-        return np.array([], dtype=object), np.array([], dtype=np.int64)
-    return np.concatenate(words), np.concatenate(owners).astype(np.int64)
+    if not codes:
+        return np.array([], dtype=np.int64), [], np.array([], dtype=np.int64)
+    return np.concatenate(codes), list(code_of), np.concatenate(owners).astype(np.int64)
 
 
 def _postings(index: QueryIndex, word: str) -> slice:
