@@ -5,7 +5,7 @@
 
 Articles come from ``analysis.synthetic`` (seed sentences, ~600 words each, fixed seed),
 written once to ``data/interim/bench-measures/``. Every stage runs in a fresh subprocess so
-that its peak resident memory (``ru_maxrss``) is its own; articles are processed in chunks
+that its peak resident memory (``VmHWM``) is its own; articles are processed in chunks
 of ``--chunk`` articles, as the Dask engine's partitions are (map per chunk, reduce once).
 
 Stages (MB = UTF-8 megabytes of article bodies; times exclude reading the articles):
@@ -72,6 +72,21 @@ def corpus_file(out: Path, articles: int, seed: int) -> Path:
     return path
 
 
+def _memory_mb(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process in MB, from /proc on Linux.
+
+    ``ru_maxrss`` is not used where /proc exists: Linux carries it over from the parent
+    through fork and exec, so a child would report at least the parent's size.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1e3
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
 def _chunks(articles: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
     for start in range(0, len(articles), size):
         yield articles.iloc[start : start + size]
@@ -111,7 +126,7 @@ def run_stage(stage: str, corpus: Path, out: Path, chunk: int) -> dict[str, Any]
 
     articles = pd.read_parquet(corpus)
     megabytes = sum(len(body.encode()) for body in articles["body"]) / 1e6
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    baseline = _memory_mb("VmRSS")
     matcher = load_matcher()
     clock = Clock()
     detail: dict[str, Any] = {}
@@ -163,7 +178,7 @@ def run_stage(stage: str, corpus: Path, out: Path, chunk: int) -> dict[str, Any]
         detail["vocabulary"] = clock(lambda: TfidfVectorizer().fit_transform(bodies).shape[1])
     else:
         raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    peak = _memory_mb("VmHWM")
     return {
         "stage": stage,
         "articles": len(articles),
