@@ -113,11 +113,12 @@ def test_bad_engine_and_partition_size_name_the_parameter():
         engine.partitions(None, articles_per_partition=0)
 
 
-def test_cli_corpus_on_the_dask_engine_prints_what_the_local_engine_prints(capsys):
-    assert main(["corpus", "--json"]) == 0
-    local = json.loads(capsys.readouterr().out)
-    assert main(["corpus", "--json", "--engine", "dask"]) == 0
-    assert json.loads(capsys.readouterr().out) == local
+def test_cli_corpus_on_the_dask_engine_prints_what_the_local_engine_prints(client, capsys, synthetic):
+    for corpus in ([], [str(synthetic / "store")]):
+        assert main(["corpus", *corpus, "--json"]) == 0
+        local = json.loads(capsys.readouterr().out)
+        assert main(["corpus", *corpus, "--json", "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
+        assert json.loads(capsys.readouterr().out) == local
 
 
 def _exact_counts(articles: pd.DataFrame, by: str = "outlet") -> dict[tuple[str, str], int]:
