@@ -297,7 +297,7 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
         ["loaded", "--by", "ownership"],
         ["loaded", "--kwic"],
         ["tone"],
-        ["terms", "--voice", "quoted"],
+        ["terms", "--voice", "quoted", "--query", "Putin OR Biden"],
         ["keyness", "--by", "ownership", "--prior-corpus", str(FIXTURES / "reuse")],
     ],
 )
