@@ -25,8 +25,16 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 
 
 @pytest.fixture(scope="session")
-def suite(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reports")
+def scratch():
+    """A folder of this session's own: pytest's numbered temporary folders are pruned when
+    other pytest sessions on the machine start, which can happen during these long runs."""
+    with tempfile.TemporaryDirectory(prefix="framing-notebooks-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def suite(scratch):
+    root = scratch / "reports"
     first = report.run_report(out=root / "first", jobs=2, progress=None)
     second = report.run_report(out=root / "second", jobs=2, progress=None)
     return first, second
@@ -112,6 +120,7 @@ def test_figures_come_with_every_format_and_a_caption(suite):
 
 def test_two_runs_give_byte_identical_figures_and_tables(suite):
     first, second = suite
+    assert second.status == "ok", second.message
     one, two = _digests(first.folder), _digests(second.folder)
     assert len(one) > 10
     assert one == two
@@ -190,8 +199,9 @@ def test_committed_notebooks_follow_the_conventions(path):
 
 
 @pytest.fixture(scope="session")
-def hostile_run(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("hostile")
+def hostile_run(scratch):
+    corpus = scratch / "hostile"
+    corpus.mkdir()
     headline = '<script>console.error("framing-xss")</script> Talks resume'
     manifest = {"file": "a.txt", "outlet": "TASS", "published": "2021-01-05", "event": "e1", "title": headline}
     pd.DataFrame([manifest]).to_csv(corpus / "manifest.csv", index=False)
@@ -201,9 +211,7 @@ def hostile_run(tmp_path_factory):
         "to reporters outside the building on Tuesday evening."
     )
     (corpus / "a.txt").write_text(body + "\n")
-    result = report.run_report(
-        corpus, notebooks=["01", "06"], out=tmp_path_factory.mktemp("runs") / "hostile", jobs=2, progress=None
-    )
+    result = report.run_report(corpus, notebooks=["01", "06"], out=scratch / "runs" / "hostile", jobs=2, progress=None)
     assert result.status == "ok", result.message
     return result
 
