@@ -7,7 +7,7 @@ support a comparison are flagged, never hidden.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from statistics import NormalDist
 
 #: Fewer articles than this in a group: its interval is unreliable.
 SMALL_SAMPLE_ARTICLES = 5
@@ -46,7 +46,7 @@ def wilson(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, 
     _check_confidence(confidence)
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
