@@ -6,8 +6,9 @@ support a comparison are flagged, never hidden.
 
 from __future__ import annotations
 
-import numpy as np
 from statistics import NormalDist
+
+import numpy as np
 
 #: Fewer articles than this in a group: its interval is unreliable.
 SMALL_SAMPLE_ARTICLES = 5
