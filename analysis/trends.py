@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis.measures.loaded import RATE_COLUMNS
 from analysis.stats import SMALL_SAMPLE_ARTICLES, small_sample, wilson
 
 Interval = Literal["day", "week", "month"]
@@ -214,21 +215,8 @@ def flag_shifts(
 # Framing measures per period
 # ---------------------------------------------------------------------------
 
-LOADED_TREND_COLUMNS = [
-    "group",
-    "period",
-    "category",
-    "voice",
-    "hits",
-    "tokens",
-    "rate_per_1000",
-    "ci_low",
-    "ci_high",
-    "n_articles",
-    "n_tokens",
-    "small_sample",
-    *SHIFT_COLUMNS,
-]
+# loaded_rates' columns with the period after the group.
+LOADED_TREND_COLUMNS = ["group", "period", *RATE_COLUMNS[1:], *SHIFT_COLUMNS]
 TONE_TREND_COLUMNS = [
     "group",
     "period",
