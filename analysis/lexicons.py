@@ -31,6 +31,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -484,13 +485,22 @@ class Matcher:
     ----------
     lexicon : Lexicon
     automaton : ahocorasick.Automaton
-        Values are ``(key_length, is_wildcard, entry_indices)``.
+        Values are key indices (ints, so that a pass yields no Python tuple per match).
+    key_lengths, key_is_wildcard : numpy.ndarray
+        Per key index: its length in characters, and whether it is a wildcard prefix.
+    key_entries : numpy.ndarray
+        Entry indices of key ``k``: ``key_entries[key_offsets[k] : key_offsets[k + 1]]``.
+    key_offsets : numpy.ndarray
     terms, categories : numpy.ndarray
         Term and category of each entry index.
     """
 
     lexicon: Lexicon
     automaton: ahocorasick.Automaton
+    key_lengths: np.ndarray
+    key_is_wildcard: np.ndarray
+    key_entries: np.ndarray
+    key_offsets: np.ndarray
     terms: np.ndarray
     categories: np.ndarray
 
@@ -506,12 +516,17 @@ def build_matcher(lexicon: Lexicon) -> Matcher:
             if entry.category not in by_category or form == entry.term:
                 by_category[entry.category] = index
     automaton = ahocorasick.Automaton()
-    for key, by_category in keys.items():
-        automaton.add_word(key, (len(key), not key.endswith(" "), tuple(by_category.values())))
+    for index, key in enumerate(keys):
+        automaton.add_word(key, index)
     automaton.make_automaton()
+    per_key = [list(by_category.values()) for by_category in keys.values()]
     return Matcher(
         lexicon=lexicon,
         automaton=automaton,
+        key_lengths=np.array([len(key) for key in keys], dtype=np.int64),
+        key_is_wildcard=np.array([not key.endswith(" ") for key in keys], dtype=bool),
+        key_entries=np.array([index for entries in per_key for index in entries], dtype=np.int64),
+        key_offsets=np.cumsum([0] + [len(entries) for entries in per_key], dtype=np.int64),
         terms=np.array([e.term for e in lexicon.entries], dtype=object),
         categories=np.array([e.category for e in lexicon.entries], dtype=object),
     )
@@ -554,14 +569,18 @@ def token_stream(tokens: Sequence[str] | np.ndarray | pd.Series) -> TokenStream:
     array = array.cast(pa.large_string())
     if len(array) == 0:
         return TokenStream(" ", np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-    lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if data.size and data.max() >= 0x80:  # lengths in characters, not UTF-8 bytes
+        lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        lengths = np.diff(offsets)
     starts = np.empty(len(array), dtype=np.int64)  # offset of each token in the joined text
     starts[0] = 1
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts[1:] += 1
-    spaced = pc.binary_join_element_wise(array, pa.scalar("", pa.large_string()), pa.scalar(" ", pa.large_string()))
-    offsets = np.frombuffer(spaced.buffers()[1], dtype=np.int64)[spaced.offset : spaced.offset + len(spaced) + 1]
-    text = " " + spaced.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
+    as_one_list = pa.LargeListArray.from_arrays(pa.array([0, len(array)], type=pa.int64()), array)
+    text = " " + pc.binary_join(as_one_list, pa.scalar(" ", pa.large_string()))[0].as_py() + " "
     return TokenStream(text, starts, lengths)
 
 
@@ -590,18 +609,16 @@ def match_tokens(
     (array([1]), array([2]), array([0]))
     """
     stream = tokens if isinstance(tokens, TokenStream) else token_stream(tokens)
-    found = list(matcher.automaton.iter(stream.text))
-    if not found:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
-    ends = np.fromiter((end for end, _ in found), dtype=np.int64, count=len(found))
-    key_lengths = np.fromiter((value[0] for _, value in found), dtype=np.int64, count=len(found))
-    wildcard = np.fromiter((value[1] for _, value in found), dtype=bool, count=len(found))
-    per_key = np.fromiter((len(value[2]) for _, value in found), dtype=np.int64, count=len(found))
-    entry = np.fromiter((index for _, value in found for index in value[2]), dtype=np.int64, count=int(per_key.sum()))
-    first = np.searchsorted(stream.starts, ends - key_lengths + 2)  # the key's leading space precedes a token start
-    last_char = np.where(wildcard, ends, ends - 1)  # a whole term's key ends with the space after it
+    # (end, key) pairs flattened straight into numpy: no Python object kept per match.
+    pairs = np.fromiter(chain.from_iterable(matcher.automaton.iter(stream.text)), dtype=np.int64).reshape(-1, 2)
+    ends, key = pairs[:, 0], pairs[:, 1]
+    first = np.searchsorted(stream.starts, ends - matcher.key_lengths[key] + 2)  # the key's leading space precedes a token start
+    last_char = np.where(matcher.key_is_wildcard[key], ends, ends - 1)  # a whole term's key ends with the space after it
     last = np.searchsorted(stream.starts, last_char, side="right") - 1
+    per_key = matcher.key_offsets[key + 1] - matcher.key_offsets[key]
+    # Each match once per entry of its key (a key can stand for entries of several categories).
+    position = np.arange(int(per_key.sum())) - np.repeat(np.cumsum(per_key) - per_key, per_key)
+    entry = matcher.key_entries[np.repeat(matcher.key_offsets[key], per_key) + position]
     first, last = np.repeat(first, per_key), np.repeat(last, per_key)
     order = np.lexsort((last, first))
     return first[order], last[order], entry[order]

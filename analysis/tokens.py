@@ -7,14 +7,14 @@ passage it came from.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 # Initialisms ("U.S.", "U.K.") stay whole; hyphens and apostrophes join word parts
 # ("near-fatal", "Kremlin's", "Kremlin’s").
@@ -30,6 +30,40 @@ ABBREVIATIONS = frozenset(
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _NON_SPACE = re.compile(r"\S")
 VOICES = ("narration", "quoted")
+
+
+_BMP = 0x10000  # code points of the Basic Multilingual Plane: one lookup table holds them all
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as a numpy array (one per character)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@cache
+def _property_table(test: Callable[[str], bool]) -> np.ndarray:
+    return np.fromiter((test(chr(code)) for code in range(_BMP)), dtype=bool, count=_BMP)
+
+
+def _has_property(codes: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` (``str.isalnum``, ``str.isspace``) of each character, by table lookup."""
+    result = _property_table(test).take(codes, mode="clip")  # beyond the plane: U+FFFF, fixed below
+    beyond = np.flatnonzero(codes >= _BMP)  # emoji and rarer scripts
+    if beyond.size:
+        result[beyond] = [test(chr(code)) for code in codes[beyond].tolist()]
+    return result
+
+
+@cache
+def _set_table(characters: str) -> np.ndarray:
+    table = np.zeros(_BMP, dtype=bool)
+    table[[ord(character) for character in characters]] = True
+    return table
+
+
+def _is_one_of(codes: np.ndarray, characters: str) -> np.ndarray:
+    """Whether each character is one of ``characters`` (all in the Basic Multilingual Plane)."""
+    return _set_table(characters).take(codes, mode="clip")  # beyond the plane: U+FFFF, in no set
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -68,11 +102,44 @@ def punkt_tokenizer():
     return PunktSentenceTokenizer(parameters)
 
 
-# A candidate end: terminal punctuation (not an ellipsis), closing quotes or brackets, then
-# space. Punkt's rule decides the candidates: no break after an abbreviation or an initial.
-# The space after it is captured: where the next sentence starts. Written to start with a
-# character class ("!?" runs, or a lone period) so that the regex engine skips ahead fast.
-_SENTENCE_END = re.compile(r"[.!?](?:(?<=[!?])[!?]*|(?<!\.\.)(?!\.))[”\"’)\]]*(\s+)(?=\S)")
+_CLOSERS = '”"’)]'
+
+
+def _skip_while(codes: np.ndarray, positions: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Move each position past the run of characters that pass ``test``, all positions at once."""
+    positions = positions.copy()
+    moving = np.flatnonzero(positions < codes.size)
+    while moving.size:
+        moving = moving[test(codes[positions[moving]])]
+        positions[moving] += 1
+        moving = moving[positions[moving] < codes.size]
+    return positions
+
+
+def _sentence_ends(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Candidate sentence ends: the mark, where its sentence ends and where the next starts.
+
+    A candidate is terminal punctuation (a run of "!" and "?", or a period that is not part
+    of an ellipsis), then closing quotes or brackets, then space, then more text; the same
+    as the regular expression
+    ``[.!?](?:(?<=[!?])[!?]*|(?<!\.\.)(?!\.))[”"’)\]]*(\s+)(?=\S)`` (the tests check).
+    """
+    marks = np.flatnonzero(_is_one_of(codes, ".!?"))
+    period = codes[marks] == ord(".")
+    previous = codes[np.maximum(marks - 1, 0)] * (marks >= 1)
+    following = codes[np.minimum(marks + 1, codes.size - 1)] * (marks + 1 < codes.size)
+    ellipsis = (following == ord(".")) | (previous == ord("."))
+    candidate = np.where(period, ~ellipsis, ~_is_one_of(previous, "!?"))  # a "!?" run counts from its first mark
+    marks, period = marks[candidate], period[candidate]
+    after = marks + 1
+    after[~period] = _skip_while(codes, after[~period], lambda c: _is_one_of(c, "!?"))
+    ends = _skip_while(codes, after, lambda c: _is_one_of(c, _CLOSERS))
+    next_starts = _skip_while(codes, ends, lambda c: _has_property(c, str.isspace))
+    found = (next_starts > ends) & (next_starts < codes.size)
+    return marks[found], ends[found], next_starts[found]
+
+
+_ABBREVIATION_OPENERS = '“"‘(['
 
 
 def _ends_abbreviation(text: str, period: int) -> bool:
@@ -84,21 +151,36 @@ def _ends_abbreviation(text: str, period: int) -> bool:
     window = text[max(0, period - 19) : period]
     if not window or window[-1].isspace():
         return False
-    word = window.rsplit(None, 1)[-1].lstrip('“"‘([').lower()
+    word = window.rsplit(None, 1)[-1].lstrip(_ABBREVIATION_OPENERS).lower()
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
-def _fast_sentence_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Punkt's decision as one regular-expression pass over the whole text, merged in numpy."""
+def _may_end_abbreviation(codes: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Which marks need :func:`_ends_abbreviation`: periods after one to five non-space
+    characters, or after a word that starts with an opening quote or bracket."""
+    window = marks[:, None] + np.arange(-19, 0)  # the 19 characters before each mark
+    space = np.ones(window.shape, dtype=bool)  # before the text counts as space
+    space[window >= 0] = _has_property(codes[window[window >= 0]], str.isspace)
+    reversed_space = space[:, ::-1]
+    run = np.where(reversed_space.any(axis=1), reversed_space.argmax(axis=1), 19)  # non-space characters before
+    opener = _is_one_of(codes[np.maximum(marks - run, 0)], _ABBREVIATION_OPENERS)
+    return (codes[marks] == ord(".")) & (run > 0) & ((run <= 5) | opener)
+
+
+def _fast_sentence_spans(text: str, paragraphs: list[tuple[int, int]], codes: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Punkt's decision for every candidate end at once, in numpy.
+
+    ``codes`` takes ``_code_points(text)`` when already computed.
+    """
     if not paragraphs:
         return []
-    found = [(match.start(), *match.span(1)) for match in _SENTENCE_END.finditer(text)]
-    marks, ends, next_starts = np.array(found, dtype=np.int64).reshape(-1, 3).T
+    codes = _code_points(text) if codes is None else codes
+    marks, ends, next_starts = _sentence_ends(codes)
     paragraph_starts, paragraph_ends = np.array(paragraphs, dtype=np.int64).T
     paragraph = np.clip(np.searchsorted(paragraph_starts, ends, side="right") - 1, 0, None)
     inside = next_starts < paragraph_ends[paragraph]  # a paragraph's end is a break anyway
-    for i in np.flatnonzero(inside).tolist():
-        if text[marks[i]] == "." and _ends_abbreviation(text, int(marks[i])):
+    for i in np.flatnonzero(inside & _may_end_abbreviation(codes, marks)).tolist():
+        if _ends_abbreviation(text, int(marks[i])):
             inside[i] = False
     starts = np.sort(np.concatenate([paragraph_starts, next_starts[inside]]))
     ends = np.sort(np.concatenate([paragraph_ends, ends[inside]]))
@@ -112,9 +194,9 @@ def sentence_spans(
 
     Both methods apply Punkt's decision with :data:`ABBREVIATIONS`, so "Mr. Putin",
     "U.S. officials" and "Feb. 5" stay inside their sentence. ``"punkt"`` runs NLTK's
-    PunktSentenceTokenizer; ``"fast"`` (the default) applies the same rule with one
-    regular expression over the whole text, about ten times faster; the tests check that both
-    agree on the seeds.
+    PunktSentenceTokenizer; ``"fast"`` (the default) applies the same rule to every
+    candidate end at once in numpy, tens of times faster; the tests check that both agree on
+    the seeds.
     ``paragraphs`` takes ``paragraph_spans(text)`` when already computed.
 
     Examples
@@ -149,45 +231,34 @@ class QuoteSpan(NamedTuple):
     depth: int
 
 
-_MARKS = re.compile(r"[“”\"‘’']")
-_OPENERS = " \n\t([{—–-/“‘"
+_DOUBLE_MARKS = '“”"'
+_SINGLE_MARKS = "‘’'"
+_OPENERS = " \n\t([{—–-/“‘"  # after one of these (or at the start), a straight mark opens
 
 
-def _is_opening(text: str, i: int) -> bool:
-    return i == 0 or text[i - 1] in _OPENERS
+def _quote_marks(codes: np.ndarray, paragraphs: list[tuple[int, int]]) -> tuple[list[int], list[bool], list[bool], list[int]]:
+    """Offset, kind (double?), direction (opening?) and paragraph of each quotation mark.
 
-
-def _paragraph_quotes(
-    text: str, start: int, end: int, double_open: int | None = None
-) -> tuple[list[tuple[int, int, bool, int]], int | None]:
-    """Quotes closed inside ``text[start:end]``, and where a double quote is left open (or None).
-
-    ``double_open`` is the offset of a double quote carried over from a previous paragraph.
+    A straight mark opens after a space, bracket, dash or opening mark (or at the start);
+    a ’ or ' between two letters or digits is an apostrophe and left out.
     """
-    found: list[tuple[int, int, bool, int]] = []
-    single_open: int | None = None
-    for match in _MARKS.finditer(text, start, end):
-        i, mark = match.start(), match.group()
-        if mark in '“”"':
-            opening = mark == "“" or (mark == '"' and _is_opening(text, i))
-            if double_open is None and opening:
-                double_open, single_open = i, None
-            elif double_open is not None and not opening:
-                found.append((double_open, i + 1, True, 0))
-                double_open, single_open = None, None
-        else:
-            if 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
-                continue  # an apostrophe: Russia’s, don’t
-            opening = mark == "‘" or (mark == "'" and _is_opening(text, i))
-            if single_open is None and opening:
-                single_open = i
-            elif single_open is not None and not opening:
-                found.append((single_open, i + 1, True, 1 if double_open is not None else 0))
-                single_open = None
-    return found, double_open
+    marks = np.flatnonzero(_is_one_of(codes, _DOUBLE_MARKS + _SINGLE_MARKS))
+    mark = codes[marks]
+    previous = np.where(marks > 0, codes[np.maximum(marks - 1, 0)], ord(" "))  # the start counts as a space
+    following = np.where(marks < codes.size - 1, codes[np.minimum(marks + 1, codes.size - 1)], ord(" "))
+    straight_opening = ((mark == ord('"')) | (mark == ord("'"))) & _is_one_of(previous, _OPENERS)
+    opening = (mark == ord("“")) | (mark == ord("‘")) | straight_opening
+    double = _is_one_of(mark, _DOUBLE_MARKS)
+    apostrophe = ~double & _has_property(previous, str.isalnum) & _has_property(following, str.isalnum)
+    starts, ends = np.array(paragraphs, dtype=np.int64).reshape(-1, 2).T
+    paragraph = _interval_index(marks, starts, ends)
+    keep = ~apostrophe & (paragraph >= 0)
+    return marks[keep].tolist(), double[keep].tolist(), opening[keep].tolist(), paragraph[keep].tolist()
 
 
-def quote_spans(text: str, *, paragraphs: list[tuple[int, int]] | None = None) -> list[QuoteSpan]:
+def quote_spans(
+    text: str, *, paragraphs: list[tuple[int, int]] | None = None, codes: np.ndarray | None = None
+) -> list[QuoteSpan]:
     """Find the quotations in ``text``.
 
     Double quotes, curly or straight (direction from context), are quotations. A
@@ -196,7 +267,8 @@ def quote_spans(text: str, *, paragraphs: list[tuple[int, int]] | None = None) -
     multi-paragraph quotes); otherwise the quote ends with its paragraph
     (``closed=False``). Single quotes are quotations when they open and close within a
     paragraph (depth 1 inside a double quote); a ’ between letters is an apostrophe.
-    ``paragraphs`` takes ``paragraph_spans(text)`` when already computed.
+    ``paragraphs`` takes ``paragraph_spans(text)`` and ``codes`` the text's code points
+    (a uint32 array) when already computed.
 
     Examples
     --------
@@ -207,21 +279,35 @@ def quote_spans(text: str, *, paragraphs: list[tuple[int, int]] | None = None) -
     >>> [(q.start, q.end, q.closed) for q in quote_spans(text)]
     [(0, 30, True)]
     """
+    paragraphs = paragraph_spans(text) if paragraphs is None else paragraphs
     spans: list[tuple[int, int, bool, int]] = []
-    carried: int | None = None  # a double quote left open by the previous paragraph
-    carried_end = 0
-    for p_start, p_end in paragraph_spans(text) if paragraphs is None else paragraphs:
-        scan_from, initial = p_start, None
-        if carried is not None:
-            if text[p_start] in '“"':
-                scan_from, initial = p_start + 1, carried
-            else:
-                spans.append((carried, carried_end, False, 0))
-        found, carried = _paragraph_quotes(text, scan_from, p_end, initial)
-        spans.extend(found)
-        carried_end = p_end
-    if carried is not None:
-        spans.append((carried, carried_end, False, 0))
+    double_open: int | None = None
+    single_open: int | None = None
+    current = -1  # paragraph of the last mark
+    marks = _quote_marks(_code_points(text) if codes is None else codes, paragraphs)
+    for i, double, opening, paragraph in zip(*marks, strict=True):
+        if paragraph != current:
+            single_open = None  # single quotes never cross paragraphs
+            if double_open is not None:
+                if paragraph == current + 1 and i == paragraphs[paragraph][0] and text[i] in '“"':
+                    current = paragraph
+                    continue  # the paragraph opens with a mark: the quotation goes on
+                spans.append((double_open, paragraphs[current][1], False, 0))
+                double_open = None
+            current = paragraph
+        if double:
+            if double_open is None and opening:
+                double_open, single_open = i, None
+            elif double_open is not None and not opening:
+                spans.append((double_open, i + 1, True, 0))
+                double_open, single_open = None, None
+        elif single_open is None and opening:
+            single_open = i
+        elif single_open is not None and not opening:
+            spans.append((single_open, i + 1, True, 1 if double_open is not None else 0))
+            single_open = None
+    if double_open is not None:
+        spans.append((double_open, paragraphs[current][1], False, 0))
     spans.sort(key=lambda q: (q[0], q[3]))
     return [QuoteSpan(start, end, i, closed, depth) for i, (start, end, closed, depth) in enumerate(spans)]
 
@@ -235,11 +321,8 @@ TOKEN_COLUMNS = ("article_id", "start", "end", "token", "sentence", "paragraph",
 # Texts are joined into one string and scanned once. The break is a paragraph of its own, so
 # no word, sentence or quotation crosses from one article into the next.
 _ARTICLE_BREAK = "\n\n\x00\n\n"
-# WORD_PATTERN for Arrow's RE2 on lowercased text (’ already written '): RE2's \w is ASCII,
-# so letters and digits are spelled as Unicode classes. The tests check both patterns agree.
-_WORD_PATTERN_RE2 = r"(?:[A-Za-z]\.){2,}|[\pL\pN]+(?:['\-][\pL\pN]+)*"
 # Characters of text joined per scan: bounds the memory of the intermediate strings.
-_BATCH_CHARS = 4_000_000
+_BATCH_CHARS = 250_000
 
 
 def _lower_keeping_offsets(text: str) -> str:
@@ -261,33 +344,68 @@ def _interval_index(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray)
     return np.where(inside, idx, -1)
 
 
+def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, ends)`` of the :data:`WORD_PATTERN` matches in a text, from its code points.
+
+    A word is a run of letters and digits, an apostrophe or hyphen between two of them
+    joining the run; an initialism ("U.S.") is one word where the scan meets its first
+    letter. The tests check this against ``WORD_PATTERN.finditer``.
+    """
+    in_word = np.zeros(codes.size + 2, dtype=bool)  # padded: False on both sides
+    in_word[1:-1] = _has_property(codes, str.isalnum)
+    joiners = np.flatnonzero(_is_one_of(codes, "'’-")) + 1
+    in_word[joiners] = in_word[joiners - 1] & in_word[joiners + 1]
+    edges = np.diff(in_word.view(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # Initialisms: an ASCII letter and a period, twice or more, starting where a word would.
+    periods = np.flatnonzero(codes[1:] == ord(".")) + 1
+    folded = codes[periods - 1] | 32
+    letter_period = np.zeros(codes.size + 2, dtype=bool)  # an ASCII letter here, a period next
+    letter_period[periods[(folded >= ord("a")) & (folded <= ord("z"))] - 1] = True
+    found, last_end = [], -1
+    for start in starts[letter_period[starts] & letter_period[starts + 2]].tolist():
+        if start < last_end:
+            continue  # its letters are inside the initialism before
+        end = start
+        while letter_period[end]:
+            end += 2
+        found.append((start, end))
+        last_end = end
+    if found:  # the run of its first letter takes the initialism's end; its other letters go
+        initial_starts, initial_ends = np.array(found, dtype=np.int64).T
+        ends[np.searchsorted(starts, initial_starts)] = initial_ends
+        kept = _interval_index(starts, initial_starts + 1, initial_ends) < 0
+        starts, ends = starts[kept], ends[kept]
+    return starts, ends
+
+
+def _word_forms(lowered: str, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """``lowered[start:end]`` for every word, as one Arrow string array (no Python object per word)."""
+    data = lowered.encode("utf-8", "surrogatepass")
+    if len(data) != len(lowered):  # offsets in characters become offsets in UTF-8 bytes
+        codes = _code_points(lowered)
+        wide = np.flatnonzero(codes >= 0x80)
+        codes = codes[wide]
+        extra = np.concatenate(([0], np.cumsum((codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000))))
+        starts = starts + extra[np.searchsorted(wide, starts)]  # extra bytes of the characters before
+        ends = ends + extra[np.searchsorted(wide, ends)]
+    if starts.size == 0:
+        return pa.array([], type=pa.large_string())
+    # Words and the gaps between them laid out as one array (word, gap, word, ...): keep the words.
+    offsets = np.empty(2 * starts.size, dtype=np.int64)
+    offsets[0::2], offsets[1::2] = starts, ends
+    alternating = pa.LargeStringArray.from_buffers(offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    return alternating.take(pa.array(np.arange(0, offsets.size - 1, 2)))
+
+
 def _numbered_within(positions: np.ndarray, boundaries: list[int], text_starts: np.ndarray, article: np.ndarray):
-    """Number of the span (by its start offset) holding each position, counted from 0 per text."""
+    """Number of the span (by its start offset) holding each of the sorted ``positions``,
+    counted from 0 per text."""
     starts = np.asarray(boundaries, dtype=np.int64)
     first = np.searchsorted(starts, text_starts, side="left")
-    return np.searchsorted(starts, positions, side="right") - 1 - first[article]
-
-
-def _words(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
-    """Text index, start, end and lowercased form of every word of ``texts``.
-
-    Arrow (C++) marks each word with NUL on both sides and splits there, giving gaps and words
-    in turn; their lengths, summed in numpy, are the offsets. No Python object per word.
-    """
-    lowered = pa.array([_lower_keeping_offsets(text).replace("\x00", " ") for text in texts], type=pa.large_string())
-    marked = pc.replace_substring_regex(lowered, pattern=_WORD_PATTERN_RE2, replacement="\x00\\0\x00")
-    pieces = pc.split_pattern(marked, pattern="\x00")
-    flat = pc.list_flatten(pieces)
-    piece_ends = np.cumsum(pc.utf8_length(flat).to_numpy().astype(np.int64))  # texts laid end to end
-    owner = pc.list_parent_indices(pieces).to_numpy()
-    first_piece = pieces.offsets.to_numpy()[:-1].astype(np.int64)
-    is_word = (np.arange(len(flat)) - first_piece[owner]) % 2 == 1  # gap, word, gap, ..., gap
-    text_base = np.zeros(len(texts), dtype=np.int64)
-    text_base[1:] = np.cumsum([len(text) for text in texts[:-1]])
-    words = np.flatnonzero(is_word)
-    article = owner[words].astype(np.int64)
-    ends = piece_ends[words] - text_base[article]
-    return article, ends - (piece_ends[words] - piece_ends[words - 1]), ends, flat.take(pa.array(words))
+    # Spans started at or before each position: place the few starts among the many positions.
+    started = np.cumsum(np.bincount(np.searchsorted(positions, starts, side="left"), minlength=positions.size + 1))
+    return started[: positions.size] - 1 - first[article]
 
 
 def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
@@ -295,10 +413,12 @@ def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
     joined = _ARTICLE_BREAK.join(texts)
     text_starts = np.zeros(len(texts), dtype=np.int64)
     text_starts[1:] = np.cumsum([len(text) + len(_ARTICLE_BREAK) for text in texts[:-1]])
-    article, local_starts, local_ends, tokens = _words(texts)
-    starts = local_starts + text_starts[article]  # offsets into ``joined``
+    codes = _code_points(joined)
+    starts, ends = _word_bounds(codes)  # offsets into ``joined``
+    tokens = _word_forms(_lower_keeping_offsets(joined), starts, ends)
+    article = np.searchsorted(text_starts, starts, side="right") - 1
     paragraphs = paragraph_spans(joined)
-    quotes = quote_spans(joined, paragraphs=paragraphs)
+    quotes = quote_spans(joined, paragraphs=paragraphs, codes=codes)
     top = [q for q in quotes if q.depth == 0]
     inside = _interval_index(
         starts, np.array([q.start for q in top], dtype=np.int64), np.array([q.end for q in top], dtype=np.int64)
@@ -307,13 +427,27 @@ def _tokenize_batch(texts: list[str]) -> dict[str, np.ndarray]:
     in_quote = np.array([q.quote_id for q in top] + [-1], dtype=np.int64)[inside] >= 0
     return {
         "article": article,
-        "start": local_starts,
-        "end": local_ends,
+        "start": starts - text_starts[article],
+        "end": ends - text_starts[article],
         "token": tokens,
-        "sentence": _numbered_within(starts, [s for s, _ in sentence_spans(joined, paragraphs=paragraphs)], text_starts, article),
+        "sentence": _numbered_within(
+            starts, [s for s, _ in _fast_sentence_spans(joined, paragraphs, codes)], text_starts, article
+        ),
         "paragraph": _numbered_within(starts, [s for s, _ in paragraphs], text_starts, article),
         "quote_id": np.where(in_quote, quote_number, -1),
     }
+
+
+def _repeated(values: list[str], counts: np.ndarray) -> pa.Array:
+    """Each of ``values`` ``counts`` times over, in order, as an Arrow string array.
+
+    Built from bytes directly: ten times faster than Arrow's ``take`` for millions of rows.
+    """
+    encoded = [value.encode("utf-8", "surrogatepass") for value in values]
+    data = b"".join(value * count for value, count in zip(encoded, counts.tolist(), strict=True))
+    offsets = np.zeros(int(counts.sum()) + 1, dtype=np.int64)
+    np.cumsum(np.repeat(np.array([len(value) for value in encoded], dtype=np.int64), counts), out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def _batches(lengths: list[int]) -> list[slice]:
@@ -380,10 +514,10 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
     }
     # Arrow strings straight from the batches: no Python object array of every token.
     tokens = pa.chunked_array([p["token"] for p in parts], type=pa.large_string())
-    ids = pd.array(articles["id"].astype(str).to_numpy(dtype=object), dtype="str")
+    words_per_article = np.bincount(column["article"], minlength=len(texts))
     return pd.DataFrame(
         {
-            "article_id": ids.take(column["article"]),
+            "article_id": pd.array(_repeated(articles["id"].astype(str).tolist(), words_per_article), dtype="str"),
             "start": column["start"],
             "end": column["end"],
             "token": pd.array(tokens, dtype="str"),

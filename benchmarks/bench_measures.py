@@ -132,13 +132,12 @@ def run_stage(stage: str, corpus: Path, out: Path, chunk: int) -> dict[str, Any]
     detail: dict[str, Any] = {}
     matrix_path = out / f"counts-{len(articles)}.npz"
 
-    def tf_idf(parts: list[CountMatrix]) -> None:
+    def tf_idf(parts: list[CountMatrix]) -> CountMatrix:
         stacked = stack_count_matrices(parts)
         tfidf_weights(stacked.matrix)
         top = top_terms(stacked, articles, by="outlet", top=20)
         detail.update(vocabulary=len(stacked.terms), nonzero=int(stacked.matrix.nnz), top_rows=len(top))
-        if stage == "tf-idf":
-            _save_matrix(matrix_path, stacked)
+        return stacked
 
     if stage == "tokens+voice":
         detail["tokens"] = sum(len(clock(lambda part=part: tokenize(part))) for part in _chunks(articles, chunk))
@@ -153,7 +152,7 @@ def run_stage(stage: str, corpus: Path, out: Path, chunk: int) -> dict[str, Any]
         for part in _chunks(articles, chunk):
             tokens = tokenize(part)
             parts.append(clock(lambda tokens=tokens: count_matrix(term_counts(tokens))))
-        clock(lambda: tf_idf(parts))
+        _save_matrix(matrix_path, clock(lambda: tf_idf(parts)))  # for the keyness stage; not timed
     elif stage == "keyness":
         stacked = _load_matrix(matrix_path)
         table = clock(lambda: keyness(stacked, articles, by="outlet"))

@@ -1,3 +1,6 @@
+import random
+import re
+
 import pandas as pd
 import pytest
 
@@ -272,15 +275,15 @@ def test_tokenize_names_a_missing_column(seeds):
         "tab\tnew\nline, emoji 👍🏽 ok",
     ],
 )
-def test_words_found_by_arrow_match_word_pattern(text):
-    # tokenize scans with Arrow's RE2; WORD_PATTERN (Python re) is the definition.
+def test_words_found_in_numpy_match_word_pattern(text):
+    # tokenize finds words with numpy over code points; WORD_PATTERN (Python re) is the definition.
     table = tokenize(pd.DataFrame({"id": ["x"], "body": [text]}))
     assert [(s, e) for s, e in zip(table["start"], table["end"], strict=True)] == word_spans(text)
     lowered = text.replace("İ", "I").lower().replace("’", "'")  # İ lowercases to i and a dot
     assert table["token"].tolist() == [lowered[s:e] for s, e in word_spans(text)]
 
 
-def test_words_found_by_arrow_match_word_pattern_on_the_seeds(seeds):
+def test_words_found_in_numpy_match_word_pattern_on_the_seeds(seeds):
     table = tokenize(seeds)
     for article_id, body in zip(seeds["id"], seeds["body"], strict=True):
         words = table.loc[table["article_id"] == article_id, ["start", "end"]]
@@ -290,3 +293,46 @@ def test_words_found_by_arrow_match_word_pattern_on_the_seeds(seeds):
 def test_sentence_method_is_checked():
     with pytest.raises(ValueError, match="'fast' or 'punkt'"):
         sentence_spans("One. Two.", method="nltk")
+
+
+# The definition of a candidate sentence end that _sentence_ends computes in numpy.
+SENTENCE_END = re.compile(r"[.!?](?:(?<=[!?])[!?]*|(?<!\.\.)(?!\.))[”\"’)\]]*(\s+)(?=\S)")
+# Pieces that make the hard cases: initialisms, joiners, ellipses, closers, odd spaces and letters.
+PIECES = [
+    *"aAbZ9 .!?)]\xa0\x1c\n''\"“”‘’-—(/éİ_²K\t",
+    "\n\n",
+    "U.S.",
+    "a.b.",
+    " x.",
+    "’s",
+    "e.g.",
+    "...",
+    "?!",
+    ".”  ",
+    "Mr.",
+    "“U.S.",
+    "👍",
+]
+
+
+def _random_texts(count: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30))) for _ in range(count)]
+
+
+def test_numpy_words_and_sentence_ends_match_their_regular_expressions_on_random_text():
+    from analysis.tokens import _code_points, _sentence_ends, _word_bounds
+
+    for text in _random_texts(5_000):
+        codes = _code_points(text)
+        assert list(zip(*(a.tolist() for a in _word_bounds(codes)), strict=True)) == word_spans(text), text
+        expected = [(m.start(), *m.span(1)) for m in SENTENCE_END.finditer(text)]
+        assert list(zip(*(a.tolist() for a in _sentence_ends(codes)), strict=True)) == expected, text
+
+
+def test_random_text_scanned_together_equals_each_text_alone():
+    texts = _random_texts(300, seed=1)
+    together = tokenize(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "body": texts}))
+    for i, text in enumerate(texts):
+        alone = tokenize(pd.DataFrame({"id": [str(i)], "body": [text]}))
+        pd.testing.assert_frame_equal(together[together["article_id"] == str(i)].reset_index(drop=True), alone)

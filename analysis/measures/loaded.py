@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.lexicons import Matcher, match_tokens, token_stream
 from analysis.stats import small_sample
@@ -68,32 +70,44 @@ def loaded_hits(tokens: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
     """
     stream = token_stream(tokens["token"])
     first, last, entry = match_tokens(stream, matcher)
-    article = tokens["article_id"]
-    passage = (article != article.shift()).cumsum().to_numpy()  # article runs, compared without Python strings
+    article = pa.array(tokens["article_id"], type=pa.large_string())  # Arrow: no Python string per token
     sentence = tokens["sentence"].to_numpy()
-    same_passage = (passage[first] == passage[last]) & (sentence[first] == sentence[last])
+    same_passage = pc.equal(article.take(first), article.take(last)).to_numpy(zero_copy_only=False)
+    same_passage &= sentence[first] == sentence[last]
     first, last, entry = first[same_passage], last[same_passage], entry[same_passage]
-    category = matcher.categories[entry]
+    category_names, category_of_entry = np.unique(matcher.categories.astype(str), return_inverse=True)
+    category = category_of_entry[entry]  # codes in alphabetical order of the categories
     # Leftmost-longest within a category: drop a match that starts inside an earlier one.
     order = np.lexsort((-last, first, category))
     first, last, entry, category = first[order], last[order], entry[order], category[order]
-    keep = _leftmost_longest(pd.factorize(category)[0], first, last)
-    first, last, entry = first[keep], last[keep], entry[keep]
+    keep = _leftmost_longest(category, first, last)
+    first, last, entry, category = first[keep], last[keep], entry[keep], category[keep]
+    article_ids = pd.array(article.take(first), dtype="str")
+    article_rank, _ = pd.factorize(article_ids, sort=True)
+    starts, ends = tokens["start"].to_numpy()[first], tokens["end"].to_numpy()[last]
+    order = np.lexsort((category, ends, starts, article_rank))  # by article id, offsets, category
+    first, last, entry, category = first[order], last[order], entry[order], category[order]
     match_ends = stream.starts[last] + stream.lengths[last]
-    hits = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "article_id": article.iloc[first].to_numpy(),
-            "term": matcher.terms[entry],
-            "match": [stream.text[s:e] for s, e in zip(stream.starts[first], match_ends, strict=True)],
-            "category": matcher.categories[entry],
-            "start": tokens["start"].to_numpy()[first].astype(np.int64),
-            "end": tokens["end"].to_numpy()[last].astype(np.int64),
-            "voice": tokens["voice"].iloc[first].to_numpy(),
+            "article_id": article_ids[order],
+            "term": _labels(entry, matcher.terms),
+            "match": pd.array([stream.text[s:e] for s, e in zip(stream.starts[first], match_ends, strict=True)], dtype="str"),
+            "category": _labels(category, category_names),
+            "start": starts[order].astype(np.int64),
+            "end": ends[order].astype(np.int64),
+            "voice": tokens["voice"].iloc[first].astype("str").array,
             "sentence": sentence[first].astype(np.int64),
         },
         columns=HIT_COLUMNS,
-    ).astype({"article_id": "str", "term": "str", "match": "str", "category": "str", "voice": "str"})
-    return hits.sort_values(["article_id", "start", "end", "category"], kind="stable", ignore_index=True)
+    )
+
+
+def _labels(codes: np.ndarray, labels: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` as a str array, decoded in Arrow (no Python string per row)."""
+    dictionary = pa.array([str(label) for label in labels], type=pa.large_string())
+    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int64()), dictionary).cast(pa.large_string())
+    return pd.array(decoded, dtype="str")
 
 
 def _leftmost_longest(groups: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
