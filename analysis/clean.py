@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,8 @@ _QUOTE_VARIANTS = str.maketrans(
     {"«": "“", "»": "”", "„": "“", "‟": "“", "″": "”", "‹": "‘", "›": "’", "‚": "‘", "‛": "‘", "`": "‘"}
 )
 _OPENING_CONTEXT = " \n([{—–-“‘/"
+_STRAIGHT_QUOTE = re.compile("[\"']")
+_QUOTE_VARIANT = re.compile("[«»„‟″‹›‚‛`]")
 
 
 def normalize_quotes(text: str) -> str:
@@ -61,23 +64,22 @@ def normalize_quotes(text: str) -> str:
     >>> normalize_quotes('He said "it\\'s over," and left. \\'Yes\\'')
     'He said “it’s over,” and left. ‘Yes’'
     """
-    text = text.replace("``", "“").replace("''", "”").translate(_QUOTE_VARIANTS)
-    out: list[str] = []
-    for i, char in enumerate(text):
-        if char in "\"'":
-            before = text[i - 1] if i else " "
-            opening = before in _OPENING_CONTEXT
-            if char == '"':
-                out.append("“" if opening else "”")
-            else:
-                after = text[i + 1] if i + 1 < len(text) else " "
-                if before.isalnum() and after.isalnum():
-                    out.append("’")
-                else:
-                    out.append("‘" if opening else "’")
-        else:
-            out.append(char)
-    return "".join(out)
+    text = text.replace("``", "“").replace("''", "”")
+    if _QUOTE_VARIANT.search(text):
+        text = text.translate(_QUOTE_VARIANTS)
+
+    def curly(match: re.Match[str]) -> str:
+        i, char = match.start(), match.group()
+        before = text[i - 1] if i else " "
+        opening = before in _OPENING_CONTEXT
+        if char == '"':
+            return "“" if opening else "”"
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if before.isalnum() and after.isalnum():
+            return "’"
+        return "‘" if opening else "’"
+
+    return _STRAIGHT_QUOTE.sub(curly, text)
 
 
 def normalize_dashes(text: str) -> str:
@@ -247,8 +249,11 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
     return match.group("dateline").strip(), paragraph[match.end() :]
 
 
+_NON_WORD_RUN = re.compile(r"\W+")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()
+    return _NON_WORD_RUN.sub(" ", text.casefold()).strip()
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -346,7 +351,8 @@ def clean_article(raw: str, *, profile: OutletProfile | None = None, title: str 
             removed.append({"text": match.group().strip(), "reason": "site name in headline"})
             headline = headline[: match.start()].rstrip()
     if headline:
-        repeats = [p for p in paragraphs if _key(p) == _key(headline)]
+        headline_key = _key(headline)
+        repeats = [p for p in paragraphs if _key(p) == headline_key]
         for p in repeats:
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
@@ -393,7 +399,10 @@ def _best_split(token: str, vocabulary: Mapping[str, int]) -> str | None:
 
 
 _CAMEL_GLUE = re.compile(r"\b([a-z]{2,})((?:[A-Z]\.){2,}|[A-Z][a-z]+)")
-_QUOTE_GLUE = re.compile(r"(\S*[,.!?;:]”)([A-Za-z]\S*)|(\S*[a-z])(“\S*)")
+# Where a quote mark lost its space: a closing mark after punctuation before a letter (split
+# after it), or an opening mark after a lowercase letter (split before it).
+_QUOTE_GLUE = re.compile(r"[,.!?;:]”(?=[A-Za-z])|[a-z](?=“)")
+_NON_SPACE_RUN = re.compile(r"\S+")
 _LOWER_TOKEN = re.compile(r"(?<![\w’'\-])[a-z]{5,}(?![\w’'\-])")
 
 
@@ -446,23 +455,41 @@ def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, l
     text = _CAMEL_GLUE.sub(camel, text)
     text = _LOWER_TOKEN.sub(lower, text)
 
-    def quote(match: re.Match[str]) -> str:
-        left, right = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-        repairs.append({"original": match.group(0), "repaired": f"{left} {right}", "reason": "space missing at quote mark"})
-        return f"{left} {right}"
-
-    text = _QUOTE_GLUE.sub(quote, text)
+    text = _space_at_quote_marks(text, repairs)
     return text, repairs
+
+
+def _space_at_quote_marks(text: str, repairs: list[dict[str, str]]) -> str:
+    """One space put back per run of non-space characters, at its last glued closing mark
+    (or, when it has none, at its last glued opening mark)."""
+    splits: dict[int, tuple[bool, int]] = {}  # run start -> (closing mark?, split offset)
+    for match in _QUOTE_GLUE.finditer(text):
+        at = match.end()
+        run_start = at
+        while run_start and not text[run_start - 1].isspace():
+            run_start -= 1
+        closing = text[at - 1] == "”"
+        if run_start not in splits or closing or not splits[run_start][0]:
+            splits[run_start] = (closing, at)
+    if not splits:
+        return text
+    pieces, done = [], 0
+    for run_start, (_, at) in sorted(splits.items()):
+        run = _NON_SPACE_RUN.match(text, run_start)
+        original = run.group()
+        repaired = f"{text[run_start:at]} {text[at : run.end()]}"
+        repairs.append({"original": original, "repaired": repaired, "reason": "space missing at quote mark"})
+        pieces += [text[done:run_start], repaired]
+        done = run.end()
+    return "".join([*pieces, text[done:]])
 
 
 def vocabulary_of(texts: list[str]) -> dict[str, int]:
     """Lowercased word counts over ``texts``, for :func:`repair_glued_words`."""
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     for text in texts:
-        for match in WORD_PATTERN.finditer(text):
-            word = match.group().lower()
-            counts[word] = counts.get(word, 0) + 1
-    return counts
+        counts.update(map(str.lower, WORD_PATTERN.findall(text)))
+    return dict(counts)
 
 
 # ---------------------------------------------------------------------------

@@ -20,10 +20,13 @@ import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from analysis import clean
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
@@ -390,24 +393,53 @@ def _text_of(entry: _Entry) -> tuple[str, str]:
     return entry.raw, ""
 
 
+_SHINGLE_WORD = re.compile(r"\b\w\w+\b")  # scikit-learn's default token pattern
+SHINGLE_SIZE = 5
+
+
+def _shingle_sets(bodies: list[str]) -> sp.csr_matrix:
+    """Binary texts × shingles matrix of the 5-word shingles (lowercased) of each text.
+
+    Words are numbered once over all texts and each run of five numbers is hashed to 64 bits
+    in numpy, so no string is built per shingle.
+    """
+    words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies]
+    counts = np.array([len(w) for w in words], dtype=np.int64)
+    vocabulary: dict[str, int] = {}
+    codes = np.fromiter(
+        (vocabulary.setdefault(word, len(vocabulary)) for word in chain.from_iterable(words)),
+        dtype=np.uint64,
+        count=int(counts.sum()),
+    )
+    article = np.repeat(np.arange(len(bodies)), counts)
+    starts = np.flatnonzero(np.arange(codes.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
+    hashes = np.zeros(starts.size, dtype=np.uint64)
+    for k in range(SHINGLE_SIZE):  # overflow wraps: a 64-bit hash of the five word numbers
+        hashes = hashes * np.uint64(1_000_003) + codes[starts + k] + np.uint64(1)
+    columns, distinct = pd.factorize(hashes)
+    matrix = sp.csr_matrix(
+        (np.ones(starts.size, dtype=np.int32), (article[starts], columns)), shape=(len(bodies), max(len(distinct), 1))
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1  # a shingle seen twice in a text counts once
+    return matrix
+
+
 def _shingle_jaccard_pairs(bodies: list[str], threshold: float) -> list[tuple[int, int, float]]:
     """Pairs of texts whose 5-word shingle sets have Jaccard similarity ≥ threshold."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
     if len(bodies) < 2:
         return []
-    vectorizer = HashingVectorizer(ngram_range=(5, 5), binary=True, norm=None, alternate_sign=False, n_features=2**22)
-    shingles = vectorizer.transform(bodies).astype("int32")
-    sizes = shingles.sum(axis=1).A1
+    shingles = _shingle_sets(bodies)
+    sizes = np.diff(shingles.indptr)
     pairs = []
     for start in range(0, len(bodies), 2000):
         overlap = (shingles[start : start + 2000] @ shingles.T).tocoo()
-        for i, j, shared in zip(overlap.row + start, overlap.col, overlap.data, strict=True):
-            if i < j:
-                jaccard = shared / (sizes[i] + sizes[j] - shared)
-                if jaccard >= threshold:
-                    pairs.append((int(i), int(j), float(jaccard)))
-    return pairs
+        i, j, shared = overlap.row + start, overlap.col, overlap.data
+        i, j, shared = i[i < j], j[i < j], shared[i < j]
+        jaccard = shared / (sizes[i] + sizes[j] - shared)
+        similar = jaccard >= threshold
+        pairs += zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True)
+    return sorted(pairs)
 
 
 def _add_problem(
