@@ -601,8 +601,15 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         from analysis.corpus import load_corpus
 
         reference = load_corpus(args.reference)
+    candidates = None
+    if args.engine == "dask":
+        if reference is not None:
+            raise UsageError("--reference needs --engine local: the reference is aligned in this process")
+        from analysis.engine import reuse_candidate_pairs
+
+        candidates = reuse_candidate_pairs(articles, engine="dask", scheduler=args.scheduler)
     try:
-        pairs = text_reuse(articles, reference=reference, min_words=args.min_words)
+        pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
     if args.json:
@@ -824,6 +831,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference", default=None, metavar="CORPUS", help="also align every article with these reference wire stories"
     )
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
+    add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     return parser
 
 

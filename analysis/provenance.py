@@ -458,6 +458,18 @@ def _pair_kind(passages: Sequence[dict[str, Any]]) -> str:
     return ""
 
 
+def _pairs_by_position(candidates: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Candidate pairs given by article id as ``i`` < ``j`` positions in ``ids`` (unknown ids dropped)."""
+    position = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    position = position[~position.index.duplicated()]
+    a = position.reindex(candidates["article_a"].astype(str).to_numpy()).to_numpy()
+    b = position.reindex(candidates["article_b"].astype(str).to_numpy()).to_numpy()
+    known = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[known].astype(np.int64), b[known].astype(np.int64)
+    pairs = pd.DataFrame({"i": np.minimum(a, b), "j": np.maximum(a, b)})
+    return pairs.drop_duplicates().sort_values(["i", "j"], ignore_index=True)
+
+
 def text_reuse(
     articles: pd.DataFrame,
     *,
@@ -467,6 +479,7 @@ def text_reuse(
     max_gap: int = MAX_GAP,
     min_words: int = MIN_WORDS,
     min_density: float = MIN_DENSITY,
+    candidates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every pair of articles that share aligned passages, with the passages.
 
@@ -482,6 +495,10 @@ def text_reuse(
         Candidate pairs, see :func:`candidate_pairs`.
     max_gap, min_words, min_density
         Passages, see the module docstring and :func:`align`.
+    candidates : DataFrame, optional
+        Candidate pairs already found (``article_a``, ``article_b`` ids), e.g. on Dask workers
+        by ``analysis.engine.reuse_candidate_pairs``; only these pairs are aligned. Not with
+        ``reference``.
 
     Returns
     -------
@@ -512,12 +529,17 @@ def text_reuse(
     table = table.assign(id=table["id"].astype(str)).sort_values(["_reference", "published", "id"], ignore_index=True)
     words = article_words(table)
     is_reference = table["_reference"].to_numpy()
-    pairs = candidate_pairs(
-        words,
-        min_shingles=min_shingles,
-        max_articles_per_shingle=max_articles_per_shingle,
-        allowed=~is_reference,
-    )
+    if candidates is None:
+        pairs = candidate_pairs(
+            words,
+            min_shingles=min_shingles,
+            max_articles_per_shingle=max_articles_per_shingle,
+            allowed=~is_reference,
+        )
+    elif reference is not None and len(reference):
+        raise ProvenanceError("candidates: pairs found elsewhere cannot include the reference; pass one or the other")
+    else:
+        pairs = _pairs_by_position(candidates, table["id"])
     ids = table["id"].to_numpy()
     pairs = pairs[ids[pairs["i"]] != ids[pairs["j"]]]  # an article also in the reference is not its own copy
     bodies = table["body"].fillna("").astype(str).tolist()

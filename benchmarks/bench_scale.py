@@ -137,7 +137,16 @@ def _timed(stage: Callable[[], tuple[Any, dict[str, float]]], client: Any) -> tu
     return seconds, max(memory.peaks) / 1e6, result, notes | {"worker_cpu_seconds": round(memory.cpu_seconds, 1)}
 
 
-def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: bool) -> list[dict[str, Any]]:
+def run(
+    articles: int,
+    workers: list[int],
+    out: Path,
+    *,
+    chunk_rows: int,
+    keep: bool,
+    ingest_once: bool = False,
+    hashed_counts: bool = True,
+) -> list[dict[str, Any]]:
     out.mkdir(parents=True, exist_ok=True)
     source = out / f"synthetic-{articles}.parquet"
     meta = out / f"synthetic-{articles}.json"
@@ -157,17 +166,23 @@ def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: 
 
     rows: list[dict[str, Any]] = []
     results: dict[str, dict[int, Any]] = {}
-    for n in workers:
-        target = out / f"store-{n}"
-        shutil.rmtree(target, ignore_errors=True)
+    # With ingest_once, the store is written once, by the most workers, and every worker count
+    # analyses that same store (ingest is then timed for that count only).
+    order = sorted(workers, reverse=True) if ingest_once else workers
+    for n in order:
+        target = out / f"store-{order[0] if ingest_once else n}"
+        ingest_here = not ingest_once or n == order[0]
+        if ingest_here:
+            shutil.rmtree(target, ignore_errors=True)
         with engine.dask_client(n_workers=n, memory_limit=f"{max(2, 16 // n)}GB") as client:
-            stages: list[tuple[str, Callable[[], tuple[Any, dict[str, float]]]]] = [
-                ("ingest", partial(_ingest_stage, source, target, client, chunk_rows))
-            ]
+            stages: list[tuple[str, Callable[[], tuple[Any, dict[str, float]]]]] = []
+            if ingest_here:
+                stages.append(("ingest", partial(_ingest_stage, source, target, client, chunk_rows)))
             stages.append(("loaded terms", partial(_loaded_stage, target, client)))
             if has_keyness:
                 stages.append(("keyness", partial(_keyness_stage, target, client)))
-            stages.append(("term counts (hashed, top 200)", partial(_term_count_stage, target, client)))
+            if hashed_counts:
+                stages.append(("term counts (hashed, top 200)", partial(_term_count_stage, target, client)))
             for name, stage in stages:
                 seconds, peak, result, notes = _timed(stage, client)
                 results.setdefault(name, {})[n] = result
@@ -185,7 +200,7 @@ def run(articles: int, workers: list[int], out: Path, *, chunk_rows: int, keep: 
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)
-        if not keep:
+        if not keep and (not ingest_once or n == order[-1]):
             shutil.rmtree(target, ignore_errors=True)
     for row in rows:
         one = next((r["seconds"] for r in rows if r["stage"] == row["stage"] and r["workers"] == 1), None)
@@ -229,9 +244,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-rows", type=int, default=5_000, help="source rows per cleaning task")
     parser.add_argument("--out", type=Path, default=INTERIM / "bench-scale", help="folder for the table, stores and results")
     parser.add_argument("--keep", action="store_true", help="keep the stores written (they are removed by default)")
+    parser.add_argument("--no-hashed-counts", action="store_true", help="skip the hashed term-count stage")
+    parser.add_argument(
+        "--ingest-once", action="store_true", help="ingest once with the most workers; analyse that store with each count"
+    )
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]
-    rows = run(args.articles, workers, args.out, chunk_rows=args.chunk_rows, keep=args.keep)
+    rows = run(
+        args.articles,
+        workers,
+        args.out,
+        chunk_rows=args.chunk_rows,
+        keep=args.keep,
+        ingest_once=args.ingest_once,
+        hashed_counts=not args.no_hashed_counts,
+    )
     megabytes = json.loads((args.out / f"synthetic-{args.articles}.json").read_text())["megabytes"]
     (args.out / "results.json").write_text(json.dumps(rows, indent=1))
     (args.out / "results.md").write_text(_markdown(rows, megabytes))

@@ -267,6 +267,18 @@ def test_reuse_candidate_pairs_are_provenances_on_both_engines(client):
     assert {(x, y): n for x, y, n in local.itertuples(index=False)} == expected
 
 
+def test_text_reuse_from_pairs_found_on_the_workers_equals_the_local_result(client):
+    from analysis import provenance
+
+    articles = load_corpus(FIXTURES / "reuse")
+    candidates = engine.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
+    local = provenance.text_reuse(articles)
+    assert len(local) > 3
+    pd.testing.assert_frame_equal(provenance.text_reuse(articles, candidates=candidates), local)
+    with pytest.raises(provenance.ProvenanceError, match="reference"):
+        provenance.text_reuse(articles, reference=articles.head(1), candidates=candidates)
+
+
 @pytest.mark.parametrize("corpus", ["seeds", "synthetic store"])
 def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measures(client, synthetic, corpus):
     from analysis.measures.keyness import keyness
@@ -299,6 +311,7 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
         ["tone"],
         ["terms", "--voice", "quoted", "--query", "Putin OR Biden"],
         ["keyness", "--by", "ownership", "--prior-corpus", str(FIXTURES / "reuse")],
+        ["provenance", str(FIXTURES / "reuse")],
     ],
 )
 def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, capsys, command):
@@ -306,6 +319,11 @@ def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, 
     local = json.loads(capsys.readouterr().out)
     assert main([*command, "--json", "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
     assert json.loads(capsys.readouterr().out) == local
+
+
+def test_provenance_with_a_reference_on_dask_is_a_usage_error(capsys):
+    assert main(["provenance", "--reference", str(FIXTURES / "reuse"), "--engine", "dask"]) == 2
+    assert "--reference needs --engine local" in capsys.readouterr().err
 
 
 def test_a_query_matching_nothing_is_an_engine_error_on_both_engines(client):
