@@ -575,12 +575,20 @@ PROVENANCE_COLUMNS = [
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    from analysis.engine import EngineError
     from analysis.events import EventError, group_events
 
     articles = load_for_command(args)
     try:
-        table = group_events(articles, use_labels=not args.ignore_labels, window_days=args.window_days, threshold=args.threshold)
-    except EventError as err:
+        table = group_events(
+            articles,
+            use_labels=not args.ignore_labels,
+            window_days=args.window_days,
+            threshold=args.threshold,
+            engine=args.engine,
+            scheduler=args.scheduler,
+        )
+    except (EventError, EngineError) as err:
         raise UsageError(str(err)) from None
     print_table(table if args.json else table.round(3), as_json=args.json, columns=EVENTS_COLUMNS)
     if not args.json:
@@ -605,9 +613,12 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         if reference is not None:
             raise UsageError("--reference needs --engine local: the reference is aligned in this process")
-        from analysis.engine import reuse_candidate_pairs
+        from analysis.engine import EngineError, reuse_candidate_pairs
 
-        candidates = reuse_candidate_pairs(articles, engine="dask", scheduler=args.scheduler)
+        try:
+            candidates = reuse_candidate_pairs(articles, engine="dask", scheduler=args.scheduler)
+        except EngineError as err:
+            raise UsageError(str(err)) from None
     try:
         pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
     except ProvenanceError as err:
@@ -821,6 +832,7 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
     )
+    add_engine_arguments(events)  # dask: document frequencies and the pair step on the workers
     provenance = add_command(
         commands,
         "provenance",

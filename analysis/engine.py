@@ -395,6 +395,33 @@ def pool_articles(
                 return futures[0].result()
 
 
+def map_blocks(
+    function: Callable[..., Any],
+    blocks: Sequence[Any],
+    *,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    **options: Any,
+) -> list[Any]:
+    """``function(block, **options)`` for each block, results in the order of ``blocks``.
+
+    For steps whose unit is not a partition of articles but a block the caller cuts (the
+    pair step of :func:`analysis.events.group_events`: articles and the window after them).
+    With ``dask`` each block is one task, and ``options`` (a vocabulary, say) are sent to every
+    worker once.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "local":
+        return [function(block, **options) for block in blocks]
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(dask_client(scheduler))
+        shared = {name: client.scatter(value, broadcast=True) for name, value in options.items()}
+        return client.gather(client.map(function, list(blocks), pure=False, **shared))
+
+
 # ---------------------------------------------------------------------------
 # Maps of this module
 # ---------------------------------------------------------------------------

@@ -16,7 +16,8 @@ and only when published within ``window_days`` (default 7) of each other; otherw
 when either is undated) the score is 0. Articles are grouped by average linkage (``scipy.cluster.hierarchy``) on
 1 − score, cut at 1 − ``threshold`` (default 0.2): every group's articles are on average at
 least that similar to each other. A group's label is its three top TF-IDF terms; its id is
-its first publication date and top two terms. Each article's confidence is its mean score with
+its first publication date and top two terms
+(``-2``, ``-3``… appended when two groups would share an id). Each article's confidence is its mean score with
 the other articles of its group, or, for an article alone, 1 − its highest score with any.
 
 The manifest's ``event`` column, where present, overrides the inferred group
@@ -25,18 +26,26 @@ The manifest's ``event`` column, where present, overrides the inferred group
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
 from analysis.tokens import quote_spans, sentence_spans
+
+if TYPE_CHECKING:
+    from analysis.engine import Engine
 
 WINDOW_DAYS = 7
 THRESHOLD = 0.2
@@ -158,11 +167,10 @@ def _binary(docs: list[list[str]]) -> sp.csr_matrix:
     return vectorizer.fit_transform(docs).astype(np.float64).tocsr()
 
 
-def _overlap(matrix: sp.csr_matrix) -> np.ndarray:
-    """Shared items / items of the article with fewer (0 when either has none)."""
-    shared = (matrix @ matrix.T).toarray()
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    smaller = np.minimum.outer(sizes, sizes)
+def _overlap(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
+    """Shared items / items of the article with fewer (0 when either has none), ``left`` rows × ``right`` rows."""
+    shared = (left @ right.T).toarray()
+    smaller = np.minimum.outer(np.asarray(left.sum(axis=1)).ravel(), np.asarray(right.sum(axis=1)).ravel())
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(smaller > 0, shared / smaller, 0.0)
 
@@ -177,15 +185,182 @@ _LABEL_STOP_WORDS = sorted(ENGLISH_STOP_WORDS | {"said", "says", "mrs"})
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
-def _tfidf(articles: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray]:
-    vectorizer = TfidfVectorizer(
-        preprocessor=lambda text: _POSSESSIVE.sub("", text.lower()),
-        stop_words=_LABEL_STOP_WORDS,
-        sublinear_tf=True,
-        token_pattern=r"(?u)\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b",
+def _without_possessive(text: str) -> str:
+    return _POSSESSIVE.sub("", text.lower())
+
+
+_TERM_OPTIONS = {
+    "preprocessor": _without_possessive,  # a module function, so that Dask workers can unpickle it
+    "stop_words": _LABEL_STOP_WORDS,
+    "token_pattern": r"(?u)\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b",
+}
+
+
+def document_frequencies(articles: pd.DataFrame) -> pd.DataFrame:
+    """Articles containing each term of the event TF-IDF (a map: the tables of chunks add up).
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``articles``; one row per term found, sorted by term.
+    """
+    counter = CountVectorizer(binary=True, **_TERM_OPTIONS)
+    try:
+        counts = counter.fit_transform(_texts(articles))
+    except ValueError:  # no term at all: empty or stop-word-only texts
+        return pd.DataFrame({"term": pd.Series([], dtype=object), "articles": np.zeros(0, dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "term": counter.get_feature_names_out().astype(object),
+            "articles": np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64),
+        }
     )
-    matrix = vectorizer.fit_transform(_texts(articles))
-    return matrix, vectorizer.get_feature_names_out()
+
+
+@dataclass(frozen=True)
+class EventVocabulary:
+    """The terms of the event TF-IDF (sorted) and their IDF over the whole corpus.
+
+    Built from :func:`document_frequencies` summed over the corpus, with sklearn's smoothed IDF
+    (ln((1 + n) / (1 + df)) + 1), so that any subset of articles is weighted as in the whole.
+    """
+
+    terms: np.ndarray
+    idf: np.ndarray
+
+    @classmethod
+    def from_frequencies(cls, frequencies: pd.DataFrame, n_articles: int) -> EventVocabulary:
+        """From a ``term``, ``articles`` table covering ``n_articles`` articles."""
+        if frequencies.empty:
+            raise EventError("the articles have no words to compare (empty bodies, or only stop words)")
+        terms = np.array(frequencies["term"].tolist(), dtype=object)
+        order = np.argsort(terms, kind="stable")  # Python string order, as sklearn sorts its vocabulary
+        df = frequencies["articles"].to_numpy(dtype=np.float64)[order] + 1.0
+        idf = np.full_like(df, n_articles + 1.0)
+        idf /= df
+        np.log(idf, out=idf)
+        return cls(terms=terms[order], idf=idf + 1.0)
+
+    @cached_property
+    def _vectorizer(self) -> TfidfVectorizer:
+        vectorizer = TfidfVectorizer(
+            sublinear_tf=True, vocabulary=dict(zip(self.terms, range(len(self.terms)), strict=True)), **_TERM_OPTIONS
+        )
+        vectorizer.idf_ = self.idf
+        return vectorizer
+
+    def transform(self, articles: pd.DataFrame) -> sp.csr_matrix:
+        """TF-IDF rows of ``articles`` (headline and body; sublinear tf, l2-normalised)."""
+        if articles.empty:
+            return sp.csr_matrix((0, len(self.terms)))
+        return self._vectorizer.transform(_texts(articles)).tocsr()
+
+    def label(self, tfidf: sp.csr_matrix) -> list[str]:
+        """The :data:`LABEL_TERMS` terms of highest summed weight over the rows of ``tfidf``.
+
+        Ties go to the term first in alphabetical order, as a stable sort over all terms would.
+        """
+        summed = (sp.csr_matrix(np.ones((1, tfidf.shape[0]))) @ tfidf).tocsr()
+        summed.sum_duplicates()
+        columns = summed.indices[np.lexsort((summed.indices, -summed.data))][:LABEL_TERMS].tolist()
+        for column in range(len(self.terms)):  # fewer weighted terms than wanted: the first terms of weight 0
+            if len(columns) == LABEL_TERMS:
+                break
+            if column not in summed.indices:
+                columns.append(column)
+        return [str(self.terms[c]) for c in columns]
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What the score compares, article by article (rows in the order given): computed once."""
+
+    tfidf: sp.csr_matrix
+    names: list[list[str]]
+    numbers: list[list[str]]
+    quotes: list[list[str]]
+    days: np.ndarray  # days since 1970-01-01; NaN when undated
+
+    @classmethod
+    def of(cls, articles: pd.DataFrame, vocabulary: EventVocabulary) -> _Features:
+        bodies = articles["body"].fillna("").astype(str).tolist()
+        published = pd.to_datetime(articles["published"]).dt.normalize()
+        return cls(
+            tfidf=vocabulary.transform(articles),
+            names=[name_words(t) for t in _texts(articles)],
+            numbers=[numbers_in(b) for b in bodies],
+            quotes=[quote_shingles(b) for b in bodies],
+            days=(published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float),
+        )
+
+    def take(self, rows: np.ndarray) -> _Features:
+        return _Features(
+            tfidf=self.tfidf[rows],
+            names=[self.names[r] for r in rows],
+            numbers=[self.numbers[r] for r in rows],
+            quotes=[self.quotes[r] for r in rows],
+            days=self.days[rows],
+        )
+
+    def append(self, other: _Features) -> _Features:
+        return _Features(
+            tfidf=sp.vstack([self.tfidf, other.tfidf], format="csr"),
+            names=self.names + other.names,
+            numbers=self.numbers + other.numbers,
+            quotes=self.quotes + other.quotes,
+            days=np.concatenate([self.days, other.days]),
+        )
+
+
+class _Evidence:
+    """:class:`_Features` as matrices, for scoring rows against every article of the set."""
+
+    def __init__(self, features: _Features) -> None:
+        self.tfidf, self.days = features.tfidf, features.days
+        self.names, self.numbers, self.quotes = (_binary(features.names), _binary(features.numbers), _binary(features.quotes))
+
+    def scores(self, rows: slice, window_days: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """``score``, ``days`` apart and the score's parts of ``rows`` × every article (diagonal not set)."""
+        parts = {
+            "text": (self.tfidf[rows] @ self.tfidf.T).toarray(),
+            "names": _overlap(self.names[rows], self.names),
+            "numbers": _overlap(self.numbers[rows], self.numbers),
+            "quotes": _overlap(self.quotes[rows], self.quotes),
+        }
+        days = np.abs(np.subtract.outer(self.days[rows], self.days))
+        days = np.where(np.isnan(days), np.inf, days)  # an undated article is in no one's window
+        score = sum(WEIGHTS[name] * np.clip(values, 0.0, 1.0) for name, values in parts.items())
+        return np.where(days <= window_days, score, 0.0), days, parts
+
+
+def _check(articles: pd.DataFrame, window_days: int) -> None:
+    for column in ("id", "published", "body"):
+        if column not in articles.columns:
+            raise EventError(f"articles: no {column!r} column; pass the article table from analysis.corpus")
+    if window_days < 0:
+        raise EventError(f"window_days must be 0 or more, not {window_days}")
+
+
+#: Most articles one linked set (or one manifest event) may have: its scores are one dense matrix.
+MAX_GROUP_ARTICLES = 25_000
+_ROWS_PER_STEP = 500  # rows of a score matrix computed at once
+
+
+def _square_scores(features: _Features, window_days: int) -> np.ndarray:
+    """Scores of every pair of articles; 1 on the diagonal."""
+    n = len(features.days)
+    if n > MAX_GROUP_ARTICLES:
+        raise EventError(
+            f"{n:,} articles are linked into one set to cluster (at most {MAX_GROUP_ARTICLES:,}: "
+            f"8·n² bytes); raise --threshold, narrow --window-days, or group one period at a time"
+        )
+    evidence = _Evidence(features)
+    score = np.empty((n, n))
+    for start in range(0, n, _ROWS_PER_STEP):
+        rows = slice(start, min(start + _ROWS_PER_STEP, n))
+        score[rows], _, _ = evidence.scores(rows, window_days)
+    np.fill_diagonal(score, 1.0)
+    return score
 
 
 def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> tuple[np.ndarray, pd.DataFrame]:
@@ -200,25 +375,9 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
         ``article_b``, ``days`` (publication dates apart, float; inf when either is undated), ``text`` (TF-IDF cosine), ``names``,
         ``numbers``, ``quotes`` (overlaps, 0–1) and ``score`` (weighted sum, 0 outside the window).
     """
-    for column in ("id", "published", "body"):
-        if column not in articles.columns:
-            raise EventError(f"articles: no {column!r} column; pass the article table from analysis.corpus")
-    if window_days < 0:
-        raise EventError(f"window_days must be 0 or more, not {window_days}")
-    tfidf, _ = _tfidf(articles)
-    bodies = articles["body"].fillna("").astype(str).tolist()
-    parts = {
-        "text": (tfidf @ tfidf.T).toarray(),
-        "names": _overlap(_binary([name_words(t) for t in _texts(articles)])),
-        "numbers": _overlap(_binary([numbers_in(b) for b in bodies])),
-        "quotes": _overlap(_binary([quote_shingles(b) for b in bodies])),
-    }
-    published = pd.to_datetime(articles["published"]).dt.normalize()
-    days_since = (published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)  # NaN when undated
-    days = np.abs(np.subtract.outer(days_since, days_since))
-    days = np.where(np.isnan(days), np.inf, days)  # an undated article is in no one's window
-    score = sum(WEIGHTS[name] * np.clip(values, 0.0, 1.0) for name, values in parts.items())
-    score = np.where(days <= window_days, score, 0.0)
+    _check(articles, window_days)
+    vocabulary = EventVocabulary.from_frequencies(document_frequencies(articles), len(articles))
+    score, days, parts = _Evidence(_Features.of(articles, vocabulary)).scores(slice(0, len(articles)), window_days)
     np.fill_diagonal(score, 1.0)
     ids = articles["id"].astype(str).to_numpy()
     upper_a, upper_b = np.triu_indices(len(ids), k=1)
@@ -241,9 +400,78 @@ def _clusters(score: np.ndarray, threshold: float) -> np.ndarray:
     return fcluster(linkage(distance, method="average"), t=1.0 - threshold, criterion="distance")
 
 
-def _label(tfidf: sp.csr_matrix, terms: np.ndarray, rows: np.ndarray) -> list[str]:
-    weights = np.asarray(tfidf[rows].sum(axis=0)).ravel()
-    return [str(t) for t in terms[np.argsort(-weights, kind="stable")[:LABEL_TERMS]]]
+# ---------------------------------------------------------------------------
+# The pair step, in blocks of articles (a map that either engine runs)
+# ---------------------------------------------------------------------------
+
+#: Articles whose pairs one block scores (with every article up to ``window_days`` after them).
+ARTICLES_PER_BLOCK = 2_000
+# A link is kept a hair below the cut, so that rounding in the linkage's averages never loses one.
+_LINK_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class EventBlock:
+    """Articles in date order with their ``position`` in the whole table; the first ``owned``
+    are scored against every later one (the block holds all articles within the window after them)."""
+
+    articles: pd.DataFrame
+    owned: int
+
+
+def event_blocks(articles: pd.DataFrame, *, window_days: int, articles_per_block: int = ARTICLES_PER_BLOCK) -> list[EventBlock]:
+    """Cut ``articles`` into :class:`EventBlock` s: every pair within the window is in exactly one
+    block's owned rows × later rows; undated articles (in no window) are blocks of their own."""
+    published = pd.to_datetime(articles["published"]).dt.normalize()
+    days = (published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    days = np.where(np.isnan(days), np.inf, days)
+    order = np.argsort(days, kind="stable")
+    ordered_days = days[order]
+    columns = [c for c in ("id", "published", "headline", "body") if c in articles.columns]
+    table = articles.iloc[order][columns].assign(position=order).reset_index(drop=True)
+    blocks = []
+    for start in range(0, len(table), articles_per_block):
+        stop = min(start + articles_per_block, len(table))
+        last = ordered_days[stop - 1]
+        end = stop if np.isinf(last) else max(stop, int(np.searchsorted(ordered_days, last + window_days, side="right")))
+        blocks.append(EventBlock(table.iloc[start:end], owned=stop - start))
+    return blocks
+
+
+def score_block(
+    block: EventBlock, *, vocabulary: EventVocabulary, window_days: int, threshold: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pair step of :func:`group_events` for one block (the map; :func:`group_events` reduces).
+
+    Returns
+    -------
+    links : DataFrame
+        ``position_a``, ``position_b``, ``score``: the pairs close enough for average linkage
+        to join (1 − score within the cut); every group's articles are connected by such links.
+    articles : DataFrame
+        ``position``, ``best`` (highest score with another article, over this block's pairs),
+        ``label`` (the owned articles' own top terms, None for the others).
+    """
+    features = _Features.of(block.articles, vocabulary)
+    evidence = _Evidence(features)
+    positions = block.articles["position"].to_numpy()
+    columns = np.arange(len(positions))
+    best = np.zeros(len(positions))
+    links = []
+    for start in range(0, block.owned, _ROWS_PER_STEP):
+        rows = np.arange(start, min(start + _ROWS_PER_STEP, block.owned))
+        score, _, _ = evidence.scores(slice(rows[0], rows[-1] + 1), window_days)
+        score[rows - start, rows] = 0.0  # an article's score with itself is no evidence
+        best[rows] = np.maximum(best[rows], score.max(axis=1))
+        best = np.maximum(best, score.max(axis=0))
+        linked = (columns[None, :] > rows[:, None]) & (np.clip(1.0 - score, 0.0, 1.0) <= 1.0 - threshold + _LINK_SLACK)
+        a, b = np.nonzero(linked)
+        links.append(pd.DataFrame({"position_a": positions[rows[a]], "position_b": positions[b], "score": score[a, b]}))
+    labels = [vocabulary.label(features.tfidf[row]) for row in range(block.owned)]
+    return (
+        pd.concat(links, ignore_index=True),
+        pd.DataFrame({"position": positions, "best": best, "label": labels + [None] * (len(positions) - block.owned)}),
+    )
 
 
 def group_events(
@@ -252,6 +480,10 @@ def group_events(
     use_labels: bool = True,
     window_days: int = WINDOW_DAYS,
     threshold: float = THRESHOLD,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_block: int = ARTICLES_PER_BLOCK,
 ) -> pd.DataFrame:
     """Group articles that report the same event; see the module docstring for the score.
 
@@ -266,6 +498,12 @@ def group_events(
         Articles published further apart never share an inferred event.
     threshold : float, default=0.2
         Least average score within an inferred group.
+    engine : {"local", "dask"}, default="local"
+        Where the document frequencies and the pair step (:func:`score_block`) run; ``dask``
+        runs them on the workers of ``client`` or ``scheduler`` (see :mod:`analysis.engine`)
+        and gives the same table.
+    articles_per_block : int, default=2000
+        Articles whose pairs one task scores.
 
     Returns
     -------
@@ -277,24 +515,72 @@ def group_events(
         - ``label`` : the event's three top TF-IDF terms, joined by " · "
         - ``confidence`` : mean score with the other articles of its event; for an article
           alone, 1 − its highest score with any other article
-        - ``inferred_event`` : the inferred id (``YYYY-MM-DD-term-term``), whatever the labels say
+        - ``inferred_event`` : the inferred id (``YYYY-MM-DD-term-term``, then ``-2``, ``-3`` for
+          later groups that would get the same id), whatever the labels say
         - ``event_source`` : ``manifest`` or ``inferred``
+
+    Notes
+    -----
+    No pair-by-pair matrix of the whole corpus is built. The pair step keeps only the pairs
+    close enough to be joined (links); average linkage only ever merges two groups when some
+    pair across them is that close (an average never exceeds its largest member), and it
+    merges in order of increasing distance, so clustering each connected set of linked
+    articles on its own gives exactly the groups of clustering all articles at once.
     """
+    from analysis import engine as engines
+
     if not 0 < threshold <= 1:
         raise EventError(f"threshold must be in (0, 1], not {threshold}")
+    if articles_per_block < 1:
+        raise EventError(f"articles_per_block must be at least 1, not {articles_per_block}")
+    _check(articles, window_days)
     if articles.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
     articles = articles.reset_index(drop=True)
-    score, _ = similarity_scores(articles, window_days=window_days)
-    tfidf, terms = _tfidf(articles)
-    clusters = _clusters(score, threshold)
+    with contextlib.ExitStack() as stack:
+        if engine == "dask" and client is None:
+            client = stack.enter_context(engines.dask_client(scheduler))
+        run = {"engine": engine, "client": client}
+        frequencies = engines.pool_articles(articles, document_frequencies, keys=["term"], **run)
+        vocabulary = EventVocabulary.from_frequencies(frequencies, len(articles))
+        blocks = event_blocks(articles, window_days=window_days, articles_per_block=articles_per_block)
+        pieces = engines.map_blocks(
+            score_block, blocks, vocabulary=vocabulary, window_days=window_days, threshold=threshold, **run
+        )
+    links = pd.concat([links for links, _ in pieces], ignore_index=True)
+    scored = pd.concat([scored for _, scored in pieces], ignore_index=True)
+    best = scored.groupby("position")["best"].max().reindex(range(len(articles)), fill_value=0.0).to_numpy()
+    own_label = scored.dropna(subset=["label"]).set_index("position")["label"].reindex(range(len(articles))).tolist()
+
+    # Average linkage within each connected set of linked articles (see Notes).
+    graph = sp.coo_matrix((np.ones(len(links)), (links["position_a"], links["position_b"])), shape=(len(articles),) * 2)
+    _, component = connected_components(graph, directed=False)
+    linked = np.flatnonzero(np.bincount(component)[component] > 1)
+    features = _Features.of(articles.iloc[linked], vocabulary)  # articles with a link, computed once
+    feature_row = np.full(len(articles), -1)
+    feature_row[linked] = np.arange(len(linked))
+    cluster = np.arange(len(articles))
+    for members in pd.Series(component).groupby(component).indices.values():
+        if len(members) > 1:
+            members = np.sort(members)
+            local = _clusters(_square_scores(features.take(feature_row[members]), window_days), threshold)
+            values, first = np.unique(local, return_index=True)
+            cluster[members] = members[first[np.searchsorted(values, local)]]  # a cluster is named by its first member
+
+    def event_label(rows: np.ndarray) -> list[str]:
+        if len(rows) == 1:
+            return own_label[rows[0]]
+        return vocabulary.label(features.tfidf[feature_row[rows]])
+
     published = pd.to_datetime(articles["published"])
     inferred = np.empty(len(articles), dtype=object)
-    for cluster in np.unique(clusters):
-        rows = np.flatnonzero(clusters == cluster)
+    named: Counter[str] = Counter()
+    for rows in pd.Series(cluster).groupby(cluster).indices.values():  # in order of first article
         first_day = published.iloc[rows].min()
         day = first_day.strftime("%Y-%m-%d") if pd.notna(first_day) else "undated"
-        inferred[rows] = "-".join([day, *_label(tfidf, terms, rows)[:2]])
+        name = "-".join([day, *event_label(rows)[:2]])
+        named[name] += 1
+        inferred[rows] = name if named[name] == 1 else f"{name}-{named[name]}"  # two groups never share an id
     labelled = articles["event"].notna() & articles["event"].astype(str).str.strip().ne("") if "event" in articles else None
     if use_labels and labelled is not None:
         event = np.where(labelled, articles["event"].astype(str), inferred)
@@ -302,15 +588,19 @@ def group_events(
     else:
         event, source = inferred, np.full(len(articles), "inferred")
     event = pd.Series(event, dtype=object)
-    labels, confidence = {}, np.zeros(len(articles))
-    off_diagonal = score - np.eye(len(articles))
-    for name, rows in event.groupby(event).indices.items():
-        labels[name] = " · ".join(_label(tfidf, terms, rows))
+    groups = event.groupby(event).indices
+    unlinked = [rows[feature_row[rows] < 0] for rows in groups.values() if len(rows) > 1]  # manifest events
+    if unlinked:
+        missing = np.unique(np.concatenate(unlinked))
+        features = features.append(_Features.of(articles.iloc[missing], vocabulary))
+        feature_row[missing] = np.arange(len(features.days) - len(missing), len(features.days))
+    labels, confidence = {}, 1.0 - best
+    for name, rows in groups.items():
+        labels[name] = " · ".join(event_label(rows))
         if len(rows) > 1:
-            within = off_diagonal[np.ix_(rows, rows)]
+            within = _square_scores(features.take(feature_row[rows]), window_days)
+            np.fill_diagonal(within, 0.0)
             confidence[rows] = within.sum(axis=1) / (len(rows) - 1)
-        else:
-            confidence[rows] = 1.0 - (off_diagonal[rows[0]].max() if len(articles) > 1 else 0.0)
     return pd.DataFrame(
         {
             "article_id": articles["id"].astype(str),

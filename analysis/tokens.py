@@ -347,9 +347,10 @@ def _interval_index(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray)
 def _word_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(starts, ends)`` of the :data:`WORD_PATTERN` matches in a text, from its code points.
 
-    A word is a run of letters and digits, an apostrophe or hyphen between two of them
-    joining the run; an initialism ("U.S.") is one word where the scan meets its first
-    letter. The tests check this against ``WORD_PATTERN.finditer``.
+    A word is a run of letters and digits (``str.isalnum``: what ``[^\\W_]`` matches in Python's
+    ``re``), an apostrophe or hyphen between two of them joining the run; an initialism
+    ("U.S.") is one word where the scan meets its first letter. The tests check this against
+    ``WORD_PATTERN.finditer``.
     """
     in_word = np.zeros(codes.size + 2, dtype=bool)  # padded: False on both sides
     in_word[1:-1] = _has_property(codes, str.isalnum)

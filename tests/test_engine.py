@@ -312,6 +312,7 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
         ["terms", "--voice", "quoted", "--query", "Putin OR Biden"],
         ["keyness", "--by", "ownership", "--prior-corpus", str(FIXTURES / "reuse")],
         ["provenance", str(FIXTURES / "reuse")],
+        ["events", "--ignore-labels", "--window-days", "60"],
     ],
 )
 def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, capsys, command):
@@ -319,6 +320,17 @@ def test_cli_on_a_running_scheduler_prints_what_the_local_engine_prints(client, 
     local = json.loads(capsys.readouterr().out)
     assert main([*command, "--json", "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
     assert json.loads(capsys.readouterr().out) == local
+
+
+def test_events_grouped_on_the_workers_equal_the_local_grouping(client, synthetic):
+    from analysis.events import group_events
+
+    articles = load_corpus(synthetic / "articles.csv", near_duplicate=1.0)
+    for options in ({"use_labels": False}, {"use_labels": True}, {"use_labels": False, "window_days": 30, "threshold": 0.3}):
+        local = group_events(articles, **options)
+        distributed = group_events(articles, engine="dask", client=client, articles_per_block=25, **options)
+        pd.testing.assert_frame_equal(distributed, local, check_exact=True)
+    assert local["inferred_event"].nunique() < len(articles)  # some articles were grouped
 
 
 def test_provenance_with_a_reference_on_dask_is_a_usage_error(capsys):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
 from analysis.cli import main
 from analysis.corpus import read_corpus
@@ -17,6 +21,7 @@ from analysis.events import (
     actor_inclusion,
     actor_names,
     assign_events,
+    event_blocks,
     event_facts,
     group_events,
     names_in,
@@ -115,6 +120,72 @@ def test_bad_options_are_named(articles):
         similarity_scores(articles, window_days=-1)
     with pytest.raises(EventError, match="'body'"):
         similarity_scores(articles.drop(columns="body"))
+
+
+def _synthetic(articles: pd.DataFrame, n: int, *, days: int, seed: int) -> pd.DataFrame:
+    """``n`` articles of seed sentences (seeded), published over ``days`` days, a few undated."""
+    sentences = [s for body in articles["body"] for s in re.split(r"(?<=[.!?”])\s+", body) if len(s.split()) > 4]
+    rng = np.random.default_rng(seed)
+    published = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, days, size=n), unit="D")
+    return pd.DataFrame(
+        {
+            "id": [f"syn-{i:03d}" for i in range(n)],
+            "outlet": [["TASS", "Press TV", "WCE News"][i % 3] for i in range(n)],
+            "published": pd.Series(published).where(np.arange(n) % 17 != 5),  # every 17th undated
+            "headline": "",
+            "body": ["  ".join(rng.choice(sentences, size=rng.integers(4, 10), replace=False)) for _ in range(n)],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def crowded(articles) -> pd.DataFrame:
+    """120 articles over 40 days: many pairs in each window, groups of several articles."""
+    return _synthetic(articles, 120, days=40, seed=11)
+
+
+def _partition(labels) -> set[frozenset[int]]:
+    return {frozenset(np.flatnonzero(np.asarray(labels) == label).tolist()) for label in set(labels)}
+
+
+@pytest.mark.parametrize(("window_days", "threshold"), [(7, 0.2), (30, 0.3), (3, 0.45)])
+def test_groups_are_average_linkage_of_every_pair_at_once(crowded, window_days, threshold):
+    # The reference clusters the whole square score matrix with scipy, as the method states;
+    # group_events only scores pairs in blocks and clusters each linked set on its own.
+    score, _parts = similarity_scores(crowded, window_days=window_days)
+    distance = squareform(np.clip(1.0 - score, 0.0, 1.0), checks=False)
+    expected = fcluster(linkage(distance, method="average"), t=1.0 - threshold, criterion="distance")
+    events = group_events(crowded, window_days=window_days, threshold=threshold, articles_per_block=9)
+    assert _partition(events["inferred_event"]) == _partition(expected)
+    assert 5 < len(_partition(expected)) < len(crowded) - 10  # groups of several, and more than one
+    # confidence: the mean score with the rest of the group, or 1 - the best score of an article alone
+    off_diagonal = score - np.eye(len(score))
+    for group in _partition(events["event"]):
+        rows = sorted(group)
+        within = off_diagonal[np.ix_(rows, rows)].sum(axis=1) / max(len(rows) - 1, 1)
+        expected_confidence = within if len(rows) > 1 else 1.0 - off_diagonal[rows[0]].max(keepdims=True)
+        assert events["confidence"].iloc[rows].to_numpy() == pytest.approx(expected_confidence, abs=1e-12)
+
+
+def test_the_block_size_does_not_change_the_events(crowded):
+    whole = group_events(crowded)
+    for size in (1, 10, 50):
+        pd.testing.assert_frame_equal(group_events(crowded, articles_per_block=size), whole, check_exact=True)
+
+
+def test_every_pair_within_the_window_is_in_exactly_one_block(crowded):
+    days = (pd.to_datetime(crowded["published"]) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    seen: Counter = Counter()
+    for block in event_blocks(crowded, window_days=7, articles_per_block=8):
+        positions = block.articles["position"].to_numpy()
+        seen.update((positions[i], positions[j]) for i in range(block.owned) for j in range(i + 1, len(positions)))
+    within = {
+        tuple(sorted((a, b), key=lambda p: (np.nan_to_num(days[p], nan=np.inf), p)))
+        for a in range(len(days))
+        for b in range(a + 1, len(days))
+        if abs(days[a] - days[b]) <= 7
+    }
+    assert within <= set(seen) and max(seen.values()) == 1
 
 
 @pytest.mark.parametrize(
