@@ -222,6 +222,21 @@ def _in_article_order(pieces: list[pd.DataFrame], order: RowOrder) -> pd.DataFra
     return missing_text_as_object(combined)
 
 
+def _gathered(futures: list[Any]) -> list[Any]:
+    """The futures' results in their order, each fetched as soon as it is ready and then released,
+    so that the workers do not keep every partition's result until the last one is done."""
+    from distributed import as_completed
+
+    position = {future.key: i for i, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    completed = as_completed(futures, with_results=True)
+    futures.clear()  # as_completed now holds the only references
+    for future, result in completed:
+        results[position[future.key]] = result
+        future.release()
+    return results
+
+
 def map_articles(
     corpus: str | os.PathLike[str] | pd.DataFrame | None,
     map_function: MapFunction,
@@ -283,7 +298,7 @@ def map_articles(
         futures = client.map(
             _run_partition, parts, map_function=map_function, columns=columns, options=options, query=query, pure=False
         )
-        pieces = [piece for piece in client.gather(futures) if piece is not None]
+        pieces = [piece for piece in _gathered(futures) if piece is not None]
     if not pieces:
         raise EngineError(f"query {query!r} matches no article" if query else "the corpus has no articles")
     if isinstance(pieces[0], tuple):
@@ -419,7 +434,7 @@ def map_blocks(
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
         shared = {name: client.scatter(value, broadcast=True) for name, value in options.items()}
-        return client.gather(client.map(function, list(blocks), pure=False, **shared))
+        return _gathered(client.map(function, list(blocks), pure=False, **shared))
 
 
 # ---------------------------------------------------------------------------
@@ -836,17 +851,30 @@ def group_term_counts(articles: pd.DataFrame, *, by: str = "outlet", voice: str 
     return counts.assign(group=group.to_numpy()).groupby(["group", "term"], as_index=False, sort=True)["count"].sum()
 
 
+def group_sizes(articles: pd.DataFrame, *, by: str = "outlet") -> pd.DataFrame:
+    """Articles per group (a map for :func:`pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``, ``(missing)`` without one), ``articles``.
+    """
+    from analysis.measures.loaded import group_labels
+
+    sizes = group_labels(articles, by).value_counts()
+    return pd.DataFrame({"group": sizes.index.astype(str), "articles": sizes.to_numpy(dtype=np.int64)})
+
+
 def _pooled_by_group(
     corpus: str | os.PathLike[str] | pd.DataFrame | None, *, by: str, voice: str, run: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Word counts summed per group on the workers, as (pseudo-article counts, pseudo-articles, group sizes)."""
-    from analysis.measures.loaded import group_labels as labels_of
 
     with contextlib.ExitStack() as stack:
         if run["engine"] == "dask" and run["client"] is None:
             run = run | {"client": stack.enter_context(dask_client(run["scheduler"]))}
-        metadata = map_articles(corpus, article_metadata, **run)
-        sizes = labels_of(metadata, by).value_counts()
+        # group sizes pooled on the workers too: only a row per group reaches the client
+        sizes = pool_articles(corpus, group_sizes, keys=["group"], by=by, **run).set_index("group")["articles"]
         columns = ["id", "body", by]
         pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
     counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
