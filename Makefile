@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench bench-sources bench-provenance bench-report
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -39,14 +39,18 @@ validate: $(STAMP)  ## Validate the seed corpus
 	$(BIN)/framing validate
 
 BENCH_ARTICLES ?= 1000000
-bench-scale: $(STAMP)  ## Synthetic articles (BENCH_ARTICLES=1000000, ~4 GB) through ingest, loaded terms, keyness on Dask; 1 vs 2 workers
-	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES)
+bench-scale: $(STAMP)  ## Dask engine, 1 vs 2 workers: every stage on 100,000 articles, then ingest, loaded terms, keyness on BENCH_ARTICLES=1000000 (~2 h)
+	$(BIN)/python benchmarks/bench_scale.py --articles 100000 --out data/interim/bench-scale-100k
+	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES) --ingest-once --no-hashed-counts
 
 bench-sources: $(STAMP)  ## Quotations, actor mentions and source measures on 10k synthetic articles: CPU s, articles/s
 	$(BIN)/python benchmarks/bench_sources.py --articles 10000
 
 bench-provenance: $(STAMP)  ## Text reuse on 5k synthetic articles with planted edited copies: CPU s per step, recall
 	$(BIN)/python benchmarks/bench_provenance.py --articles 5000
+
+bench-events: $(STAMP)  ## Event grouping on 3k and 20k synthetic articles in planted events: CPU s, peak memory, agreement
+	$(BIN)/python benchmarks/bench_events.py --articles 3000 20000
 
 bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, then each query (target < 2 s)
 	$(BIN)/python benchmarks/bench_query.py --articles 100000
