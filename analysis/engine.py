@@ -869,7 +869,6 @@ def _pooled_by_group(
     corpus: str | os.PathLike[str] | pd.DataFrame | None, *, by: str, voice: str, run: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Word counts summed per group on the workers, as (pseudo-article counts, pseudo-articles, group sizes)."""
-
     with contextlib.ExitStack() as stack:
         if run["engine"] == "dask" and run["client"] is None:
             run = run | {"client": stack.enter_context(dask_client(run["scheduler"]))}

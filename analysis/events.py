@@ -560,10 +560,13 @@ def group_events(
     feature_row = np.full(len(articles), -1)
     feature_row[linked] = np.arange(len(linked))
     cluster = np.arange(len(articles))
-    for members in pd.Series(component).groupby(component).indices.values():
+    component_scores: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # component: (members, their scores)
+    for number, members in pd.Series(component).groupby(component).indices.items():
         if len(members) > 1:
             members = np.sort(members)
-            local = _clusters(_square_scores(features.take(feature_row[members]), window_days), threshold)
+            score = _square_scores(features.take(feature_row[members]), window_days)
+            component_scores[number] = (members, score)
+            local = _clusters(score, threshold)
             values, first = np.unique(local, return_index=True)
             cluster[members] = members[first[np.searchsorted(values, local)]]  # a cluster is named by its first member
 
@@ -594,11 +597,21 @@ def group_events(
         missing = np.unique(np.concatenate(unlinked))
         features = features.append(_Features.of(articles.iloc[missing], vocabulary))
         feature_row[missing] = np.arange(len(features.days) - len(missing), len(features.days))
+
+    def _event_scores(rows: np.ndarray) -> np.ndarray:
+        """Scores within an event: cut from its component's, where clustering computed them."""
+        numbers = np.unique(component[rows])
+        if len(numbers) == 1 and numbers[0] in component_scores:
+            members, score = component_scores[numbers[0]]
+            at = np.searchsorted(members, rows)
+            return score[np.ix_(at, at)]
+        return _square_scores(features.take(feature_row[rows]), window_days)
+
     labels, confidence = {}, 1.0 - best
     for name, rows in groups.items():
         labels[name] = " · ".join(event_label(rows))
         if len(rows) > 1:
-            within = _square_scores(features.take(feature_row[rows]), window_days)
+            within = _event_scores(rows)
             np.fill_diagonal(within, 0.0)
             confidence[rows] = within.sum(axis=1) / (len(rows) - 1)
     return pd.DataFrame(
