@@ -41,7 +41,7 @@ validate: $(STAMP)  ## Validate the seed corpus
 BENCH_ARTICLES ?= 1000000
 bench-scale: $(STAMP)  ## Dask engine, 1 vs 2 workers: every stage on 100,000 articles, then ingest, loaded terms, keyness on BENCH_ARTICLES=1000000 (~2 h)
 	$(BIN)/python benchmarks/bench_scale.py --articles 100000 --out data/interim/bench-scale-100k
-	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES) --ingest-once --no-hashed-counts
+	$(BIN)/python benchmarks/bench_scale.py --articles $(BENCH_ARTICLES) --ingest-once --stages ingest,loaded,keyness
 
 bench-sources: $(STAMP)  ## Quotations, actor mentions and source measures on 10k synthetic articles: CPU s, articles/s
 	$(BIN)/python benchmarks/bench_sources.py --articles 10000

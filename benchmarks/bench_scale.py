@@ -24,7 +24,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from analysis.paths import INTERIM
 
 WORDS_PER_ARTICLE = 700  # ~4 KB of text, as in the issue's 1M articles ≈ 4 GB
 BATCH = 20_000  # articles generated at once
+STAGES = ("ingest", "loaded", "keyness", "counts")
 
 
 def generate(path: Path, articles: int, *, seed: int = 0) -> float:
@@ -145,7 +146,7 @@ def run(
     chunk_rows: int,
     keep: bool,
     ingest_once: bool = False,
-    hashed_counts: bool = True,
+    stages: Sequence[str] = STAGES,
 ) -> list[dict[str, Any]]:
     out.mkdir(parents=True, exist_ok=True)
     source = out / f"synthetic-{articles}.parquet"
@@ -168,22 +169,28 @@ def run(
     results: dict[str, dict[int, Any]] = {}
     # With ingest_once, the store is written once, by the most workers, and every worker count
     # analyses that same store (ingest is then timed for that count only).
+    # Without the ingest stage, the store analysed is the one an earlier run with keep left.
+    reuse_store = "ingest" not in stages
+    ingest_once = ingest_once or reuse_store
     order = sorted(workers, reverse=True) if ingest_once else workers
+    if reuse_store and not (out / f"store-{order[0]}").is_dir():
+        raise SystemExit(f"no store at {out / f'store-{order[0]}'} to analyse: run with --ingest-once --keep first")
     for n in order:
         target = out / f"store-{order[0] if ingest_once else n}"
-        ingest_here = not ingest_once or n == order[0]
+        ingest_here = not reuse_store and (not ingest_once or n == order[0])
         if ingest_here:
             shutil.rmtree(target, ignore_errors=True)
         with engine.dask_client(n_workers=n, memory_limit=f"{max(2, 16 // n)}GB") as client:
-            stages: list[tuple[str, Callable[[], tuple[Any, dict[str, float]]]]] = []
+            timed: list[tuple[str, Callable[[], tuple[Any, dict[str, float]]]]] = []
             if ingest_here:
-                stages.append(("ingest", partial(_ingest_stage, source, target, client, chunk_rows)))
-            stages.append(("loaded terms", partial(_loaded_stage, target, client)))
-            if has_keyness:
-                stages.append(("keyness", partial(_keyness_stage, target, client)))
-            if hashed_counts:
-                stages.append(("term counts (hashed, top 200)", partial(_term_count_stage, target, client)))
-            for name, stage in stages:
+                timed.append(("ingest", partial(_ingest_stage, source, target, client, chunk_rows)))
+            if "loaded" in stages:
+                timed.append(("loaded terms", partial(_loaded_stage, target, client)))
+            if has_keyness and "keyness" in stages:
+                timed.append(("keyness", partial(_keyness_stage, target, client)))
+            if "counts" in stages:
+                timed.append(("term counts (hashed, top 200)", partial(_term_count_stage, target, client)))
+            for name, stage in timed:
                 seconds, peak, result, notes = _timed(stage, client)
                 results.setdefault(name, {})[n] = result
                 rows.append(
@@ -200,7 +207,7 @@ def run(
                     }
                 )
                 print(json.dumps(rows[-1]), flush=True)
-        if not keep and (not ingest_once or n == order[-1]):
+        if not keep and not reuse_store and (not ingest_once or n == order[-1]):
             shutil.rmtree(target, ignore_errors=True)
     for row in rows:
         one = next((r["seconds"] for r in rows if r["stage"] == row["stage"] and r["workers"] == 1), None)
@@ -244,12 +251,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-rows", type=int, default=5_000, help="source rows per cleaning task")
     parser.add_argument("--out", type=Path, default=INTERIM / "bench-scale", help="folder for the table, stores and results")
     parser.add_argument("--keep", action="store_true", help="keep the stores written (they are removed by default)")
-    parser.add_argument("--no-hashed-counts", action="store_true", help="skip the hashed term-count stage")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"stages to run, of {','.join(STAGES)} (default: all); without ingest, the store that "
+        "a run with --ingest-once --keep left in OUT is analysed (and kept)",
+    )
     parser.add_argument(
         "--ingest-once", action="store_true", help="ingest once with the most workers; analyse that store with each count"
     )
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]
+    stages = args.stages.split(",")
+    if unknown := sorted(set(stages) - set(STAGES)):
+        parser.error(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
     rows = run(
         args.articles,
         workers,
@@ -257,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         chunk_rows=args.chunk_rows,
         keep=args.keep,
         ingest_once=args.ingest_once,
-        hashed_counts=not args.no_hashed_counts,
+        stages=stages,
     )
     megabytes = json.loads((args.out / f"synthetic-{args.articles}.json").read_text())["megabytes"]
     (args.out / "results.json").write_text(json.dumps(rows, indent=1))
