@@ -317,22 +317,26 @@ def map_reduce(
     columns: Sequence[str] | None = None,
     reduce_options: dict[str, Any] | None = None,
     query: str | None = None,
+    metadata: MapFunction | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """``reduce_function(map rows, article metadata, **reduce_options)`` after :func:`map_articles`.
 
-    The metadata is the article table without ``body`` and ``raw`` (``id``, ``outlet``,
+    The metadata is what the map ``metadata`` returns, gathered by the same engine: by default
+    :func:`article_metadata`, the article table without ``body`` and ``raw`` (``id``, ``outlet``,
     ``published``, ``n_tokens``, ``country``, ``ownership``, ``event``... so any article
-    column can be the ``by`` of a group statistic). It is gathered by the same engine.
-    ``options`` go to :func:`map_articles` (``order``, ``articles_per_partition``) and on to
-    the map. Returns the reduce's table, identical for both engines.
+    column can be the ``by`` of a group statistic); for a reduce that reads only each
+    article's group, ``functools.partial(article_groups, by=...)``, which sends the client
+    two columns instead of every one. ``options`` go to :func:`map_articles` (``order``,
+    ``articles_per_partition``) and on to the map. Returns the reduce's table, identical for
+    both engines.
     """
     with contextlib.ExitStack() as stack:
         if engine == "dask" and client is None:
             client = stack.enter_context(dask_client(scheduler))
         rows = map_articles(corpus, map_function, engine=engine, client=client, columns=columns, query=query, **options)
-        metadata = map_articles(corpus, article_metadata, engine=engine, client=client, query=query)
-    return reduce_function(rows, metadata, **(reduce_options or {}))
+        table = map_articles(corpus, metadata or article_metadata, engine=engine, client=client, query=query)
+    return reduce_function(rows, table, **(reduce_options or {}))
 
 
 def _pool_partition(
@@ -453,6 +457,19 @@ def article_metadata(articles: pd.DataFrame) -> pd.DataFrame:
     return articles.drop(columns=[c for c in ("body", "raw") if c in articles.columns]).reset_index(drop=True)
 
 
+def article_groups(articles: pd.DataFrame, *, by: str = "outlet") -> pd.DataFrame:
+    """Each article's group: ``id`` and the ``by`` column as text, ``(missing)`` where it has no value.
+
+    All that a reduce grouping by ``by`` reads of the metadata. Give it whole partitions (no
+    ``columns``), so that a ``by`` that is not an article column raises the ``KeyError`` that
+    lists the real ones.
+    """
+    from analysis.measures.loaded import group_labels
+
+    labels = group_labels(articles, by)
+    return pd.DataFrame({"id": labels.index.to_numpy(), by: labels.to_numpy()})
+
+
 def without_raw(articles: pd.DataFrame) -> pd.DataFrame:
     """The article table without ``raw`` (the page as read): what ``framing corpus --json`` prints."""
     return articles.drop(columns=[c for c in ("raw",) if c in articles.columns]).reset_index(drop=True)
@@ -494,16 +511,17 @@ def loaded_counts(articles: pd.DataFrame, *, lexicon: str = "default") -> tuple[
     Returns
     -------
     hits : DataFrame
-        :func:`analysis.measures.loaded.loaded_hits` of the articles' tokens.
+        :func:`analysis.measures.loaded.article_hit_counts` of the articles' hits: ``article_id``,
+        ``category``, ``voice``, ``hits``.
     tokens : DataFrame
         :func:`analysis.measures.loaded.voice_token_counts`: ``article_id``, ``voice``, ``tokens``.
     """
     from analysis.lexicons import load_matcher
-    from analysis.measures.loaded import loaded_hits, voice_token_counts
+    from analysis.measures.loaded import article_hit_counts, loaded_hits, voice_token_counts
     from analysis.tokens import tokenize
 
     tokens = tokenize(articles)
-    return loaded_hits(tokens, load_matcher(lexicon)), voice_token_counts(tokens)
+    return article_hit_counts(loaded_hits(tokens, load_matcher(lexicon))), voice_token_counts(tokens)
 
 
 def loaded_reduce(

@@ -8,7 +8,15 @@ import pytest
 
 from analysis.cli import main
 from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, load_matcher
-from analysis.measures.loaded import RATE_COLUMNS, bootstrap_ratios, kwic, loaded_hits, loaded_rates, voice_token_counts
+from analysis.measures.loaded import (
+    RATE_COLUMNS,
+    article_hit_counts,
+    bootstrap_ratios,
+    kwic,
+    loaded_hits,
+    loaded_rates,
+    voice_token_counts,
+)
 from analysis.tokens import WORD_PATTERN, tokenize
 
 
@@ -177,6 +185,20 @@ def test_rates_accept_token_counts_and_any_grouping_column(hand):
     assert set(from_tokens["category"]) == {"labels", "doubt"}  # categories present in the hits by default
 
 
+def test_rates_from_hit_counts_per_article_equal_rates_from_the_hits(seed_hits, seed_tokens, seeds):
+    counts = article_hit_counts(seed_hits)
+    assert counts["hits"].sum() == len(seed_hits) and (counts["hits"] > 0).all()
+    assert len(counts) < len(seed_hits)  # a few rows per article, not one per hit
+    assert set(counts["voice"]) <= {"narration", "quoted"}
+    for article in seeds["id"]:
+        expected = seed_hits[seed_hits["article_id"].eq(article)].groupby(["category", "voice"]).size()
+        got = counts[counts["article_id"].eq(article)].set_index(["category", "voice"])["hits"]
+        assert got.to_dict() == expected.to_dict()
+    from_hits = loaded_rates(seed_hits, seed_tokens, seeds, n_boot=300)
+    from_counts = loaded_rates(counts, voice_token_counts(seed_tokens), seeds, n_boot=300)
+    pd.testing.assert_frame_equal(from_counts, from_hits, check_exact=True)
+
+
 def test_bootstrap_is_seeded(hand):
     matcher, tokens, articles = hand
     hits = loaded_hits(tokens, matcher)
@@ -282,6 +304,16 @@ def test_bootstrap_ratios_equal_the_shared_bootstrap_column_by_column(monkeypatc
     monkeypatch.setattr(loaded, "BOOTSTRAP_CELLS", 7 * 40)  # seven replicates at a time: same draws, same intervals
     chunked = bootstrap_ratios(hits, tokens, n_boot=500, seed=11)
     np.testing.assert_allclose(chunked, (low, high))
+
+
+def test_bootstrap_ratios_resample_a_shared_denominator_once_with_the_same_intervals():
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(200, 900, size=(60, 2))
+    hits = rng.binomial(np.repeat(tokens, 3, axis=1), 0.02)  # three measures over each of two denominators
+    shared = bootstrap_ratios(hits, np.repeat(tokens, 3, axis=1), n_boot=400, seed=2)
+    for column in range(6):
+        alone = bootstrap_ratios(hits[:, column], tokens[:, column // 3], n_boot=400, seed=2)
+        np.testing.assert_array_equal([shared[0][column], shared[1][column]], [alone[0][0], alone[1][0]])
 
 
 def test_bootstrap_ratios_need_two_articles_with_a_denominator():

@@ -123,6 +123,22 @@ def _leftmost_longest(groups: np.ndarray, first: np.ndarray, last: np.ndarray) -
     return keep
 
 
+def article_hit_counts(hits: pd.DataFrame) -> pd.DataFrame:
+    """Hits per article, category and voice: all that :func:`loaded_rates` reads of the hits (a map step).
+
+    A few rows per article instead of one per hit, without the passages' text: what a
+    partition sends to the reduce.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``category``, ``voice`` (``narration`` or ``quoted``), ``hits`` (int);
+        only combinations with hits, sorted by article id, category and voice.
+    """
+    counts = hits.groupby(["article_id", "category", "voice"], sort=True, observed=True).size()
+    return counts.rename("hits").reset_index().astype({"article_id": "str", "category": "str", "voice": "str"})
+
+
 def voice_token_counts(tokens: pd.DataFrame) -> pd.DataFrame:
     """Word tokens per article and voice (the denominators of every rate; a map step).
 
@@ -207,7 +223,10 @@ def bootstrap_ratios(
     if not enough.any():
         return low, high
     rng = np.random.default_rng(seed)
-    both = np.hstack([num, den])
+    # Measures often share a denominator (every category of a voice): resample each distinct one once.
+    # With whole-number counts the sums are exact, so which columns go together changes nothing.
+    distinct, denominator_of = np.unique(den, axis=1, return_inverse=True)
+    both = np.hstack([num, distinct])
     ratios = np.empty((n_boot, n_measures))
     step = max(1, BOOTSTRAP_CELLS // n_articles)
     for begin in range(0, n_boot, step):
@@ -216,7 +235,7 @@ def bootstrap_ratios(
         weights = np.bincount(picks.ravel(), minlength=size * n_articles).reshape(size, n_articles).astype(float)
         sums = weights @ both  # one pass over the weights for numerators and denominators
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:]
+            ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:][:, denominator_of.ravel()]
     tail = (1 - confidence) / 2 * 100
     with np.errstate(invalid="ignore"):
         bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
@@ -240,7 +259,8 @@ def loaded_rates(
     Parameters
     ----------
     hits : DataFrame
-        From :func:`loaded_hits`.
+        From :func:`loaded_hits`, or its :func:`article_hit_counts` (columns ``article_id``,
+        ``category``, ``voice``, ``hits``), which is all this function reads from it.
     tokens : DataFrame
         The token table, or its :func:`voice_token_counts` (columns ``article_id``,
         ``voice``, ``tokens``), which is all this function reads from it.
@@ -251,7 +271,7 @@ def loaded_rates(
         Missing values form the group ``(missing)``.
     categories : sequence of str, optional
         Categories to report, zeros included (pass ``matcher.lexicon.categories``);
-        default: the categories present in ``hits``.
+        default: the categories present in ``hits``, in alphabetical order.
     n_boot, confidence, seed
         Bootstrap settings: articles are resampled with replacement within each group.
 
@@ -285,13 +305,14 @@ def loaded_rates(
         .fillna(0)
         .astype(np.int64)
     )
-    categories = list(categories) if categories is not None else list(pd.unique(hits["category"]))
+    categories = list(categories) if categories is not None else sorted(pd.unique(hits["category"]))
     keys = pd.MultiIndex.from_product([categories, VOICES], names=["category", "voice"])
-    if hits.empty:
+    hit_counts = hits if "hits" in hits.columns else article_hit_counts(hits)
+    if hit_counts.empty:
         wide_hits = pd.DataFrame(0, index=groups.index, columns=keys)
     else:
-        both = pd.concat([hits, hits.assign(voice="all")], ignore_index=True)
-        wide_hits = both.groupby(["article_id", "category", "voice"]).size().unstack(["category", "voice"])
+        both = pd.concat([hit_counts, hit_counts.assign(voice="all")], ignore_index=True)
+        wide_hits = both.groupby(["article_id", "category", "voice"])["hits"].sum().unstack(["category", "voice"])
         wide_hits = wide_hits.reindex(index=groups.index, columns=keys).fillna(0).astype(np.int64)
     hit_matrix = wide_hits.to_numpy()
     token_matrix = wide_tokens[list(keys.get_level_values("voice"))].to_numpy()
