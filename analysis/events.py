@@ -366,6 +366,9 @@ def _square_scores(features: _Features, window_days: int) -> np.ndarray:
 def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> tuple[np.ndarray, pd.DataFrame]:
     """The combined score for every pair of articles, and its parts.
 
+    Memory grows with the square of the number of articles: for a corpus of thousands, read
+    :func:`event_pair_scores` instead.
+
     Returns
     -------
     score : ndarray
@@ -379,7 +382,11 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
     vocabulary = EventVocabulary.from_frequencies(document_frequencies(articles), len(articles))
     score, days, parts = _Evidence(_Features.of(articles, vocabulary)).scores(slice(0, len(articles)), window_days)
     np.fill_diagonal(score, 1.0)
-    ids = articles["id"].astype(str).to_numpy()
+    return score, _pair_table(articles["id"].astype(str).to_numpy(), score, days, parts)
+
+
+def _pair_table(ids: np.ndarray, score: np.ndarray, days: np.ndarray, parts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The pairs above the diagonal of square score matrices, in the columns of ``SCORE_COLUMNS``."""
     upper_a, upper_b = np.triu_indices(len(ids), k=1)
     table = pd.DataFrame(
         {
@@ -390,7 +397,53 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
             "score": score[upper_a, upper_b],
         }
     )
-    return score, table[SCORE_COLUMNS]
+    return table[SCORE_COLUMNS]
+
+
+def event_pair_scores(
+    articles: pd.DataFrame, events: pd.DataFrame, *, by: str = "event", window_days: int = WINDOW_DAYS
+) -> pd.DataFrame:
+    """The combined score and its parts for every pair of articles in the same event.
+
+    What to read before trusting a grouping. The values are those of :func:`similarity_scores`
+    (IDF from all of ``articles``), but only pairs within an event are scored, so the table
+    grows with the events' sizes, not with the square of the corpus.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        The article table given to :func:`group_events`.
+    events : DataFrame
+        Its result (``article_id`` and the ``by`` column).
+    by : {"event", "inferred_event"}, default="event"
+        Which grouping: the reported event (the manifest's where it has one) or the inferred one.
+    window_days : int, default=7
+        As for :func:`group_events`: pairs further apart score 0.
+
+    Returns
+    -------
+    DataFrame
+        ``event`` (the ``by`` value), then the columns of :func:`similarity_scores`'s pair table;
+        events in order of their first article, pairs in article order within each.
+    """
+    _check(articles, window_days)
+    if by not in events.columns:
+        raise EventError(f"events: no {by!r} column; pass the table of group_events")
+    articles = articles.reset_index(drop=True)
+    event = articles["id"].astype(str).map(events.set_index(events["article_id"].astype(str))[by])
+    vocabulary = EventVocabulary.from_frequencies(document_frequencies(articles), len(articles))
+    ids = articles["id"].astype(str).to_numpy()
+    tables = []
+    for name, rows in sorted(event.groupby(event).indices.items(), key=lambda item: item[1][0]):
+        if len(rows) > MAX_GROUP_ARTICLES:
+            raise EventError(
+                f"event {name!r} has {len(rows):,} articles: too many to score every pair (at most {MAX_GROUP_ARTICLES:,})"
+            )
+        if len(rows) > 1:
+            evidence = _Evidence(_Features.of(articles.iloc[rows], vocabulary))
+            pairs = _pair_table(ids[rows], *evidence.scores(slice(0, len(rows)), window_days))
+            tables.append(pairs.assign(event=name)[["event", *SCORE_COLUMNS]])
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["event", *SCORE_COLUMNS])
 
 
 def _clusters(score: np.ndarray, threshold: float) -> np.ndarray:

@@ -305,3 +305,22 @@ def test_cli_exclude_reused_changes_the_counts(capsys):
     }
     assert sentences["own"] < sentences["all"]
     assert main(["loaded", "--exclude-reused", "--engine", "dask"]) == 2
+
+
+def test_event_pair_scores_are_the_similarity_scores_of_the_pairs_within_each_event(articles):
+    from analysis.events import event_pair_scores
+
+    _scores, every_pair = similarity_scores(articles)
+    for by in ("event", "inferred_event"):
+        grouped = group_events(articles)
+        within = event_pair_scores(articles, grouped, by=by)
+        event_of = grouped.set_index("article_id")[by]
+        same = every_pair[every_pair["article_a"].map(event_of).eq(every_pair["article_b"].map(event_of))]
+        assert len(within) == len(same) > 0
+        pd.testing.assert_frame_equal(within.drop(columns="event"), same.reset_index(drop=True), check_exact=False, rtol=1e-12)
+        assert within["event"].tolist() == within["article_a"].map(event_of).tolist()
+    grouped = group_events(articles, use_labels=False)
+    january = event_pair_scores(articles, grouped)
+    assert set(january["article_a"]) | set(january["article_b"]) == JANUARY | MARCH  # TASS is alone: no pair
+    with pytest.raises(EventError, match="no 'evnt' column"):
+        event_pair_scores(articles, grouped, by="evnt")
