@@ -12,7 +12,6 @@ import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -312,7 +311,7 @@ def _pooled_on_dask(args: argparse.Namespace, measure: str, **options: Any) -> p
 
 def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
     """``framing loaded --engine dask``: the same map and reduce on Dask workers; None after --kwic."""
-    from analysis.engine import EngineError, article_groups, loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
+    from analysis.engine import EngineError, loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
 
     run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon, "query": args.query}
     if args.kwic:
@@ -326,7 +325,7 @@ def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
             loaded_reduce,
             columns=["id", "body"],
             reduce_options={"by": args.by, "lexicon": args.lexicon},
-            metadata=partial(article_groups, by=args.by),
+            group_by=args.by,
             **run,
         )
     except KeyError as err:

@@ -68,10 +68,13 @@ class Partition:
     def load(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The article table of this partition (all columns, or ``columns``)."""
         if self.articles is not None:
-            return self.articles if columns is None else self.articles.loc[:, list(columns)]
+            return self.articles if columns is None else _selected(self.articles, columns, None)
+        files = [pq.ParquetFile(path) for path, _ in self.pieces]
+        if columns is not None:
+            names = list(dict.fromkeys(name for parquet in files for name in parquet.schema_arrow.names))
+            _check_columns(names, columns)
         tables = []
-        for path, group in self.pieces:
-            parquet = pq.ParquetFile(path)
+        for parquet, (_, group) in zip(files, self.pieces, strict=True):
             present = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
             tables.append(parquet.read_row_group(group, columns=present))
         return articles_from_arrow(pa.concat_tables(tables, promote_options="permissive"), whole=False)
@@ -184,13 +187,22 @@ def _with_article_order(result: pd.DataFrame, articles: pd.DataFrame, name: str)
     return result.assign(**{ORDER[0]: result[key].map(published).to_numpy(), ORDER[1]: result[key].to_numpy()})
 
 
+def _check_columns(available: Sequence[str], columns: Sequence[str]) -> None:
+    """Raise the ``KeyError`` that names a missing article column and lists the real ones."""
+    if missing := [c for c in columns if c not in available]:
+        raise KeyError(f"no article column {missing[0]!r}; available: {', '.join(map(str, available))}")
+
+
 def _selected(articles: pd.DataFrame, columns: Sequence[str] | None, query: str | None) -> pd.DataFrame:
     """The articles matching ``query`` (per article, so partitions select as the whole would), in ``columns``."""
     if query:
         from analysis.query import filter_articles
 
         articles = filter_articles(articles, query)
-    return articles if columns is None else articles.loc[:, list(columns)]
+    if columns is None:
+        return articles
+    _check_columns(list(articles.columns), columns)
+    return articles.loc[:, list(dict.fromkeys(columns))]
 
 
 def _run_partition(
@@ -317,26 +329,31 @@ def map_reduce(
     columns: Sequence[str] | None = None,
     reduce_options: dict[str, Any] | None = None,
     query: str | None = None,
-    metadata: MapFunction | None = None,
+    group_by: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """``reduce_function(map rows, article metadata, **reduce_options)`` after :func:`map_articles`.
 
-    The metadata is what the map ``metadata`` returns, gathered by the same engine: by default
-    :func:`article_metadata`, the article table without ``body`` and ``raw`` (``id``, ``outlet``,
-    ``published``, ``n_tokens``, ``country``, ``ownership``, ``event``... so any article
-    column can be the ``by`` of a group statistic); for a reduce that reads only each
-    article's group, ``functools.partial(article_groups, by=...)``, which sends the client
-    two columns instead of every one. ``options`` go to :func:`map_articles` (``order``,
-    ``articles_per_partition``) and on to the map. Returns the reduce's table, identical for
-    both engines.
+    The metadata is gathered by the same engine: the article table without ``body`` and ``raw``
+    (:func:`article_metadata`: ``id``, ``outlet``, ``published``, ``n_tokens``, ``country``,
+    ``ownership``, ``event``... so any article column can be the ``by`` of a group statistic),
+    or, with ``group_by``, only each article's group (:func:`article_groups`: two columns read
+    and sent instead of all), for a reduce that reads nothing else. ``options`` go to
+    :func:`map_articles` (``order``, ``articles_per_partition``) and on to the map. Returns
+    the reduce's table, identical for both engines.
     """
     with contextlib.ExitStack() as stack:
         if engine == "dask" and client is None:
             client = stack.enter_context(dask_client(scheduler))
         rows = map_articles(corpus, map_function, engine=engine, client=client, columns=columns, query=query, **options)
-        table = map_articles(corpus, metadata or article_metadata, engine=engine, client=client, query=query)
-    return reduce_function(rows, table, **(reduce_options or {}))
+        if group_by is None:
+            metadata = map_articles(corpus, article_metadata, engine=engine, client=client, query=query)
+        else:
+            columns = ["id", group_by]
+            metadata = map_articles(
+                corpus, article_groups, engine=engine, client=client, query=query, columns=columns, by=group_by
+            )
+    return reduce_function(rows, metadata, **(reduce_options or {}))
 
 
 def _pool_partition(
@@ -460,9 +477,7 @@ def article_metadata(articles: pd.DataFrame) -> pd.DataFrame:
 def article_groups(articles: pd.DataFrame, *, by: str = "outlet") -> pd.DataFrame:
     """Each article's group: ``id`` and the ``by`` column as text, ``(missing)`` where it has no value.
 
-    All that a reduce grouping by ``by`` reads of the metadata. Give it whole partitions (no
-    ``columns``), so that a ``by`` that is not an article column raises the ``KeyError`` that
-    lists the real ones.
+    All that a reduce grouping by ``by`` reads of the metadata; needs only ``id`` and ``by``.
     """
     from analysis.measures.loaded import group_labels
 
@@ -891,7 +906,8 @@ def _pooled_by_group(
         if run["engine"] == "dask" and run["client"] is None:
             run = run | {"client": stack.enter_context(dask_client(run["scheduler"]))}
         # group sizes pooled on the workers too: only a row per group reaches the client
-        sizes = pool_articles(corpus, group_sizes, keys=["group"], by=by, **run).set_index("group")["articles"]
+        sizes = pool_articles(corpus, group_sizes, keys=["group"], columns=["id", by], by=by, **run)
+        sizes = sizes.set_index("group")["articles"]
         columns = ["id", "body", by]
         pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
     counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]

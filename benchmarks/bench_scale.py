@@ -65,7 +65,8 @@ def _loaded_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
     """Loaded-term rates; the reduce (bootstrap intervals, on the client) timed apart."""
     map_options = {"engine": "dask", "client": client, "order": "article_id"}
     counts = engine.map_articles(corpus, engine.loaded_counts, columns=["id", "body"], **map_options)
-    metadata = engine.map_articles(corpus, engine.article_groups, **map_options | {"order": "articles", "by": "outlet"})
+    groups = {"order": "articles", "by": "outlet", "columns": ["id", "outlet"]}
+    metadata = engine.map_articles(corpus, engine.article_groups, **map_options | groups)
     start = time.perf_counter()
     rates = engine.loaded_reduce(counts, metadata, by="outlet")
     return rates, {"reduce_seconds": round(time.perf_counter() - start, 1)}

@@ -347,21 +347,13 @@ def test_a_query_matching_nothing_is_an_engine_error_on_both_engines(client):
 
 
 def test_loaded_rates_from_article_groups_equal_those_from_all_metadata(client, synthetic):
-    from functools import partial
-
     options = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "event"}}
     every_column = engine.map_reduce(synthetic / "store", engine.loaded_counts, engine.loaded_reduce, **options)
-    groups = partial(engine.article_groups, by="event")
     for run in ({}, {"engine": "dask", "client": client}):
         only_groups = engine.map_reduce(
-            synthetic / "store", engine.loaded_counts, engine.loaded_reduce, metadata=groups, **options, **run
+            synthetic / "store", engine.loaded_counts, engine.loaded_reduce, group_by="event", **options, **run
         )
         pd.testing.assert_frame_equal(only_groups, every_column, check_exact=True)
-    with pytest.raises(KeyError, match=r"'evnt'.*available: id, outlet"):
-        engine.map_reduce(
-            synthetic / "store",
-            engine.loaded_counts,
-            engine.loaded_reduce,
-            metadata=partial(engine.article_groups, by="evnt"),
-            **options,
-        )
+        # a column that is not there is named, with the ones that are
+        with pytest.raises(KeyError, match=r"'evnt'; available: id, outlet, published"):
+            engine.map_reduce(synthetic / "store", engine.loaded_counts, engine.loaded_reduce, group_by="evnt", **options, **run)
