@@ -349,10 +349,8 @@ def map_reduce(
         if group_by is None:
             metadata = map_articles(corpus, article_metadata, engine=engine, client=client, query=query)
         else:
-            columns = ["id", group_by]
-            metadata = map_articles(
-                corpus, article_groups, engine=engine, client=client, query=query, columns=columns, by=group_by
-            )
+            read = {"columns": ["id", group_by], "by": group_by}
+            metadata = map_articles(corpus, article_groups, engine=engine, client=client, query=query, **read)
     return reduce_function(rows, metadata, **(reduce_options or {}))
 
 
