@@ -7,6 +7,8 @@ speed-up of 2 workers over 1. Results go to ``OUT/results.json`` and ``OUT/resul
 
     python benchmarks/bench_scale.py                      # 1,000,000 articles (~4 GB of text)
     python benchmarks/bench_scale.py --articles 20000     # what fits on a shared laptop
+    python benchmarks/bench_scale.py --ingest-once --keep --stages ingest   # then, later, again:
+    python benchmarks/bench_scale.py --stages loaded,keyness               # analyse the kept store
 
 The synthetic articles (``analysis.synthetic``) are sentences of the seed articles shuffled into
 new articles of ~700 words, so cleaning, tokens, voice and loaded terms run on real news prose at
