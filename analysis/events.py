@@ -271,6 +271,12 @@ class EventVocabulary:
         return [str(self.terms[c]) for c in columns]
 
 
+def _day_numbers(articles: pd.DataFrame) -> np.ndarray:
+    """Each article's publication day as days since 1970-01-01 (float; NaN when undated)."""
+    published = pd.to_datetime(articles["published"]).dt.normalize()
+    return (published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+
+
 @dataclass(frozen=True)
 class _Features:
     """What the score compares, article by article (rows in the order given): computed once."""
@@ -284,13 +290,12 @@ class _Features:
     @classmethod
     def of(cls, articles: pd.DataFrame, vocabulary: EventVocabulary) -> _Features:
         bodies = articles["body"].fillna("").astype(str).tolist()
-        published = pd.to_datetime(articles["published"]).dt.normalize()
         return cls(
             tfidf=vocabulary.transform(articles),
             names=[name_words(t) for t in _texts(articles)],
             numbers=[numbers_in(b) for b in bodies],
             quotes=[quote_shingles(b) for b in bodies],
-            days=(published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float),
+            days=_day_numbers(articles),
         )
 
     def take(self, rows: np.ndarray) -> _Features:
@@ -475,8 +480,7 @@ class EventBlock:
 def event_blocks(articles: pd.DataFrame, *, window_days: int, articles_per_block: int = ARTICLES_PER_BLOCK) -> list[EventBlock]:
     """Cut ``articles`` into :class:`EventBlock` s: every pair within the window is in exactly one
     block's owned rows × later rows; undated articles (in no window) are blocks of their own."""
-    published = pd.to_datetime(articles["published"]).dt.normalize()
-    days = (published - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    days = _day_numbers(articles)
     days = np.where(np.isnan(days), np.inf, days)
     order = np.argsort(days, kind="stable")
     ordered_days = days[order]
