@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 import warnings
@@ -151,7 +152,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from analysis.store import StoreError, ingest, store_summary
+    from analysis.ingest import ingest
+    from analysis.store import StoreError, store_summary
 
     try:
         result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler)
@@ -174,7 +176,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from analysis.report import ReportError, main_report_lines, read_params_file, run_report
+    from analysis.suite import ReportError, main_report_lines, read_params_file, run_report
 
     try:
         result = run_report(
@@ -246,128 +248,55 @@ def _print_rates(table: pd.DataFrame, columns: list[str], *, as_json: bool, note
     )
 
 
-def _own_tokens(tokens: pd.DataFrame, articles: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """With ``--exclude-reused``: drop words the article took from another (``analysis.provenance.exclude_reused``)."""
-    if not getattr(args, "exclude_reused", False):
-        return tokens
-    from analysis.provenance import exclude_reused
-
-    own = exclude_reused(tokens, articles)
-    print(
-        f"--exclude-reused: {len(tokens) - len(own):,} of {len(tokens):,} words left out as taken from another article",
-        file=sys.stderr,
-    )
-    return own
-
-
-def _no_dask_exclusion(args: argparse.Namespace) -> None:
-    if getattr(args, "exclude_reused", False) and getattr(args, "engine", "local") == "dask":
-        raise UsageError("--exclude-reused needs the whole corpus at once: use --engine local")
-
-
-def cmd_loaded(args: argparse.Namespace) -> int:
-    from analysis.lexicons import LexiconError, load_matcher
-    from analysis.measures.loaded import kwic, loaded_hits, loaded_rates
-    from analysis.tokens import tokenize
-
-    try:
-        matcher = load_matcher(args.lexicon)
-    except LexiconError as err:
-        raise UsageError(str(err)) from err
-    _no_dask_exclusion(args)
+def _measure_source(args: argparse.Namespace) -> Any:
+    """What a measure's entry point reads: the corpus path for the workers with ``--engine dask``
+    (each partition selects ``--query`` itself), else the articles loaded and selected here."""
     if args.engine == "dask":
-        rates = _loaded_on_dask(args)
-        if rates is None:
-            return 0
-    else:
-        articles = load_for_command(args)
-        _check_by(articles, args.by)
-        tokens = _own_tokens(tokenize(articles), articles, args)
-        hits = loaded_hits(tokens, matcher)
-        if args.kwic:
-            print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
-            return 0
-        rates = loaded_rates(hits, tokens, articles, by=args.by, categories=matcher.lexicon.categories)
-    note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
-    _print_rates(rates, LOADED_COLUMNS, as_json=args.json, note=note)
-    return 0
+        return args.corpus
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    return articles
 
 
-def _pooled_on_dask(args: argparse.Namespace, measure: str, **options: Any) -> pd.DataFrame:
-    """``measure`` of ``analysis.engine`` (``pooled_top_terms``, ``pooled_keyness``) on Dask workers."""
-    from analysis import engine
+def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace, **options: Any) -> pd.DataFrame:
+    """``measure(corpus, engine=..., **options)``: the one path of a measure command, on either engine."""
+    from analysis.engine import EngineError
 
+    dask = args.engine == "dask"
+    run = {"engine": args.engine, "scheduler": args.scheduler, "query": args.query if dask else None}
+    if getattr(args, "exclude_reused", False):
+        options["exclude_reused"] = True
     try:
-        return getattr(engine, measure)(
-            args.corpus, by=args.by, voice=args.voice, engine="dask", scheduler=args.scheduler, query=args.query, **options
-        )
-    except engine.EngineError as err:
-        raise UsageError(str(err)) from None
+        return measure(_measure_source(args), **run, **options)
+    except EngineError as err:
+        raise UsageError(str(err).replace("exclude_reused", "--exclude-reused")) from None
     except KeyError as err:
         if type(err) is not KeyError:  # a subclass (an unknown --reference) is the caller's to report
             raise
         raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
 
 
-def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
-    """``framing loaded --engine dask``: the same map and reduce on Dask workers; None after --kwic."""
-    from analysis.engine import EngineError, loaded_counts, loaded_kwic, loaded_reduce, map_articles, map_reduce
+def cmd_loaded(args: argparse.Namespace) -> int:
+    from analysis.lexicons import LexiconError, load_matcher
+    from analysis.measures.loaded import measure_loaded
 
-    run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon, "query": args.query}
-    if args.kwic:
-        table = map_articles(args.corpus, loaded_kwic, columns=["id", "outlet", "body"], **run)
-        print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
-        return None
     try:
-        return map_reduce(
-            args.corpus,
-            loaded_counts,
-            loaded_reduce,
-            columns=["id", "body"],
-            reduce_options={"by": args.by, "lexicon": args.lexicon},
-            group_by=args.by,
-            **run,
-        )
-    except KeyError as err:
-        raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
-    except EngineError as err:
-        raise UsageError(str(err)) from None
+        matcher = load_matcher(args.lexicon)
+    except LexiconError as err:
+        raise UsageError(str(err)) from err
+    table = _run_measure(measure_loaded, args, lexicon=args.lexicon, by=args.by, in_context=args.kwic)
+    if args.kwic:
+        print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
+        return 0
+    note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
+    _print_rates(table, LOADED_COLUMNS, as_json=args.json, note=note)
+    return 0
 
 
 def cmd_tone(args: argparse.Namespace) -> int:
-    from analysis.measures.tone import sentence_tone, tone_by_group
-    from analysis.tokens import tokenize
+    from analysis.measures.tone import measure_tone
 
-    _no_dask_exclusion(args)
-    if args.engine == "dask":
-        from analysis.engine import EngineError, map_reduce, tone_reduce, tone_sums
-
-        try:
-            table = map_reduce(
-                args.corpus,
-                tone_sums,
-                tone_reduce,
-                engine="dask",
-                scheduler=args.scheduler,
-                columns=["id", "body"],
-                order="article_id",
-                reduce_options={"by": args.by},
-                query=args.query,
-            )
-        except KeyError as err:
-            raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
-        except EngineError as err:
-            raise UsageError(str(err)) from None
-    else:
-        articles = load_for_command(args)
-        _check_by(articles, args.by)
-        tokens = tokenize(articles)
-        sentences = sentence_tone(articles, tokens=tokens)
-        if getattr(args, "exclude_reused", False):
-            from analysis.provenance import exclude_reused_sentences
-
-            sentences = exclude_reused_sentences(sentences, tokens, articles)
-        table = tone_by_group(sentences, articles, by=args.by)
+    table = _run_measure(measure_tone, args, by=args.by)
     note = "VADER compound per sentence (-1 to +1), averaged by voice; 95% bootstrap intervals over articles."
     _print_rates(table, TONE_COLUMNS, as_json=args.json, note=note)
     return 0
@@ -379,8 +308,9 @@ TREND_COLUMNS = ["measure", "group", "period", "value", "ci_low", "ci_high", "n_
 
 
 def cmd_attention(args: argparse.Namespace) -> int:
+    from analysis.plots import plot_attention
     from analysis.query import QuerySyntaxError, build_index, match
-    from analysis.trends import attention, plot_attention
+    from analysis.trends import attention
 
     articles = load_for_command(args)
     _check_by(articles, args.by)
@@ -455,19 +385,11 @@ KEYNESS_COLUMNS = ["group", "reference", "term", "count", "count_reference", "lo
 
 
 def cmd_terms(args: argparse.Namespace) -> int:
-    from analysis.measures.tfidf import term_counts, top_terms
-    from analysis.tokens import tokenize
+    from analysis.measures.tfidf import measure_top_terms
 
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
-    _no_dask_exclusion(args)
-    if args.engine == "dask":
-        table = _pooled_on_dask(args, "pooled_top_terms", top=args.top)
-    else:
-        articles = load_for_command(args)
-        _check_by(articles, args.by)
-        counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
-        table = top_terms(counts, articles, by=args.by, top=args.top, voice=args.voice)
+    table = _run_measure(measure_top_terms, args, by=args.by, voice=args.voice, top=args.top)
     print_table(table if args.json else table.round(4), as_json=args.json, columns=TERMS_COLUMNS)
     if not args.json:
         print(
@@ -478,39 +400,18 @@ def cmd_terms(args: argparse.Namespace) -> int:
 
 
 def cmd_keyness(args: argparse.Namespace) -> int:
-    from analysis.measures.keyness import UnknownGroupError, keyness
-    from analysis.measures.tfidf import term_counts
-    from analysis.tokens import tokenize
+    from analysis.measures.keyness import UnknownGroupError, measure_keyness, prior_word_counts
 
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
     if not args.prior_mass > 0:
         raise UsageError(f"--prior-mass must be positive, not {args.prior_mass}")
-    _no_dask_exclusion(args)
-    dask = args.engine == "dask"
-    if not dask:
-        articles = load_for_command(args)
-        _check_by(articles, args.by)
     prior = None
-    if args.prior_corpus and dask:
-        from analysis.engine import pool_articles, word_counts
-
-        background = pool_articles(
-            args.prior_corpus, word_counts, keys=["term"], voice=args.voice, engine="dask", scheduler=args.scheduler
-        )
-        prior = background.set_index("term")["count"]
-    elif args.prior_corpus:
-        from analysis.corpus import load_corpus
-
-        background = load_corpus(args.prior_corpus)
-        prior = term_counts(tokenize(background), voice=args.voice).groupby("term")["count"].sum()
+    if args.prior_corpus:
+        prior = prior_word_counts(args.prior_corpus, voice=args.voice, engine=args.engine, scheduler=args.scheduler)
     options = {"reference": args.reference, "prior_mass": args.prior_mass, "prior_counts": prior, "top": args.top}
     try:
-        if dask:
-            table = _pooled_on_dask(args, "pooled_keyness", **options)
-        else:
-            counts = term_counts(_own_tokens(tokenize(articles), articles, args), voice=args.voice)
-            table = keyness(counts, articles, by=args.by, voice=args.voice, **options)
+        table = _run_measure(measure_keyness, args, by=args.by, voice=args.voice, **options)
     except UnknownGroupError as err:
         raise UsageError(f"--reference: {err.args[0]}") from None
     except ValueError as err:
@@ -614,7 +515,8 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         if reference is not None:
             raise UsageError("--reference needs --engine local: the reference is aligned in this process")
-        from analysis.engine import EngineError, reuse_candidate_pairs
+        from analysis.engine import EngineError
+        from analysis.provenance import reuse_candidate_pairs
 
         try:
             candidates = reuse_candidate_pairs(articles, engine="dask", scheduler=args.scheduler)
@@ -848,9 +750,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    """Log records as plain lines on whatever ``sys.stderr`` is when they are emitted."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr)
+
+
+def _log_to_stderr() -> None:
+    """The package's INFO messages (what a step left out, say) as plain lines on stderr."""
+    logger = logging.getLogger("analysis")
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        logger.addHandler(_StderrHandler())
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _log_to_stderr()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # problems are reported by the commands themselves

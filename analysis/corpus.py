@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from analysis import clean
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
 from analysis.paths import resolve_corpus
-from analysis.tokens import count_words
+from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
+from analysis.tokens import count_words, shingle_hashes
 
 MANIFEST = "manifest.csv"
 PROFILES_FILE = "outlets.yaml"
@@ -39,32 +40,7 @@ MANIFEST_REQUIRED = ("file", "outlet", "published")
 TABLE_REQUIRED = ("id", "outlet", "published", "text")
 OPTIONAL = ("title", "url", "event", "language")
 ARTICLE_KINDS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
-TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
-STORE_MARKER = "_framing.json"  # marks a Parquet store written by analysis.store.ingest
-
-#: Columns of the article table, in order; metadata columns follow them.
-ARTICLE_COLUMNS = (
-    "id",
-    "outlet",
-    "published",
-    "headline",
-    "dek",
-    "dateline",
-    "body",
-    "raw",
-    "source",
-    "removed",
-    "repairs",
-    "n_tokens",
-    "hash",
-    "url",
-    "event",
-    "language",
-    "country",
-    "ownership",
-    "encoding",
-)
 
 Severity = Literal["error", "warning"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
@@ -413,9 +389,7 @@ def _shingle_sets(bodies: list[str]) -> sp.csr_matrix:
     )
     article = np.repeat(np.arange(len(bodies)), counts)
     starts = np.flatnonzero(np.arange(codes.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
-    hashes = np.zeros(starts.size, dtype=np.uint64)
-    for k in range(SHINGLE_SIZE):  # overflow wraps: a 64-bit hash of the five word numbers
-        hashes = hashes * np.uint64(1_000_003) + codes[starts + k] + np.uint64(1)
+    hashes = shingle_hashes(codes, SHINGLE_SIZE, starts=starts)
     columns, distinct = pd.factorize(hashes)
     matrix = sp.csr_matrix(
         (np.ones(starts.size, dtype=np.int32), (article[starts], columns)), shape=(len(bodies), max(len(distinct), 1))

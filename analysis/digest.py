@@ -24,7 +24,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.paths import write_atomic, write_text_atomic
 from analysis.stats import SMALL_SAMPLE_ARTICLES, SMALL_SAMPLE_TOKENS, small_sample, wilson
 
 SNAPSHOT_DIR = "snapshot"
@@ -76,7 +76,7 @@ def term_rates(tokens: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outle
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from analysis.measures.loaded import group_labels
+    from analysis.stats import group_labels
 
     groups = group_labels(articles, by)
     group_of_token = groups.reindex(tokens["article_id"].astype(str).to_numpy()).to_numpy()
@@ -177,14 +177,7 @@ def write_snapshot(snapshot: Mapping[str, pd.DataFrame], run_folder: str | os.Pa
     folder = Path(run_folder) / SNAPSHOT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in snapshot.items():
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            table.to_parquet(temporary, index=False)
-            os.replace(temporary, folder / f"{name}.parquet")
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(folder / f"{name}.parquet", lambda temporary, table=table: table.to_parquet(temporary, index=False))
     return folder
 
 
@@ -213,7 +206,7 @@ def read_snapshot(run_folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame]
 def previous_run(root: str | os.PathLike[str], *, current: str | os.PathLike[str] | None = None) -> Path | None:
     """The newest successful run under ``root`` (other than ``current``) that kept a snapshot.
 
-    Reads each run's ``run.json`` (see ``analysis.report``); failed or running runs never count.
+    Reads each run's ``run.json`` (see :mod:`analysis.suite`); failed or running runs never count.
     """
     root = Path(root)
     current_path = Path(current).resolve() if current is not None else None
@@ -485,26 +478,14 @@ def digest_records(digest: Digest) -> dict[str, Any]:
     return record
 
 
-def _write_text(path: Path, text: str) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_digest(digest: Digest, run_folder: str | os.PathLike[str]) -> list[Path]:
     """Write ``digest.md``, ``digest.html`` and ``digest.json`` into ``run_folder``, atomically."""
     folder = Path(run_folder)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        _write_text(folder / "digest.md", digest_markdown(digest)),
-        _write_text(folder / "digest.html", digest_html(digest)),
-        _write_text(folder / "digest.json", json.dumps(digest_records(digest), indent=1, ensure_ascii=False) + "\n"),
+        write_text_atomic(folder / "digest.md", digest_markdown(digest)),
+        write_text_atomic(folder / "digest.html", digest_html(digest)),
+        write_text_atomic(folder / "digest.json", json.dumps(digest_records(digest), indent=1, ensure_ascii=False) + "\n"),
     ]
 
 

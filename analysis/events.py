@@ -1,4 +1,6 @@
-"""Which articles report the same event, and what each outlet includes or leaves out.
+"""Which articles report the same event: grouping by text, names, numbers and quotations.
+
+What each outlet includes or leaves out of an event is :mod:`analysis.omission`.
 
 Event grouping (:func:`group_events`) needs no event column. Two articles are linked by a
 combined score in [0, 1]:
@@ -32,7 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
-from analysis.tokens import quote_spans, sentence_spans
+from analysis.tokens import fold_word, quote_spans, sentence_spans
 
 if TYPE_CHECKING:
     from analysis.engine import Engine
@@ -57,7 +59,7 @@ SCORE_COLUMNS = ["article_a", "article_b", "days", "text", "names", "numbers", "
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+(?:[A-Z][a-zA-Z’'\-]+|of|al-|bin))*\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d%?|\b\d%")
-_QUOTE_WORD = re.compile(r"[^\W_]+")
+QUOTE_WORD = re.compile(r"[^\W_]+")
 _NOT_NAMES = (
     frozenset(
         "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
@@ -96,12 +98,12 @@ def names_in(text: str) -> list[str]:
         while words and words[-1].lower() in ("of", "al-", "bin"):
             words.pop()
         if words and any(w[0].isupper() for w in words):
-            found.append(" ".join(words).lower().replace("’", "'").removesuffix("'s"))
+            found.append(fold_word(" ".join(words)).removesuffix("'s"))
     return found
 
 
 # Titles and offices join names ("Russian President Vladimir Putin") but identify nobody.
-_TITLE_WORDS = frozenset(
+TITLE_WORDS = frozenset(
     "president presidents minister ministry foreign spokesman spokeswoman spokesperson secretary deputy press "
     "prime chief head state department russian american chinese us u.s ukrainian iranian british french "
     "european syrian turkish israeli german western".split()
@@ -116,7 +118,7 @@ def actor_names(names: Sequence[str]) -> list[str]:
     >>> actor_names(["russian president vladimir putin", "putin", "russian", "white house"])
     ['vladimir putin', 'vladimir putin', 'white house']
     """
-    stripped = [" ".join(w for w in name.split() if w not in _TITLE_WORDS) for name in names]
+    stripped = [" ".join(w for w in name.split() if w not in TITLE_WORDS) for name in names]
     stripped = [name for name in stripped if name]
     full = sorted({name for name in stripped if " " in name})
     resolved = []
@@ -131,7 +133,7 @@ def name_words(text: str) -> list[str]:
 
     So "Russian President Vladimir Putin" and "Vladimir Putin" share ``vladimir`` and ``putin``.
     """
-    return sorted({w for name in names_in(text) for w in name.split() if w not in _TITLE_WORDS})
+    return sorted({w for name in names_in(text) for w in name.split() if w not in TITLE_WORDS})
 
 
 def numbers_in(text: str) -> list[str]:
@@ -155,7 +157,7 @@ def quote_shingles(text: str, *, words: int = 4) -> list[str]:
     """Word ``words``-grams (lowercased) inside the quotations of ``text``."""
     shingles = []
     for span in quote_spans(text):
-        tokens = _QUOTE_WORD.findall(text[span.start : span.end].lower())
+        tokens = QUOTE_WORD.findall(text[span.start : span.end].lower())
         shingles += [" ".join(tokens[i : i + words]) for i in range(len(tokens) - words + 1)]
     return shingles
 
@@ -175,7 +177,8 @@ def _overlap(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
         return np.where(smaller > 0, shared / smaller, 0.0)
 
 
-def _texts(articles: pd.DataFrame) -> list[str]:
+def article_texts(articles: pd.DataFrame) -> list[str]:
+    """Each article's headline and body, as the event measures read it."""
     headline = articles["headline"].fillna("") if "headline" in articles.columns else ""
     return (headline + "\n\n" + articles["body"].fillna("")).astype(str).tolist()
 
@@ -206,7 +209,7 @@ def document_frequencies(articles: pd.DataFrame) -> pd.DataFrame:
     """
     counter = CountVectorizer(binary=True, **_TERM_OPTIONS)
     try:
-        counts = counter.fit_transform(_texts(articles))
+        counts = counter.fit_transform(article_texts(articles))
     except ValueError:  # no term at all: empty or stop-word-only texts
         return pd.DataFrame({"term": pd.Series([], dtype=object), "articles": np.zeros(0, dtype=np.int64)})
     return pd.DataFrame(
@@ -253,7 +256,7 @@ class EventVocabulary:
         """TF-IDF rows of ``articles`` (headline and body; sublinear tf, l2-normalised)."""
         if articles.empty:
             return sp.csr_matrix((0, len(self.terms)))
-        return self._vectorizer.transform(_texts(articles)).tocsr()
+        return self._vectorizer.transform(article_texts(articles)).tocsr()
 
     def label(self, tfidf: sp.csr_matrix) -> list[str]:
         """The :data:`LABEL_TERMS` terms of highest summed weight over the rows of ``tfidf``.
@@ -292,7 +295,7 @@ class _Features:
         bodies = articles["body"].fillna("").astype(str).tolist()
         return cls(
             tfidf=vocabulary.transform(articles),
-            names=[name_words(t) for t in _texts(articles)],
+            names=[name_words(t) for t in article_texts(articles)],
             numbers=[numbers_in(b) for b in bodies],
             quotes=[quote_shingles(b) for b in bodies],
             days=_day_numbers(articles),
@@ -451,7 +454,8 @@ def event_pair_scores(
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["event", *SCORE_COLUMNS])
 
 
-def _clusters(score: np.ndarray, threshold: float) -> np.ndarray:
+def linkage_clusters(score: np.ndarray, threshold: float) -> np.ndarray:
+    """Cluster labels from average linkage on 1 - ``score``, cut at 1 - ``threshold``."""
     if len(score) == 1:
         return np.array([1])
     distance = squareform(np.clip(1.0 - score, 0.0, 1.0), checks=False)
@@ -623,7 +627,7 @@ def group_events(
             members = np.sort(members)
             score = _square_scores(features.take(feature_row[members]), window_days)
             component_scores[number] = (members, score)
-            local = _clusters(score, threshold)
+            local = linkage_clusters(score, threshold)
             values, first = np.unique(local, return_index=True)
             cluster[members] = members[first[np.searchsorted(values, local)]]  # a cluster is named by its first member
 
@@ -689,172 +693,3 @@ def assign_events(articles: pd.DataFrame, **options) -> pd.DataFrame:
     """``articles`` with ``event`` (and ``event_label``) from :func:`group_events` (same options)."""
     events = group_events(articles, **options)
     return articles.reset_index(drop=True).assign(event=events["event"].to_numpy(), event_label=events["label"].to_numpy())
-
-
-# ---------------------------------------------------------------------------
-# Inclusion and omission
-# ---------------------------------------------------------------------------
-
-FACT_THRESHOLD = 0.35
-MIN_SENTENCE_WORDS = 6
-FACT_COLUMNS = ["fact", "text", "n_outlets", "n_articles", "outlets"]
-INCLUSION_COLUMNS = ["fact", "outlet", "included", "article_id", "sentence_text"]
-ACTOR_COLUMNS = ["outlet", "actor", "mentions", "articles", "n_outlets"]
-
-
-def _sentences(articles: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for article_id, outlet, body in zip(articles["id"].astype(str), articles["outlet"], articles["body"].fillna(""), strict=True):
-        for start, end in sentence_spans(body):
-            text = body[start:end].strip()
-            if len(_QUOTE_WORD.findall(text)) >= MIN_SENTENCE_WORDS:
-                rows.append((article_id, outlet, start, end, text))
-    return pd.DataFrame(rows, columns=["article_id", "outlet", "start", "end", "text"])
-
-
-def _stem_analyzer():
-    from nltk.stem import PorterStemmer
-
-    stem = PorterStemmer().stem
-    cache: dict[str, str] = {}
-
-    def analyze(text: str) -> list[str]:
-        words = [w for w in _QUOTE_WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
-        return [cache.setdefault(w, stem(w)) for w in words]
-
-    return analyze
-
-
-def event_facts(articles: pd.DataFrame, *, threshold: float = FACT_THRESHOLD) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Facts of an event (sentences clustered across articles) and which outlet reports each.
-
-    Sentences of at least six words are compared by TF-IDF cosine over Porter stems (stop words
-    and bare numbers left out, IDF from these sentences) and grouped by average linkage cut at
-    1 − ``threshold`` (default 0.35): a fact's sentences say much the same in the same words
-    or close to them. A fact's text is its sentence with the highest mean similarity to the
-    others (the first published when tied).
-
-    Parameters
-    ----------
-    articles : DataFrame
-        The articles of one event (``id``, ``outlet``, ``published``, ``body``).
-    threshold : float, default=0.35
-        Least average cosine similarity within a fact.
-
-    Returns
-    -------
-    facts : DataFrame
-        ``fact`` (int, from 0, most widely reported first), ``text``, ``n_outlets``,
-        ``n_articles``, ``outlets`` (list of str).
-    inclusion : DataFrame
-        One row per fact × outlet: ``fact``, ``outlet``, ``included`` (bool),
-        ``article_id`` and ``sentence_text`` (the outlet's first sentence for the fact, or "").
-    """
-    if not 0 < threshold <= 1:
-        raise EventError(f"threshold must be in (0, 1], not {threshold}")
-    ordered = articles.sort_values(["published", "id"]) if "published" in articles else articles
-    sentences = _sentences(ordered)
-    outlets = sorted(articles["outlet"].dropna().unique())
-    if sentences.empty:
-        return pd.DataFrame(columns=FACT_COLUMNS), pd.DataFrame(columns=INCLUSION_COLUMNS)
-    matrix = TfidfVectorizer(analyzer=_stem_analyzer()).fit_transform(sentences["text"])
-    similarity = (matrix @ matrix.T).toarray()
-    sentences["cluster"] = _clusters(np.clip(similarity, 0, 1), threshold)
-    facts, inclusion = [], []
-    for _, members in sentences.groupby("cluster", sort=False):
-        rows = members.index.to_numpy()
-        centrality = similarity[np.ix_(rows, rows)].mean(axis=1)
-        facts.append(
-            {
-                "text": members["text"].iloc[int(np.argmax(centrality))],
-                "n_outlets": members["outlet"].nunique(),
-                "n_articles": members["article_id"].nunique(),
-                "outlets": sorted(members["outlet"].unique()),
-                "_first": rows.min(),
-                "_members": members,
-            }
-        )
-    facts.sort(key=lambda f: (-f["n_outlets"], -f["n_articles"], f["_first"]))
-    for number, fact in enumerate(facts):
-        firsts = fact["_members"].groupby("outlet", sort=False).first()
-        for outlet in outlets:
-            present = outlet in firsts.index
-            inclusion.append(
-                {
-                    "fact": number,
-                    "outlet": outlet,
-                    "included": present,
-                    "article_id": firsts.at[outlet, "article_id"] if present else "",
-                    "sentence_text": firsts.at[outlet, "text"] if present else "",
-                }
-            )
-    fact_table = pd.DataFrame([{k: f[k] for k in FACT_COLUMNS[1:]} for f in facts]).rename_axis("fact").reset_index()
-    return fact_table[FACT_COLUMNS], pd.DataFrame(inclusion, columns=INCLUSION_COLUMNS)
-
-
-def omission_matrix(inclusion: pd.DataFrame, *, min_outlets: int = 2) -> pd.DataFrame:
-    """Outlet × fact table of included (1) / left out (0), for facts reported by ``min_outlets`` or more.
-
-    A fact only one outlet reports is that outlet's addition, not the others' omission; pass
-    ``min_outlets=1`` to see every fact.
-    """
-    wide = inclusion.pivot(index="outlet", columns="fact", values="included").astype(int)
-    return wide.loc[:, wide.sum(axis=0) >= min_outlets]
-
-
-ActorSource = Literal["profiles", "names"]
-
-
-def _name_mentions(articles: pd.DataFrame) -> pd.DataFrame:
-    mentions = pd.DataFrame(
-        [
-            (outlet, article_id, name)
-            for article_id, outlet, text in zip(articles["id"].astype(str), articles["outlet"], _texts(articles), strict=True)
-            for name in names_in(text)
-        ],
-        columns=["outlet", "article_id", "actor"],
-    )
-    # Resolve over the whole event, so "Putin" in one outlet meets "Vladimir Putin" in another.
-    mentions = mentions[mentions["actor"].map(lambda n: any(w not in _TITLE_WORDS for w in n.split()))]
-    return mentions.assign(actor=actor_names(mentions["actor"].tolist()))
-
-
-def actor_inclusion(articles: pd.DataFrame, *, source: ActorSource = "profiles", min_outlets: int = 1) -> pd.DataFrame:
-    """Which actors each outlet mentions in an event's articles, and how often.
-
-    Parameters
-    ----------
-    articles : DataFrame
-        The articles of one event.
-    source : {"profiles", "names"}, default="profiles"
-        ``profiles``: mentions of the actors in the actor profiles (``analysis.actors``:
-        names, surnames, aliases, canonical names); ``names``: every capitalised name
-        (:func:`names_in`, resolved by :func:`actor_names`), for actors no profile covers.
-    min_outlets : int, default=1
-        Leave out actors fewer outlets mention.
-
-    Returns
-    -------
-    DataFrame
-        One row per outlet × actor it mentions: ``outlet``, ``actor``, ``mentions`` (int),
-        ``articles`` (articles of the outlet mentioning it), ``n_outlets`` (outlets
-        mentioning the actor at all). Most widely named actors first.
-    """
-    if source == "profiles":
-        from analysis.actors import actor_mentions
-
-        mentions = actor_mentions(articles)[["outlet", "article_id", "actor"]]
-    elif source == "names":
-        mentions = _name_mentions(articles)
-    else:
-        raise EventError(f"source must be 'profiles' or 'names', not {source!r}")
-    if mentions.empty:
-        return pd.DataFrame(columns=ACTOR_COLUMNS)
-    table = (
-        mentions.groupby(["outlet", "actor"])
-        .agg(mentions=("article_id", "size"), articles=("article_id", "nunique"))
-        .reset_index()
-    )
-    table["n_outlets"] = table.groupby("actor")["outlet"].transform("nunique")
-    table = table[table["n_outlets"] >= min_outlets]
-    return table.sort_values(["n_outlets", "actor", "outlet"], ascending=[False, True, True], ignore_index=True)[ACTOR_COLUMNS]

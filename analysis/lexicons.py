@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 import yaml
 
 from analysis.paths import PACKAGE_DIR
-from analysis.tokens import WORD_PATTERN
+from analysis.tokens import WORD_PATTERN, fold_word
 
 LEXICON_DIR = PACKAGE_DIR / "lexicons"
 DEFAULT_LEXICON = "default"
@@ -109,7 +109,7 @@ def normalize_term(term: str) -> str:
     >>> normalize_term("  Kremlin’s   Puppet ")
     "kremlin's puppet"
     """
-    return " ".join(term.replace("’", "'").lower().split())
+    return " ".join(fold_word(term).split())
 
 
 def check_term(term: str) -> str | None:

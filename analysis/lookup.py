@@ -6,12 +6,11 @@ The result has the columns of loaded-language hits, so
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
-from analysis.tokens import WORD_PATTERN
+from analysis.options import Voice, check_voice
+from analysis.tokens import WORD_PATTERN, fold_word
 
 HIT_COLUMNS = ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
 
@@ -24,7 +23,7 @@ def phrase_words(phrase: str) -> list[str]:
     >>> phrase_words("  Kremlin’s  ‘dialogue’ ")
     ["kremlin's", 'dialogue']
     """
-    return [m.group().lower().replace("’", "'") for m in WORD_PATTERN.finditer(phrase)]
+    return [fold_word(m.group()) for m in WORD_PATTERN.finditer(phrase)]
 
 
 def term_hits(tokens: pd.DataFrame, phrase: str) -> pd.DataFrame:
@@ -85,7 +84,7 @@ def in_context(
     articles: pd.DataFrame,
     phrase: str,
     *,
-    voice: Literal["all", "narration", "quoted"] = "all",
+    voice: Voice = "all",
     width: int = 60,
 ) -> pd.DataFrame:
     """Every occurrence of ``phrase`` in ``articles``, with the text around it (KWIC).
@@ -112,8 +111,7 @@ def in_context(
     """
     from analysis.measures.loaded import kwic
 
-    if voice not in ("all", "narration", "quoted"):
-        raise ValueError(f"voice={voice!r}: choose 'all', 'narration' or 'quoted'")
+    check_voice(voice)
     ids = articles["id"].astype(str)
     hits = term_hits(tokens[tokens["article_id"].astype(str).isin(ids)], phrase)
     if voice != "all":

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,3 +45,44 @@ def resolve_corpus(corpus: str | os.PathLike[str] | None = None) -> Path:
             "a CSV/JSONL/Parquet table, or 'seeds' for the demo corpus"
         )
     return path.resolve()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Write a file so that readers see the old file or the whole new one, never a part.
+
+    ``write(temporary)`` fills a temporary file beside ``path``; it is then given the usual
+    file mode (``0666`` less the umask: ``mkstemp`` makes ``0600``) and moved onto ``path``
+    with :func:`os.replace`. On any error the temporary file is removed and ``path`` is left
+    as it was. Parent folders are created.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """:func:`write_atomic` of ``text`` as UTF-8, newlines as given."""
+    return write_atomic(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline=""))

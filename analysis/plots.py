@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -22,6 +21,9 @@ from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
+
+from analysis.measures.sources import UNATTRIBUTED
+from analysis.paths import write_atomic
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -437,23 +439,6 @@ _METADATA: dict[str, dict[str, None]] = {
 }
 
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @house_style
 def save_figure(
     fig: Figure,
@@ -494,9 +479,167 @@ def save_figure(
     written = []
     for fmt in dict.fromkeys(formats):
         target = stem.with_name(f"{stem.name}.{fmt}")
-        _atomic_write(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt]))
+        write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt]))
         written.append(target)
     caption_file = stem.with_name(f"{stem.name}.txt")
-    _atomic_write(caption_file, lambda tmp: tmp.write_text(caption.strip() + "\n", encoding="utf-8"))
+    write_atomic(caption_file, lambda tmp: tmp.write_text(caption.strip() + "\n", encoding="utf-8"))
     written.append(caption_file)
     return written
+
+
+# ---------------------------------------------------------------------------
+# Measures over time (analysis.trends)
+# ---------------------------------------------------------------------------
+
+
+def plot_over_time(
+    table: pd.DataFrame,
+    *,
+    value: str,
+    title: str,
+    n: str,
+    ylabel: str,
+    count: str = "n_articles",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    limits: tuple[float, float] | None = None,
+    width: Literal["one", "two"] = "two",
+):
+    """A measure per period: one line per group (outlet colours), its interval as a band.
+
+    Periods without articles break the line; ``small_sample`` periods get hollow markers and
+    periods with ``shift`` (when the table has it) a ring around the marker.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A per-period table: ``group``, ``period``, ``value``, ``low``, ``high``, ``count``
+        (articles per period, summed into the legend's n), ``small_sample``, optionally ``shift``.
+    value, title, n, ylabel : str
+        The measured column, what is measured, the sample line (:func:`n_label`), the axis label.
+    limits : (float, float), optional
+        Fixed y-axis limits (e.g. (0, 1) for shares).
+    width : {"one", "two"}, default="two"
+        Journal column width.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from analysis.stats import SMALL_SAMPLE_ARTICLES
+
+    @house_style
+    def draw():
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(COLUMN_WIDTHS[width], COLUMN_WIDTHS[width] * 0.5))
+        ax = fig.add_subplot()
+        colors = outlet_colors(table["group"].astype(str))
+        for group, rows in table.groupby("group", sort=True):
+            color = colors[str(group)]
+            ax.fill_between(rows["period"], rows[low], rows[high], color=color, alpha=0.15, linewidth=0)
+            ax.vlines(rows["period"], rows[low], rows[high], color=color, alpha=0.4, linewidth=0.8)
+            ax.plot(rows["period"], rows[value], color=color, label=f"{group} (n={int(rows[count].sum())})")
+            small = rows["small_sample"].to_numpy(dtype=bool)
+            ax.plot(rows["period"][~small], rows[value][~small], "o", color=color)
+            ax.plot(rows["period"][small], rows[value][small], "o", color=color, markerfacecolor="white")
+            if "shift" in rows:
+                shifted = rows["shift"].to_numpy(dtype=bool)
+                ax.plot(rows["period"][shifted], rows[value][shifted], "o", color=color, markersize=11, fillstyle="none")
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        if limits is not None:
+            ax.set_ylim(*limits)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+        legend = f"hollow: fewer than {SMALL_SAMPLE_ARTICLES} articles" + ("; ringed: shift" if "shift" in table else "")
+        fig.suptitle(f"{title}; {legend}\n{n}", x=0.01, ha="left", fontsize=8)
+        return fig
+
+    return draw()
+
+
+def plot_attention(table: pd.DataFrame, *, query: str, width: Literal["one", "two"] = "two"):
+    """Attention over time (from :func:`analysis.trends.attention`): one line per group with its Wilson band.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n = n_label(int(table["total"].sum()), n_outlets=table["group"].nunique()) + f", {int(table['matching'].sum())} matching"
+    return plot_over_time(
+        table,
+        value="ratio",
+        count="total",
+        title=f"Attention: share of articles matching {query!r}, 95% Wilson band",
+        n=n,
+        ylabel="share of articles matching",
+        limits=(-0.02, 1.02),
+        width=width,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Whose words are quoted (analysis.measures.sources)
+# ---------------------------------------------------------------------------
+
+#: One colour per affiliation, fixed so every chart agrees; others get grey shades in order.
+AFFILIATION_COLORS = {
+    "US government": "#332288",
+    "Russian government": "#CC6677",
+    "Chinese government": "#DDCC77",
+    "Russian opposition": "#117733",
+    "NGO": "#44AA99",
+    "media": "#88CCEE",
+    "US politics": "#AA4499",
+    UNATTRIBUTED: "#BBBBBB",
+}
+
+
+_OTHER_COLORS = ("#999933", "#882255", "#EE7733", "#0077BB", "#555555", "#777777")
+
+
+def voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
+    """Stacked horizontal bars: each group's quoted words split by speaker affiliation.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`analysis.measures.sources.voice_share` (``group``, ``affiliation``, ``share``, ``small_sample``).
+    title, n : str
+        What is shown and the sample it rests on (:func:`n_label`).
+    """
+    return house_style(_voice_share_chart)(table, title=title, n=n)
+
+
+def _voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
+    from matplotlib.figure import Figure
+
+    if not title.strip() or not n.strip():
+        raise ValueError("title and n are required: say what is measured and what it rests on (plots.n_label)")
+    wide = table.pivot_table(index="group", columns="affiliation", values="share", aggfunc="sum", fill_value=0)
+    known = [a for a in AFFILIATION_COLORS if a in wide.columns]
+    others = sorted(a for a in wide.columns if a not in AFFILIATION_COLORS)
+    wide = wide[[a for a in known if a != UNATTRIBUTED] + others + ([UNATTRIBUTED] if UNATTRIBUTED in known else [])]
+    colors = {**AFFILIATION_COLORS, **{a: _OTHER_COLORS[i % len(_OTHER_COLORS)] for i, a in enumerate(others)}}
+    fig = Figure(figsize=(7.2, max(1.8, 0.9 + 0.35 * len(wide))))
+    ax = fig.add_subplot()
+    positions = np.arange(len(wide))[::-1]
+    left = np.zeros(len(wide))
+    for affiliation in wide.columns:
+        values = wide[affiliation].to_numpy(dtype=float)
+        ax.barh(positions, values, left=left, color=colors[affiliation], height=0.7, label=affiliation)
+        left += values
+    small = table.groupby("group")["small_sample"].first().reindex(wide.index).fillna(False).to_numpy(dtype=bool)
+    labels = [f"{g} *" if s else g for g, s in zip(wide.index, small, strict=True)]
+    ax.set_yticks(positions, labels)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of quoted words (speech quotations)" + ("; * small sample" if small.any() else ""))
+    ax.grid(axis="y", visible=False)
+    if len(wide.columns):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    fig.suptitle(f"{title}\n{n}", x=0.01, ha="left", fontsize=9)
+    return fig

@@ -31,6 +31,8 @@ reference.
 from __future__ import annotations
 
 import html
+import logging
+import os
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +45,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import yaml
+
+from analysis.cluster import Engine, check_engine, client_for
+from analysis.corpus import load_corpus
+from analysis.engine import Partition, partitions, workers_of
+from analysis.paths import write_text_atomic
+from analysis.tokens import fold_word, shingle_hashes
+
+logger = logging.getLogger(__name__)
 
 EQUIVALENCES_FILE = Path(__file__).with_name("provenance.yaml")
 
@@ -144,11 +154,6 @@ def _stem(word: str) -> str:
     return _stemmer().stem(word, to_lowercase=False)
 
 
-def surface_form(word: str) -> str:
-    """A word as compared for exactness: lowercased, ’ written '."""
-    return word.lower().replace("’", "'")
-
-
 def _stem_of_surface(surface: str) -> str:
     if surface.endswith("'s"):
         surface = surface[:-2]
@@ -163,7 +168,7 @@ def alignment_key(surface: str) -> str:
     >>> alignment_key("kernels") == alignment_key("cores"), alignment_key("U.S.") == alignment_key("us")
     (True, True)
     """
-    stem = _stem_of_surface(surface_form(surface))
+    stem = _stem_of_surface(fold_word(surface))
     return load_equivalences().get(stem, (stem, ""))[0]
 
 
@@ -188,7 +193,7 @@ def article_words(articles: pd.DataFrame, *, text_column: str = "body") -> list[
         found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
         spans.append(found)
         words.extend(w for _, _, w in found)
-    codes, uniques = pd.factorize(pd.Series(words, dtype=object).map(surface_form)) if words else (np.array([], int), [])
+    codes, uniques = pd.factorize(pd.Series(words, dtype=object).map(fold_word)) if words else (np.array([], int), [])
     unique_keys = [alignment_key(u) for u in uniques]
     key_codes, _ = pd.factorize(pd.Series(unique_keys, dtype=object)) if unique_keys else (np.array([], int), [])
     keys = np.asarray(key_codes, dtype=np.int64)[codes] if len(codes) else np.array([], dtype=np.int64)
@@ -200,7 +205,7 @@ def article_words(articles: pd.DataFrame, *, text_column: str = "body") -> list[
                 article_id=article_id,
                 starts=np.fromiter((s for s, _, _ in found), dtype=np.int64, count=n),
                 ends=np.fromiter((e for _, e, _ in found), dtype=np.int64, count=n),
-                surface=[surface_form(w) for _, _, w in found],
+                surface=[fold_word(w) for _, _, w in found],
                 keys=keys[offset : offset + n],
             )
         )
@@ -220,12 +225,7 @@ def shingle_matrix(words: Sequence[ArticleWords], *, shingle_words: int = SHINGL
         keys = article.keys.astype(np.uint64)
         if len(keys) < shingle_words:
             continue
-        # Polynomial rolling hash of consecutive keys; uint64 wrap-around is intended.
-        h = np.zeros(len(keys) - shingle_words + 1, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for k in range(shingle_words):
-                h = h * np.uint64(1_000_003) + keys[k : len(keys) - shingle_words + 1 + k] + np.uint64(1)
-        hashes.append(np.unique(h))
+        hashes.append(np.unique(shingle_hashes(keys, shingle_words)))
         rows.append(np.full(len(hashes[-1]), row, dtype=np.int64))
     if not hashes:
         return sp.csr_matrix((len(words), 0), dtype=np.int32)
@@ -813,6 +813,21 @@ def passages_html(passages: pd.DataFrame, *, title: str = "Aligned passages") ->
     )
 
 
+def own_tokens(tokens: pd.DataFrame, articles: pd.DataFrame, *, exclude: bool = True) -> pd.DataFrame:
+    """``tokens`` without the words taken from another article (:func:`exclude_reused`) when
+    ``exclude``, else unchanged; says on the log (``analysis`` logger, INFO) how many were left out.
+    """
+    if not exclude:
+        return tokens
+    own = exclude_reused(tokens, articles)
+    logger.info(
+        "--exclude-reused: %s of %s words left out as taken from another article",
+        f"{len(tokens) - len(own):,}",
+        f"{len(tokens):,}",
+    )
+    return own
+
+
 def exclude_reused_sentences(
     sentences: pd.DataFrame,
     tokens: pd.DataFrame,
@@ -876,16 +891,109 @@ def reused_word_counts(
 
 def save_passages_html(passages: pd.DataFrame, path: str | Path, *, title: str = "Aligned passages") -> Path:
     """Write :func:`passages_html` as a standalone page (UTF-8), atomically; returns the path."""
-    import os
-    import tempfile
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     page = f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
     page += passages_html(passages, title=title) + "</body></html>"
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(page)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
-    return target
+    return write_text_atomic(path, page)
+
+
+# ---------------------------------------------------------------------------
+# Candidate pairs on either engine: shingles per partition, joined on the workers
+# ---------------------------------------------------------------------------
+
+
+def shingle_rows(articles: pd.DataFrame, *, shingle_words: int | None = None) -> pd.DataFrame:
+    """The distinct word shingles of each article, as provenance counts them (a map step).
+
+    Words and their alignment keys are those of :func:`article_words` (stems, spelling
+    variants and synonyms mapped to one key); a shingle is a hash of ``shingle_words``
+    consecutive keys. Keys are hashed from their text (pandas' fixed-key SipHash), not numbered
+    per call as ``article_words`` does, so that every partition hashes alike.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``shingle`` (uint64); one row per article and distinct shingle.
+    """
+    size = shingle_words or SHINGLE_WORDS
+    words = article_words(articles)
+    surfaces = [s for article in words for s in article.surface]
+    codes, uniques = pd.factorize(pd.Series(surfaces, dtype=object)) if surfaces else (np.zeros(0, np.int64), [])
+    key_hashes = pd.util.hash_array(np.array([alignment_key(u) for u in uniques], dtype=object))
+    hashes = key_hashes[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
+    ids, shingles, offset = [], [], 0
+    for article in words:
+        keys = hashes[offset : offset + len(article.surface)]
+        offset += len(article.surface)
+        if len(keys) < size:
+            continue
+        distinct = np.unique(shingle_hashes(keys, size))
+        shingles.append(distinct)
+        ids.append(np.full(len(distinct), article.article_id, dtype=object))
+    return pd.DataFrame(
+        {
+            "article_id": pd.array(np.concatenate(ids) if ids else [], dtype="str"),
+            "shingle": np.concatenate(shingles) if shingles else np.zeros(0, dtype=np.uint64),
+        }
+    )
+
+
+def _pairs_sharing_shingles(rows: Any, *, min_shingles: int, max_articles_per_shingle: int) -> Any:
+    """Pairs sharing ``min_shingles`` shingles, from shingle rows (pandas or dask DataFrame alike)."""
+    frequency = rows.groupby("shingle")["article_id"].count().rename("articles").reset_index()
+    frequency = frequency[(frequency["articles"] >= 2) & (frequency["articles"] <= max_articles_per_shingle)]
+    kept = rows.merge(frequency[["shingle"]], on="shingle")
+    pairs = kept.merge(kept, on="shingle", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["article_id_a"] < pairs["article_id_b"]]
+    shared = pairs.groupby(["article_id_a", "article_id_b"]).size().rename("shared").reset_index()
+    return shared[shared["shared"] >= min_shingles]
+
+
+def reuse_candidate_pairs(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    min_shingles: int | None = None,
+    max_articles_per_shingle: int | None = None,
+    shingle_words: int | None = None,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+) -> pd.DataFrame:
+    """The candidate-pair step of :func:`text_reuse`, on either engine.
+
+    Pairs of articles sharing at least ``min_shingles`` word shingles, shingles found in more
+    than ``max_articles_per_shingle`` articles skipped as boilerplate (provenance's defaults:
+    4-word shingles, 3 shared, 500 articles). With ``dask`` the shingles are computed per
+    partition (:func:`shingle_rows`) and joined on the workers (a shuffle by shingle), so no
+    process holds the articles × shingles matrix; only the pairs reach the client.
+
+    Returns
+    -------
+    DataFrame
+        ``article_a``, ``article_b`` (ids, ``article_a`` < ``article_b``), ``shared``
+        (shingles in common); sorted by ``article_a``, ``article_b``. The same pairs and counts
+        as :func:`candidate_pairs` (which numbers articles by position).
+    """
+    options = {
+        "min_shingles": min_shingles or MIN_SHINGLES,
+        "max_articles_per_shingle": max_articles_per_shingle or MAX_ARTICLES_PER_SHINGLE,
+    }
+    check_engine(engine)
+    if engine == "local":
+        articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+        shared = _pairs_sharing_shingles(shingle_rows(articles, shingle_words=shingle_words), **options)
+    else:
+        import dask.dataframe as dd
+
+        with client_for("dask", scheduler=scheduler, client=client) as client:
+            parts = partitions(corpus, articles_per_partition=articles_per_partition, workers=workers_of(client))
+            meta = pd.DataFrame({"article_id": pd.array([], dtype="str"), "shingle": np.zeros(0, dtype=np.uint64)})
+            rows = dd.from_map(_shingles_of_partition, parts, shingle_words=shingle_words, meta=meta, enforce_metadata=False)
+            shared = client.compute(_pairs_sharing_shingles(rows, **options)).result()
+    shared = shared.rename(columns={"article_id_a": "article_a", "article_id_b": "article_b"})
+    shared = shared.astype({"article_a": "str", "article_b": "str", "shared": np.int64})
+    return shared.sort_values(["article_a", "article_b"], ignore_index=True)[["article_a", "article_b", "shared"]]
+
+
+def _shingles_of_partition(partition: Partition, shingle_words: int | None) -> pd.DataFrame:
+    return shingle_rows(partition.load(["id", "body"]), shingle_words=shingle_words)

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.tokens import WORD_PATTERN
+from analysis.tokens import WORD_PATTERN, fold_word
 
 #: Article columns a field filter may name; ``published`` takes dates and ranges.
 FIELDS = ("outlet", "ownership", "country", "event", "language", "id", "published")
@@ -180,7 +180,7 @@ _BATCH_CHARS = 4_000_000  # characters joined per scan: bounds the intermediate 
 
 def query_text(text: str) -> str:
     """``text`` as words are matched: lowercased, ’ written '."""
-    return text.lower().replace("’", "'").replace(_TEXT_BREAK, " ")
+    return fold_word(text).replace(_TEXT_BREAK, " ")
 
 
 def query_words(text: str) -> list[str]:

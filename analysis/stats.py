@@ -9,13 +9,16 @@ from __future__ import annotations
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
 
 #: Fewer articles than this in a group: its interval is unreliable.
 SMALL_SAMPLE_ARTICLES = 5
 #: Fewer tokens than this in a group: rates per 1,000 tokens rest on too few words.
 SMALL_SAMPLE_TOKENS = 1000
-#: Replicates × units drawn at once by the bootstrap: bounds its memory (16 MB of draws).
-BOOTSTRAP_CELLS = 2_000_000
+#: The group of an article without a value in the grouping column.
+MISSING_GROUP = "(missing)"
+#: Cells (replicates × articles) resampled at once: bounds the bootstrap's memory (~16 bytes a cell).
+BOOTSTRAP_CELLS = 4_000_000
 
 
 def _check_confidence(confidence: float) -> None:
@@ -60,7 +63,9 @@ def wilson(successes, trials, *, confidence: float = 0.95) -> tuple[np.ndarray, 
 def bootstrap_ratio(
     numerators, denominators, *, n_boot: int = 2000, confidence: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval for a ratio of sums, resampling units (articles).
+    """Percentile bootstrap interval for one ratio of sums, resampling units (articles).
+
+    :func:`bootstrap_ratios` for a single measure, with its draws.
 
     Parameters
     ----------
@@ -74,8 +79,7 @@ def bootstrap_ratio(
     Returns
     -------
     low, high : float
-        NaN unless two or more units have a positive denominator: one article says nothing
-        about how articles vary, and a zero-width interval would look like certainty.
+        NaN unless two or more units have a positive denominator.
 
     Raises
     ------
@@ -83,40 +87,20 @@ def bootstrap_ratio(
         When ``numerators`` and ``denominators`` differ in length, ``n_boot`` < 1 or
         ``confidence`` is outside (0, 1).
 
-    Notes
-    -----
-    Replicates are drawn in blocks of at most :data:`BOOTSTRAP_CELLS` draws, so memory stays
-    bounded for groups of many articles; the draws, and the interval, do not depend on the
-    block size.
-
     Examples
     --------
     >>> low, high = bootstrap_ratio([2, 3, 1, 4], [100, 120, 90, 110])
     >>> low < (2 + 3 + 1 + 4) / (100 + 120 + 90 + 110) < high
     True
     """
-    _check_confidence(confidence)
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}")
     num = np.asarray(numerators, dtype=float).ravel()
     den = np.asarray(denominators, dtype=float).ravel()
     if num.size != den.size:
         raise ValueError(f"numerators ({num.size} values) and denominators ({den.size}) need one value per unit each")
-    if np.count_nonzero(den > 0) < 2:
+    if num.size == 0:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    ratios = np.empty(n_boot)
-    block = max(1, BOOTSTRAP_CELLS // num.size)
-    for begin in range(0, n_boot, block):
-        picks = rng.integers(0, num.size, size=(min(block, n_boot - begin), num.size))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[begin : begin + len(picks)] = num[picks].sum(axis=1) / den[picks].sum(axis=1)
-    ratios = ratios[np.isfinite(ratios)]
-    if ratios.size == 0:
-        return float("nan"), float("nan")
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
-    return float(low), float(high)
+    low, high = bootstrap_ratios(num, den, n_boot=n_boot, confidence=confidence, seed=seed)
+    return float(low[0]), float(high[0])
 
 
 def bootstrap_mean(values, *, n_boot: int = 2000, confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
@@ -137,3 +121,83 @@ def small_sample(n_articles, n_tokens=None):
     if n_tokens is not None:
         flag = flag | (np.asarray(n_tokens) < SMALL_SAMPLE_TOKENS)
     return flag.item() if flag.ndim == 0 else flag
+
+
+def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
+    """The ``by`` column as text labels indexed by article id; ``(missing)`` where it has no value.
+
+    Raises
+    ------
+    KeyError
+        ``by`` is not an article column; the message lists the columns.
+    """
+    if by not in articles.columns:
+        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
+    labels = articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
+    return pd.Series(labels.to_numpy(), index=articles["id"].astype(str).to_numpy(), name="group")
+
+
+def bootstrap_ratios(
+    numerators: np.ndarray,
+    denominators: np.ndarray,
+    *,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap intervals of several ratios of sums, resampling the same units (articles).
+
+    Many measures at once, in bounded memory: each replicate draws articles with replacement once and recomputes
+    every column's ``sum(numerators) / sum(denominators)``.
+
+    Parameters
+    ----------
+    numerators, denominators : array of shape (n_articles, n_measures)
+        One row per article (``denominators`` may be one column, shared by every measure).
+    n_boot, confidence, seed
+        Replicates, interval level and random seed (same inputs and seed, same intervals).
+
+    Returns
+    -------
+    low, high : numpy.ndarray of shape (n_measures,)
+        NaN for a measure unless two or more articles have a positive denominator: one article
+        says nothing about the variation between articles, and a zero-width interval would
+        look like certainty.
+
+    Examples
+    --------
+    >>> low, high = bootstrap_ratios([[2, 0], [3, 1], [1, 0], [4, 0]], [[100], [120], [90], [110]])
+    >>> bool(low[0] < 10 / 420 < high[0]), bool(low[1] <= 1 / 420 <= high[1])
+    (True, True)
+    """
+    _check_confidence(confidence)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}")
+    num = np.asarray(numerators, dtype=float)
+    den = np.asarray(denominators, dtype=float)
+    num = num[:, None] if num.ndim == 1 else num
+    den = np.broadcast_to(den[:, None] if den.ndim == 1 else den, num.shape)
+    n_articles, n_measures = num.shape
+    low, high = np.full(n_measures, np.nan), np.full(n_measures, np.nan)
+    enough = np.count_nonzero(den > 0, axis=0) >= 2
+    if not enough.any():
+        return low, high
+    rng = np.random.default_rng(seed)
+    # Measures often share a denominator (every category of a voice): resample each distinct one once.
+    # With whole-number counts the sums are exact, so which columns go together changes nothing.
+    distinct, denominator_of = np.unique(den, axis=1, return_inverse=True)
+    both = np.hstack([num, distinct])
+    ratios = np.empty((n_boot, n_measures))
+    step = max(1, BOOTSTRAP_CELLS // n_articles)
+    for begin in range(0, n_boot, step):
+        size = min(step, n_boot - begin)
+        picks = rng.integers(0, n_articles, size=(size, n_articles)) + n_articles * np.arange(size)[:, None]
+        weights = np.bincount(picks.ravel(), minlength=size * n_articles).reshape(size, n_articles).astype(float)
+        sums = weights @ both  # one pass over the weights for numerators and denominators
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:][:, denominator_of.ravel()]
+    tail = (1 - confidence) / 2 * 100
+    with np.errstate(invalid="ignore"):
+        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
+    low[enough], high[enough] = bounds
+    return low, high

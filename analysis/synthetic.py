@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.corpus import ARTICLE_COLUMNS
+from analysis.schema import ARTICLE_COLUMNS
 from analysis.tokens import WORD_PATTERN, sentence_spans
 
 #: Start of the synthetic publication dates; articles spread over :data:`DAYS` days after it.
@@ -88,7 +88,7 @@ def synthetic_articles(
     Returns
     -------
     DataFrame
-        The loader's article schema (``analysis.corpus.ARTICLE_COLUMNS``), sorted by
+        The loader's article schema (``analysis.schema.ARTICLE_COLUMNS``), sorted by
         ``published`` then ``id``, with cleaning bypassed: ``id`` (``syn-00000042``),
         ``outlet``, ``published`` (days in 2021–2022), ``headline`` (the first sentence),
         ``dek`` and ``dateline`` (empty), ``body``, ``raw`` (empty: there is no source page),

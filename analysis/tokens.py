@@ -325,6 +325,44 @@ _ARTICLE_BREAK = "\n\n\x00\n\n"
 _BATCH_CHARS = 250_000
 
 
+def fold_word(text: str) -> str:
+    """Words as every measure compares them: lowercased, the typographic apostrophe ’ written '.
+
+    Examples
+    --------
+    >>> fold_word("Kremlin’s")
+    "kremlin's"
+    """
+    return text.lower().replace("’", "'")
+
+
+_SHINGLE_BASE = np.uint64(1_000_003)
+
+
+def shingle_hashes(codes: np.ndarray, size: int, *, starts: np.ndarray | None = None) -> np.ndarray:
+    """64-bit hashes of the word shingles of ``codes``: each run of ``size`` consecutive codes.
+
+    A polynomial rolling hash (base 1,000,003; uint64 wrap-around intended) computed in numpy
+    over all shingles at once, so no string is built per shingle. ``starts`` are the first
+    positions of the shingles to hash (several texts concatenated); default: every run of one
+    sequence.
+
+    Examples
+    --------
+    >>> a = shingle_hashes(np.array([4, 8, 15, 16, 23]), 3)
+    >>> len(a), bool(a[0] == shingle_hashes(np.array([4, 8, 15]), 3)[0])
+    (3, True)
+    """
+    codes = np.asarray(codes, dtype=np.uint64)
+    if starts is None:
+        starts = np.arange(max(len(codes) - size + 1, 0))
+    hashes = np.zeros(len(starts), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(size):
+            hashes = hashes * _SHINGLE_BASE + codes[starts + k] + np.uint64(1)
+    return hashes
+
+
 def _lower_keeping_offsets(text: str) -> str:
     """``text`` lowercased with ’ written ', the same length so offsets still hold."""
     lowered = text.lower()

@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.measures.loaded import RATE_COLUMNS
-from analysis.stats import SMALL_SAMPLE_ARTICLES, small_sample, wilson
+from analysis.options import Voice, check_voice
+from analysis.stats import group_labels, small_sample, wilson
 
 Interval = Literal["day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
-MISSING_GROUP = "(missing)"
 _CELL_SEPARATOR = "\x1f"  # joins group and period into one grouping key for the reduce functions
 
 ATTENTION_COLUMNS = ["group", "period", "matching", "total", "ratio", "ci_low", "ci_high", "small_sample"]
@@ -71,12 +71,6 @@ def all_periods(starts: pd.Series, *, interval: Interval = "week") -> pd.Datetim
         return pd.DatetimeIndex([], name="period")
     frequency = {"day": "D", "week": "W-MON", "month": "MS"}[interval]
     return pd.date_range(known.min(), known.max(), freq=frequency, name="period")
-
-
-def _labels(articles: pd.DataFrame, by: str) -> pd.Series:
-    if by not in articles.columns:
-        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
-    return articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
 
 
 def _check_dates(articles: pd.DataFrame, periods: pd.Series) -> None:
@@ -131,7 +125,7 @@ def attention(
     matching = np.asarray(matching, dtype=bool)
     if matching.shape != (len(articles),):
         raise ValueError(f"matching: {matching.shape[0]} values for {len(articles)} articles; give one per article")
-    groups = _labels(articles, by)
+    groups = group_labels(articles, by)
     periods = period_start(articles["published"], interval=interval)
     _check_dates(articles, periods)
     counts = (
@@ -255,7 +249,7 @@ def period_cells(articles: pd.DataFrame, *, by: str = "outlet", interval: Interv
         The article table plus ``_group``, ``_period`` (first day of the period) and
         ``_cell`` (the two joined).
     """
-    groups = _labels(articles, by)
+    groups = pd.Series(group_labels(articles, by).to_numpy(), index=articles.index)
     periods = period_start(articles["published"], interval=interval)
     _check_dates(articles, periods)
     return articles.assign(
@@ -303,7 +297,7 @@ def loaded_trends(
     by: str = "outlet",
     interval: Interval = "week",
     categories: Sequence[str] | None = None,
-    voice: Literal["narration", "quoted", "all"] = "all",
+    voice: Voice = "all",
     n_boot: int = 2000,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -334,6 +328,7 @@ def loaded_trends(
     """
     from analysis.measures.loaded import loaded_rates
 
+    check_voice(voice)
     cells = period_cells(articles, by=by, interval=interval)
     rates = loaded_rates(hits, tokens, cells, by="_cell", categories=categories, n_boot=n_boot, seed=seed)
     rates = _split_cells(rates[rates["voice"] == voice])
@@ -347,7 +342,7 @@ def tone_trends(
     *,
     by: str = "outlet",
     interval: Interval = "week",
-    voice: Literal["narration", "quoted", "all"] = "all",
+    voice: Voice = "all",
     n_boot: int = 2000,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -370,6 +365,7 @@ def tone_trends(
     """
     from analysis.measures.tone import tone_by_group
 
+    check_voice(voice)
     cells = period_cells(articles, by=by, interval=interval)
     tone = tone_by_group(sentences, cells, by="_cell", n_boot=n_boot, seed=seed)
     tone = _split_cells(tone[tone["voice"] == voice])
@@ -399,7 +395,7 @@ def distinctive_terms(
     by: str = "outlet",
     interval: Interval = "week",
     top: int = 10,
-    voice: Literal["all", "narration", "quoted"] = "all",
+    voice: Voice = "all",
 ) -> pd.DataFrame:
     """The words that set each period apart from the group's other periods (keyness).
 
@@ -462,95 +458,3 @@ def trend_table(loaded: pd.DataFrame, tone: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # Charts
 # ---------------------------------------------------------------------------
-
-
-def plot_over_time(
-    table: pd.DataFrame,
-    *,
-    value: str,
-    title: str,
-    n: str,
-    ylabel: str,
-    count: str = "n_articles",
-    low: str = "ci_low",
-    high: str = "ci_high",
-    limits: tuple[float, float] | None = None,
-    width: Literal["one", "two"] = "two",
-):
-    """A measure per period: one line per group (outlet colours), its interval as a band.
-
-    Periods without articles break the line; ``small_sample`` periods get hollow markers and
-    periods with ``shift`` (when the table has it) a ring around the marker.
-
-    Parameters
-    ----------
-    table : DataFrame
-        A per-period table: ``group``, ``period``, ``value``, ``low``, ``high``, ``count``
-        (articles per period, summed into the legend's n), ``small_sample``, optionally ``shift``.
-    value, title, n, ylabel : str
-        The measured column, what is measured, the sample line (``plots.n_label``), the axis label.
-    limits : (float, float), optional
-        Fixed y-axis limits (e.g. (0, 1) for shares).
-    width : {"one", "two"}, default="two"
-        Journal column width.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from analysis import plots
-
-    @plots.house_style
-    def draw():
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(plots.COLUMN_WIDTHS[width], plots.COLUMN_WIDTHS[width] * 0.5))
-        ax = fig.add_subplot()
-        colors = plots.outlet_colors(table["group"].astype(str))
-        for group, rows in table.groupby("group", sort=True):
-            color = colors[str(group)]
-            ax.fill_between(rows["period"], rows[low], rows[high], color=color, alpha=0.15, linewidth=0)
-            ax.vlines(rows["period"], rows[low], rows[high], color=color, alpha=0.4, linewidth=0.8)
-            ax.plot(rows["period"], rows[value], color=color, label=f"{group} (n={int(rows[count].sum())})")
-            small = rows["small_sample"].to_numpy(dtype=bool)
-            ax.plot(rows["period"][~small], rows[value][~small], "o", color=color)
-            ax.plot(rows["period"][small], rows[value][small], "o", color=color, markerfacecolor="white")
-            if "shift" in rows:
-                shifted = rows["shift"].to_numpy(dtype=bool)
-                ax.plot(rows["period"][shifted], rows[value][shifted], "o", color=color, markersize=11, fillstyle="none")
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-        locator = AutoDateLocator(maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        if limits is not None:
-            ax.set_ylim(*limits)
-        ax.set_ylabel(ylabel)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
-        legend = f"hollow: fewer than {SMALL_SAMPLE_ARTICLES} articles" + ("; ringed: shift" if "shift" in table else "")
-        fig.suptitle(f"{title}; {legend}\n{n}", x=0.01, ha="left", fontsize=8)
-        return fig
-
-    return draw()
-
-
-def plot_attention(table: pd.DataFrame, *, query: str, width: Literal["one", "two"] = "two"):
-    """Attention over time (from :func:`attention`): one line per group with its Wilson band.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from analysis.plots import n_label
-
-    n = n_label(int(table["total"].sum()), n_outlets=table["group"].nunique()) + f", {int(table['matching'].sum())} matching"
-    return plot_over_time(
-        table,
-        value="ratio",
-        count="total",
-        title=f"Attention: share of articles matching {query!r}, 95% Wilson band",
-        n=n,
-        ylabel="share of articles matching",
-        limits=(-0.02, 1.02),
-        width=width,
-    )

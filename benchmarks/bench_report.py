@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from analysis import report
+from analysis import run as runs
+from analysis import suite
 
 
 def cell_times(executed: Path) -> dict[str, float]:
@@ -32,11 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values to time")
     args = parser.parse_args()
-    report.load_articles("seeds")  # the cache a real run warms first; not part of what is timed
+    runs.load_articles("seeds")  # the cache a real run warms first; not part of what is timed
     for jobs in [int(j) for j in args.jobs.split(",")]:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            result = report.run_report(out=Path(folder) / "run", jobs=jobs, progress=None)
+            result = suite.run_report(out=Path(folder) / "run", jobs=jobs, progress=None)
             wall = time.perf_counter() - started
             print(f"--jobs {jobs}: {wall:.1f} s wall for {len(result.notebooks)} notebooks ({result.status})")
             for nb in result.notebooks:

@@ -31,11 +31,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy import sparse
 
-from analysis import engine, store
+from analysis import engine
+from analysis import ingest as ingesting
+from analysis.cluster import client_for
+from analysis.engine import Engine, pool_articles
+from analysis.measures import keyness, loaded
 from analysis.paths import INTERIM
+from analysis.stats import group_labels
+from analysis.tokens import WORD_PATTERN, fold_word
 
 WORDS_PER_ARTICLE = 700  # ~4 KB of text, as in the issue's 1M articles ≈ 4 GB
 BATCH = 20_000  # articles generated at once
@@ -63,29 +72,165 @@ def generate(path: Path, articles: int, *, seed: int = 0) -> float:
     return megabytes
 
 
+# ---------------------------------------------------------------------------
+# Hashed term counts: bounded memory whatever the vocabulary (the "counts" stage only).
+# Defined here, in the script, so that Dask pickles them by value for the workers.
+# ---------------------------------------------------------------------------
+
+#: Hashed feature space: 2**20 columns keep collisions rare for news vocabularies (~10^5–10^6 words).
+N_FEATURES = 2**20
+
+
+def words_of(text: str) -> list[str]:
+    """Word tokens as counted everywhere: ``WORD_PATTERN`` words, lowercased, ’ written as '."""
+    return WORD_PATTERN.findall(fold_word(text))
+
+
+def _hasher(n_features: int) -> Any:
+    """MurmurHash3 of each word into ``n_features`` columns (what ``HashingVectorizer`` uses)."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    return FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False, dtype=np.int64)
+
+
+def hashed_term_counts(articles: pd.DataFrame, *, by: str = "outlet", n_features: int = N_FEATURES) -> pd.DataFrame:
+    """Token counts per group and hashed term, pooled over ``articles`` (a map for :func:`analysis.engine.pool_articles`).
+
+    No vocabulary is built: each word is hashed (scikit-learn's ``FeatureHasher``, as in
+    ``HashingVectorizer``: MurmurHash3) into one of ``n_features`` columns, so memory depends on ``n_features`` and
+    the partition, not on the corpus. :func:`hashed_term_names` recovers the words.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``), ``feature`` (hash column), ``count`` (tokens),
+        ``documents`` (articles containing it); one row per group and feature present.
+    """
+    labels = group_labels(articles, by)
+    matrix = _hasher(n_features).transform(words_of(body) for body in articles["body"]).tocsr()
+    codes, names = pd.factorize(labels, sort=True)
+    membership = sparse.csr_matrix(
+        (np.ones(len(codes), dtype=np.int64), (codes, np.arange(len(codes)))), shape=(len(names), len(codes))
+    )
+    counts = (membership @ matrix).tocoo()
+    present = matrix.copy()
+    present.data[:] = 1
+    documents = (membership @ present).tocsr()
+    return pd.DataFrame(
+        {
+            "group": pd.array(np.asarray(names, dtype=object)[counts.row], dtype="str"),
+            "feature": counts.col.astype(np.int64),
+            "count": counts.data.astype(np.int64),
+            "documents": np.asarray(documents[counts.row, counts.col]).ravel().astype(np.int64),
+        }
+    )
+
+
+def hashed_term_names(
+    articles: pd.DataFrame, *, features: frozenset[int] | Sequence[int], n_features: int = N_FEATURES
+) -> pd.DataFrame:
+    """The words of ``articles`` that hash to ``features`` (a map for :func:`analysis.engine.pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``term``, ``count`` (tokens of that word); one row per word found.
+    """
+    wanted = np.fromiter(features, dtype=np.int64)
+    words = pd.Series([w for body in articles["body"] for w in words_of(body)], dtype="str")
+    counts = words.value_counts(sort=False)
+    hashed = _hasher(n_features).transform([[w] for w in counts.index]) if len(counts) else sparse.csr_matrix((0, n_features))
+    feature = hashed.tocsr().indices.astype(np.int64) if len(counts) else np.array([], dtype=np.int64)
+    keep = np.isin(feature, wanted)
+    return pd.DataFrame(
+        {"feature": feature[keep], "term": pd.array(counts.index[keep], dtype="str"), "count": counts.to_numpy()[keep]}
+    )
+
+
+def pooled_term_counts(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    top: int | None = 100,
+    n_features: int = N_FEATURES,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+) -> pd.DataFrame:
+    """Pooled term counts per group in bounded memory, with the words of the top terms.
+
+    Two passes over the articles: hashed counts per group summed on the workers
+    (:func:`hashed_term_counts`), then, for the ``top`` features of each group by count, the
+    words hashing to them (:func:`hashed_term_names`). A feature two words hash to (rare:
+    a collision in ``n_features`` columns) is reported once with both words, ``a|b``.
+
+    Parameters
+    ----------
+    by : str, default="outlet"
+        Article column to group by.
+    top : int or None, default=100
+        Features kept per group (ties at the cut kept); None keeps all (the whole vocabulary).
+    n_features : int, default=2**20
+        Size of the hashed space.
+    engine, scheduler, client, articles_per_partition
+        As for :func:`analysis.engine.map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``term``, ``feature``, ``count`` (tokens in the group), ``documents``
+        (the group's articles containing it), ``group_tokens`` (all tokens of the group),
+        ``share`` (``count / group_tokens``); sorted by group, then count descending, then term.
+    """
+    run = {"engine": engine, "scheduler": scheduler, "client": client, "articles_per_partition": articles_per_partition}
+    with client_for(engine, scheduler=scheduler, client=client) as run["client"]:
+        counts = pool_articles(
+            corpus, hashed_term_counts, keys=["group", "feature"], columns=["id", "body", by], by=by, n_features=n_features, **run
+        )
+        totals = counts.groupby("group")["count"].sum().rename("group_tokens")
+        if top is not None:
+            threshold = counts.groupby("group")["count"].transform(lambda c: c.nlargest(top).min())
+            counts = counts[counts["count"] >= threshold]
+        names = pool_articles(
+            corpus,
+            hashed_term_names,
+            keys=["feature", "term"],
+            columns=["body"],
+            features=frozenset(counts["feature"].tolist()),
+            n_features=n_features,
+            **run,
+        )
+    joined_names = names.groupby("feature")["term"].agg(lambda terms: "|".join(sorted(terms)))
+    result = counts.assign(term=counts["feature"].map(joined_names).astype("str")).join(totals, on="group")
+    result = result.assign(share=result["count"] / result["group_tokens"])
+    result = result.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="stable", ignore_index=True)
+    return result[["group", "term", "feature", "count", "documents", "group_tokens", "share"]]
+
+
 def _loaded_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
     """Loaded-term rates; the reduce (bootstrap intervals, on the client) timed apart."""
     map_options = {"engine": "dask", "client": client, "order": "article_id"}
-    counts = engine.map_articles(corpus, engine.loaded_counts, columns=["id", "body"], **map_options)
+    counts = engine.map_articles(corpus, loaded.loaded_counts, columns=["id", "body"], **map_options)
     groups = {"order": "articles", "by": "outlet", "columns": ["id", "outlet"]}
     metadata = engine.map_articles(corpus, engine.article_groups, **map_options | groups)
     start = time.perf_counter()
-    rates = engine.loaded_reduce(counts, metadata, by="outlet")
+    rates = loaded.loaded_reduce(counts, metadata, by="outlet")
     return rates, {"reduce_seconds": round(time.perf_counter() - start, 1)}
 
 
 def _keyness_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
     """Keyness of each outlet against the rest, from word counts pooled on the workers."""
-    return engine.pooled_keyness(corpus, by="outlet", top=50, engine="dask", client=client), {}
+    return keyness.pooled_keyness(corpus, by="outlet", top=50, engine="dask", client=client), {}
 
 
 def _term_count_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
     """Hashed word counts per outlet (memory independent of the vocabulary), top 200 named."""
-    return engine.pooled_term_counts(corpus, by="outlet", top=200, engine="dask", client=client), {}
+    return pooled_term_counts(corpus, by="outlet", top=200, engine="dask", client=client), {}
 
 
 def _ingest_stage(source: Path, target: Path, client: Any, chunk_rows: int) -> tuple[Any, dict[str, float]]:
-    result = store.ingest(source, target, engine="dask", client=client, chunk_rows=chunk_rows)
+    result = ingesting.ingest(source, target, engine="dask", client=client, chunk_rows=chunk_rows)
     return result, {}
 
 

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from analysis.clean import GENERIC_CHROME
-from analysis.corpus import ARTICLE_COLUMNS, load_corpus, read_corpus
+from analysis.corpus import load_corpus, read_corpus
 from analysis.paths import SEEDS
+from analysis.schema import ARTICLE_COLUMNS
 
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

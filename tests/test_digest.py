@@ -122,7 +122,7 @@ def test_since_last_across_run_folders(tmp_path, runs):
 
 
 def test_run_page_opens_with_the_digest(tmp_path, runs):
-    from analysis.report import write_run_page
+    from analysis.suite import write_run_page
 
     since_last(runs[0], tmp_path / "run", n_boot=200)
     run = {"started": "2025-01-01", "status": "ok", "corpus_hash": "0" * 64, "parameters": {"corpus": "seeds"}, "notebooks": []}

@@ -2,16 +2,18 @@
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import engine, store
+from analysis import engine, provenance, store
+from analysis import ingest as ingesting
 from analysis.cli import main
 from analysis.corpus import load_corpus
+from analysis.measures import keyness as keyness_module
+from analysis.measures import loaded, tfidf, tone
 
 pytest.importorskip("distributed")
 
@@ -45,12 +47,12 @@ def synthetic(tmp_path_factory) -> pd.DataFrame:
         )
     folder = tmp_path_factory.mktemp("synthetic")
     pd.DataFrame(rows).to_csv(folder / "articles.csv", index=False)
-    store.ingest(folder / "articles.csv", folder / "store", near_duplicate=1.0)
+    ingesting.ingest(folder / "articles.csv", folder / "store", near_duplicate=1.0)
     return folder
 
 
 def test_the_map_on_seed_partitions_equals_the_map_on_all_seeds(client):
-    for map_function in (engine.article_summary, engine.word_totals, engine.without_raw):
+    for map_function in (engine.word_totals, engine.without_raw):
         local = engine.map_articles(None, map_function)
         distributed = engine.map_articles(None, map_function, engine="dask", client=client, articles_per_partition=2)
         pd.testing.assert_frame_equal(distributed, local, check_exact=True)
@@ -121,54 +123,13 @@ def test_cli_corpus_on_the_dask_engine_prints_what_the_local_engine_prints(clien
         assert json.loads(capsys.readouterr().out) == local
 
 
-def _exact_counts(articles: pd.DataFrame, by: str = "outlet") -> dict[tuple[str, str], int]:
-    """Word counts per group with a plain Counter: what the hashed counts must reproduce."""
-    counts: dict[tuple[str, str], int] = {}
-    for group, body in zip(articles[by], articles["body"], strict=True):
-        for word in Counter(engine.words_of(body)).items():
-            counts[(group, word[0])] = counts.get((group, word[0]), 0) + word[1]
-    return counts
-
-
-def test_hashed_counts_of_the_top_terms_are_the_exact_counts(client):
-    local = engine.pooled_term_counts(None, top=10)
-    distributed = engine.pooled_term_counts(None, top=10, engine="dask", client=client, articles_per_partition=2)
-    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
-    exact = _exact_counts(load_corpus())
-    assert all(exact[(g, t)] == c for g, t, c in local[["group", "term", "count"]].itertuples(index=False))
-    # the ten most frequent words of each outlet, ties at the cut kept
-    for group, rows in local.groupby("group"):
-        tenth = sorted((c for (g, _), c in exact.items() if g == group), reverse=True)[9]
-        assert rows["count"].min() == tenth and set(rows["term"]) == {
-            t for (g, t), c in exact.items() if g == group and c >= tenth
-        }
-    assert (local["group_tokens"] == local["group"].map(load_corpus().groupby("outlet")["n_tokens"].sum())).all()
-    assert (local["documents"] == 1).all()  # one seed article per outlet
-
-
-def test_hashed_counts_agree_on_a_synthetic_store_with_collisions(client, synthetic):
-    options = {"by": "event", "top": None, "n_features": 2**9}  # a tiny hashed space: many collisions
-    local = engine.pooled_term_counts(synthetic / "store", **options)
-    distributed = engine.pooled_term_counts(
-        synthetic / "store", engine="dask", client=client, articles_per_partition=25, **options
-    )
-    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
-    exact = _exact_counts(load_corpus(synthetic / "store"), by="event")
-    collided = local[local["term"].str.contains("|", regex=False)]
-    assert len(collided) > 0
-    # a collided feature counts every word hashed to it
-    for group, term, count in local[["group", "term", "count"]].itertuples(index=False):
-        assert count == sum(exact.get((group, word), 0) for word in term.split("|"))
-    assert local.groupby("group")["documents"].max().le(48).all()  # 48 articles per event
-
-
 def test_a_table_ingested_in_chunks_on_the_workers_equals_the_local_ingest(client, synthetic, tmp_path):
     table = pd.read_csv(synthetic / "articles.csv", dtype=str, keep_default_na=False)
     # an exact duplicate in another chunk, and an id used twice, are found across chunks
     table = pd.concat([table, table.iloc[[3]], table.iloc[[5]].assign(text="A different body. " * 30)], ignore_index=True)
     table.to_csv(tmp_path / "articles.csv", index=False)
-    local = store.ingest(tmp_path / "articles.csv", tmp_path / "local", near_duplicate=1.0)
-    chunked = store.ingest(
+    local = ingesting.ingest(tmp_path / "articles.csv", tmp_path / "local", near_duplicate=1.0)
+    chunked = ingesting.ingest(
         tmp_path / "articles.csv", tmp_path / "dask", engine="dask", client=client, chunk_rows=50, near_duplicate=1.0
     )
     assert chunked.added == local.added == 240
@@ -184,94 +145,48 @@ def test_bad_lines_of_a_chunked_jsonl_table_are_reported_at_their_line(client, s
     lines = [json.dumps(row) for row in table.to_dict("records")]
     lines.insert(45, "{not json")
     (tmp_path / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = store.ingest(tmp_path / "articles.jsonl", tmp_path / "store", engine="dask", client=client, chunk_rows=20)
+    result = ingesting.ingest(tmp_path / "articles.jsonl", tmp_path / "store", engine="dask", client=client, chunk_rows=20)
     assert result.added == 60
     bad = [p for p in result.problems if p.severity == "error"]
     assert [(p.source, p.line) for p in bad] == [(str(tmp_path / "articles.jsonl"), 46)]
     assert store.read_store(tmp_path / "store").set_index("id").loc["syn-0050", "source"] == "articles.jsonl row 52"
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = engine.words_of(text)
-    return {tuple(words[i : i + engine.SHINGLE_WORDS]) for i in range(len(words) - engine.SHINGLE_WORDS + 1)}
-
-
-def _with_rewrites(articles: pd.DataFrame) -> pd.DataFrame:
-    """The seeds plus two rewrites of the TASS article: every 25th (or 40th) word replaced."""
-    tass = articles[articles["outlet"] == "TASS"].iloc[0]
-    copies = []
-    for every in (25, 40):
-        words = tass["body"].split(" ")
-        words[::every] = ["changed"] * len(words[::every])
-        copies.append(tass.to_frame().T.assign(id=f"rewrite-{every}", body=" ".join(words), published=tass["published"]))
-    return pd.concat([articles, *copies], ignore_index=True).astype({"published": articles["published"].dtype})
-
-
-def test_candidate_pairs_find_rewrites_and_estimate_their_overlap(client):
-    articles = _with_rewrites(load_corpus())
-    local = engine.candidate_pairs(articles, threshold=0.3)
-    distributed = engine.candidate_pairs(articles, threshold=0.3, engine="dask", client=client, articles_per_partition=2)
-    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
-    tass = articles.loc[articles["outlet"] == "TASS", "id"].iloc[0]
-    pairs = {(a, b): s for a, b, s in local[["article_a", "article_b", "similarity"]].itertuples(index=False)}
-    assert {(tass, "rewrite-25"), (tass, "rewrite-40"), ("rewrite-25", "rewrite-40")} <= set(pairs)
-    bodies = articles.set_index("id")["body"]
-    for (a, b), estimate in pairs.items():
-        exact = len(_shingles(bodies[a]) & _shingles(bodies[b])) / len(_shingles(bodies[a]) | _shingles(bodies[b]))
-        assert abs(estimate - exact) < 0.12, (a, b, estimate, exact)
-    # the five seeds tell their stories in their own words: no pair of them is a candidate
-    assert not any(a in set(load_corpus()["id"]) and b in set(load_corpus()["id"]) for a, b in pairs)
-
-
-def test_candidate_pairs_agree_on_a_synthetic_store(client, synthetic):
-    local = engine.candidate_pairs(synthetic / "store", threshold=0.2)
-    distributed = engine.candidate_pairs(
-        synthetic / "store", threshold=0.2, engine="dask", client=client, articles_per_partition=25
-    )
-    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
-    with pytest.raises(engine.EngineError, match="bands=200"):
-        engine.lsh_pairs(engine.minhash_signatures(load_corpus()), bands=200)
-
-
 @pytest.mark.parametrize("corpus", ["seeds", "synthetic store"])
 def test_loaded_rates_kwic_and_tone_agree_between_engines(client, synthetic, corpus):
     source = None if corpus == "seeds" else synthetic / "store"
-    loaded = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "outlet"}}
-    tone = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "event"}}
+    by_outlet = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "outlet"}}
+    by_event = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "event"}}
     for map_function, reduce_function, options in (
-        (engine.loaded_counts, engine.loaded_reduce, loaded),
-        (engine.tone_sums, engine.tone_reduce, tone),
+        (loaded.loaded_counts, loaded.loaded_reduce, by_outlet),
+        (tone.tone_sums, tone.tone_reduce, by_event),
     ):
         local = engine.map_reduce(source, map_function, reduce_function, **options)
         distributed = engine.map_reduce(source, map_function, reduce_function, engine="dask", client=client, **options)
         pd.testing.assert_frame_equal(distributed, local, check_exact=True)
         assert local["n_articles"].groupby(local["group"]).first().sum() == (5 if corpus == "seeds" else 240)
-    local = engine.map_articles(source, engine.loaded_kwic, order="article_id")
-    distributed = engine.map_articles(source, engine.loaded_kwic, engine="dask", client=client, order="article_id")
+    local = engine.map_articles(source, loaded.loaded_kwic, order="article_id")
+    distributed = engine.map_articles(source, loaded.loaded_kwic, engine="dask", client=client, order="article_id")
     pd.testing.assert_frame_equal(distributed, local, check_exact=True)
     assert len(local) > 0
 
 
 def test_reuse_candidate_pairs_are_provenances_on_both_engines(client):
-    from analysis import provenance
-
     articles = load_corpus(FIXTURES / "reuse")
     positions = provenance.candidate_pairs(provenance.article_words(articles))
     ids = articles["id"].astype(str).to_numpy()
     a, b = ids[positions["i"]], ids[positions["j"]]
     expected = {(min(x, y), max(x, y)): n for x, y, n in zip(a, b, positions["shared"], strict=True)}
     assert len(expected) > 3  # the wire story and its rewrites share text
-    local = engine.reuse_candidate_pairs(articles)
-    distributed = engine.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
+    local = provenance.reuse_candidate_pairs(articles)
+    distributed = provenance.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
     pd.testing.assert_frame_equal(distributed, local, check_exact=True)
     assert {(x, y): n for x, y, n in local.itertuples(index=False)} == expected
 
 
 def test_text_reuse_from_pairs_found_on_the_workers_equals_the_local_result(client):
-    from analysis import provenance
-
     articles = load_corpus(FIXTURES / "reuse")
-    candidates = engine.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
+    candidates = provenance.reuse_candidate_pairs(articles, engine="dask", client=client, articles_per_partition=2)
     local = provenance.text_reuse(articles)
     assert len(local) > 3
     pd.testing.assert_frame_equal(provenance.text_reuse(articles, candidates=candidates), local)
@@ -294,9 +209,9 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
     expected_keyness = keyness(tokens, articles, by="outlet", top=15)
     expected_terms = top_terms(term_counts(tokens, voice="narration"), articles, by="event", voice="narration", top=10)
     for run in ({}, {"engine": "dask", "client": client, "articles_per_partition": 40}):
-        got = engine.pooled_keyness(source, by="outlet", top=15, query=query, **run)
+        got = keyness_module.pooled_keyness(source, by="outlet", top=15, query=query, **run)
         pd.testing.assert_frame_equal(got, expected_keyness, check_exact=True)
-        got = engine.pooled_top_terms(source, by="event", voice="narration", top=10, query=query, **run)
+        got = tfidf.pooled_top_terms(source, by="event", voice="narration", top=10, query=query, **run)
         # the same words and counts; TF-IDF weights summed in another order may differ in the last bit
         pd.testing.assert_frame_equal(got, expected_terms, check_exact=False, rtol=1e-12, atol=0)
     # n_articles is the groups' real size, not the one pseudo-article each group was counted as
@@ -343,17 +258,17 @@ def test_a_query_matching_nothing_is_an_engine_error_on_both_engines(client):
         with pytest.raises(engine.EngineError, match="matches no article"):
             engine.map_articles(None, engine.word_totals, query="zzzqqq", **run)
         with pytest.raises(engine.EngineError, match="query matches none"):
-            engine.pool_articles(None, engine.word_counts, keys=["term"], query="zzzqqq", **run)
+            engine.pool_articles(None, keyness_module.word_counts, keys=["term"], query="zzzqqq", **run)
 
 
 def test_loaded_rates_from_article_groups_equal_those_from_all_metadata(client, synthetic):
     options = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "event"}}
-    every_column = engine.map_reduce(synthetic / "store", engine.loaded_counts, engine.loaded_reduce, **options)
+    every_column = engine.map_reduce(synthetic / "store", loaded.loaded_counts, loaded.loaded_reduce, **options)
     for run in ({}, {"engine": "dask", "client": client}):
         only_groups = engine.map_reduce(
-            synthetic / "store", engine.loaded_counts, engine.loaded_reduce, group_by="event", **options, **run
+            synthetic / "store", loaded.loaded_counts, loaded.loaded_reduce, group_by="event", **options, **run
         )
         pd.testing.assert_frame_equal(only_groups, every_column, check_exact=True)
         # a column that is not there is named, with the ones that are
         with pytest.raises(KeyError, match=r"'evnt'; available: id, outlet, published"):
-            engine.map_reduce(synthetic / "store", engine.loaded_counts, engine.loaded_reduce, group_by="evnt", **options, **run)
+            engine.map_reduce(synthetic / "store", loaded.loaded_counts, loaded.loaded_reduce, group_by="evnt", **options, **run)

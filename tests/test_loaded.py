@@ -11,7 +11,6 @@ from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, load_matcher
 from analysis.measures.loaded import (
     RATE_COLUMNS,
     article_hit_counts,
-    bootstrap_ratios,
     kwic,
     loaded_hits,
     loaded_rates,
@@ -288,38 +287,6 @@ def test_cli_loaded_usage_errors(capsys, tmp_path):
 
 
 # --- the vectorized bootstrap -----------------------------------------------------
-
-
-def test_bootstrap_ratios_equal_the_shared_bootstrap_column_by_column(monkeypatch):
-    from analysis.measures import loaded
-    from analysis.stats import bootstrap_ratio
-
-    rng = np.random.default_rng(3)
-    tokens = rng.integers(200, 900, size=40)
-    hits = np.column_stack([rng.binomial(tokens, 0.01), rng.binomial(tokens, 0.03), np.zeros(40, dtype=int)])
-    low, high = bootstrap_ratios(hits, tokens, n_boot=500, seed=11)
-    for column in range(2):
-        assert (low[column], high[column]) == pytest.approx(bootstrap_ratio(hits[:, column], tokens, n_boot=500, seed=11))
-    assert (low[2], high[2]) == (0, 0)
-    monkeypatch.setattr(loaded, "BOOTSTRAP_CELLS", 7 * 40)  # seven replicates at a time: same draws, same intervals
-    chunked = bootstrap_ratios(hits, tokens, n_boot=500, seed=11)
-    np.testing.assert_allclose(chunked, (low, high))
-
-
-def test_bootstrap_ratios_resample_a_shared_denominator_once_with_the_same_intervals():
-    rng = np.random.default_rng(5)
-    tokens = rng.integers(200, 900, size=(60, 2))
-    hits = rng.binomial(np.repeat(tokens, 3, axis=1), 0.02)  # three measures over each of two denominators
-    shared = bootstrap_ratios(hits, np.repeat(tokens, 3, axis=1), n_boot=400, seed=2)
-    for column in range(6):
-        alone = bootstrap_ratios(hits[:, column], tokens[:, column // 3], n_boot=400, seed=2)
-        np.testing.assert_array_equal([shared[0][column], shared[1][column]], [alone[0][0], alone[1][0]])
-
-
-def test_bootstrap_ratios_need_two_articles_with_a_denominator():
-    low, high = bootstrap_ratios([[3, 1], [0, 0]], [[100, 50], [0, 40]])
-    assert np.isnan(low[0]) and np.isnan(high[0])  # one article with tokens
-    assert low[1] <= 1 / 90 <= high[1]
 
 
 def test_no_hits_still_gives_every_category_and_voice(hand):

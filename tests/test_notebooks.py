@@ -6,6 +6,7 @@ checked for status, HTML and run.json, the pair for byte-identical figures and t
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,11 +17,13 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import paths, report
+from analysis import paths
+from analysis import run as runs
+from analysis import suite as runner
 from analysis.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REQUIRED_PARAMETERS = {"corpus", "event", "outlets", "lexicon", "group_by", "output_dir", "formats"}
+REQUIRED_PARAMETERS = {"corpus", "event", "outlets", "output_dir", "formats"}  # what every notebook reads
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
@@ -35,8 +38,8 @@ def scratch():
 @pytest.fixture(scope="session")
 def suite(scratch):
     root = scratch / "reports"
-    first = report.run_report(out=root / "first", jobs=2, progress=None)
-    second = report.run_report(out=root / "second", jobs=2, progress=None)
+    first = runner.run_report(out=root / "first", jobs=2, progress=None)
+    second = runner.run_report(out=root / "second", jobs=2, progress=None)
     return first, second
 
 
@@ -78,13 +81,13 @@ def _console_messages(page: Path) -> list[str]:
 
 def test_every_numbered_notebook_runs_on_the_seeds(suite):
     first, _ = suite
-    expected = [p.stem for p in report.discover_notebooks()]
+    expected = [p.stem for p in runner.discover_notebooks()]
     assert expected[0] == "01-corpus-overview"
     assert [n.notebook for n in first.notebooks] == expected
     assert first.status == "ok", first.message
     for result in first.notebooks:
         page = (first.folder / result.html).read_text()
-        assert "report.open_run(" not in page  # code is hidden
+        assert "runs.open_run(" not in page  # code is hidden
         assert "Traceback" not in page
         assert (first.folder / result.executed).is_file()
 
@@ -100,7 +103,7 @@ def test_run_json_records_parameters_versions_hash_and_each_notebook(suite):
         "formats": "png,svg,pdf",
         "output_dir": None,
     }
-    assert run["corpus_hash"] == report.corpus_fingerprint("seeds")
+    assert run["corpus_hash"] == runs.corpus_fingerprint("seeds")
     assert {"python", "pandas", "matplotlib", "papermill"} <= set(run["versions"])
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in run["notebooks"])
     assert run["notebooks"][0]["title"] == "01 · Corpus overview and cleaning audit"
@@ -128,10 +131,10 @@ def test_two_runs_give_byte_identical_figures_and_tables(suite):
 
 def test_if_changed_skips_an_unchanged_run_and_runs_a_changed_one(suite, tmp_path):
     first, _ = suite
-    skipped = report.run_report(out=first.folder.parent / "third", if_changed=True, progress=None)
+    skipped = runner.run_report(out=first.folder.parent / "third", if_changed=True, progress=None)
     assert skipped.status == "skipped" and skipped.folder is None
     assert not (first.folder.parent / "third").exists()
-    changed = report.run_report(
+    changed = runner.run_report(
         out=first.folder.parent / "fourth", outlets="WCE News", notebooks="02", if_changed=True, progress=None
     )
     assert changed.status == "ok", changed.message  # one outlet: keyness, which compares groups, is skipped
@@ -167,7 +170,7 @@ def test_a_hung_cell_fails_its_notebook_after_the_timeout(tmp_path, monkeypatch)
     folder.mkdir()
     nbformat.write(notebook, folder / "97-hangs.ipynb")
     monkeypatch.setattr(paths, "NOTEBOOKS", folder)
-    result = report.run_report(out=tmp_path / "runs" / "r", cell_timeout=3, progress=None)
+    result = runner.run_report(out=tmp_path / "runs" / "r", cell_timeout=3, progress=None)
     assert result.status == "failed"
     assert "97-hangs: FAILED" in result.message and "Timeout" in result.message
     assert result.notebooks[0].seconds < 30
@@ -194,8 +197,11 @@ def test_committed_notebooks_follow_the_conventions(path):
     assert len(tagged) == 1 and tagged[0] is notebook.cells[1], "one parameters cell, right after the question"
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     assert all(re.fullmatch(r"\w+: \w+ = .+  # .+", line) for line in lines), "typed literals with trailing comments"
-    declared = report.declared_parameters(path)
+    declared = runner.declared_parameters(path)
     assert REQUIRED_PARAMETERS <= set(declared), REQUIRED_PARAMETERS - set(declared)
+    rest = "\n".join(c.source for c in code if c is not tagged[0])
+    unused = [name for name in declared if not re.search(rf"\b{name}\b", rest)]
+    assert not unused, f"declare only the parameters the notebook uses; unused: {unused}"
 
 
 @pytest.fixture(scope="session")
@@ -211,7 +217,7 @@ def hostile_run(scratch):
         "to reporters outside the building on Tuesday evening."
     )
     (corpus / "a.txt").write_text(body + "\n")
-    result = report.run_report(corpus, notebooks=["01", "06"], out=scratch / "runs" / "hostile", jobs=2, progress=None)
+    result = runner.run_report(corpus, notebooks=["01", "06"], out=scratch / "runs" / "hostile", jobs=2, progress=None)
     assert result.status == "ok", result.message
     return result
 
@@ -258,3 +264,27 @@ def test_explore_notebook_executes_headless(tmp_path, seeds):
     assert expected > 0
     # what the Output widget showed is kept in the notebook's widget state
     assert f"{expected} occurrence(s) of 'White House' in 5 article(s)" in json.dumps(executed.metadata.get("widgets", {}))
+
+
+DIGEST_FILE = FIXTURES / "seed_report_digest.json"
+
+
+def test_the_seed_report_matches_its_committed_digest(suite):
+    """A refactoring changes no table or figure of the seed report (figures compared only
+    under the matplotlib version that drew the committed ones: its rendering may change)."""
+    import matplotlib
+
+    first, _ = suite
+    digests = _digests(first.folder)
+    if os.environ.get("FRAMING_UPDATE_REPORT_DIGEST"):
+        committed = json.loads(DIGEST_FILE.read_text(encoding="utf-8"))
+        committed |= {"matplotlib": matplotlib.__version__, "files": digests}
+        DIGEST_FILE.write_text(json.dumps(committed, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    committed = json.loads(DIGEST_FILE.read_text(encoding="utf-8"))
+    expected = committed["files"]
+    if committed["matplotlib"] != matplotlib.__version__:
+        digests = {k: v for k, v in digests.items() if k.startswith("tables/")}
+        expected = {k: v for k, v in expected.items() if k.startswith("tables/")}
+    assert sorted(digests) == sorted(expected)
+    changed = sorted(name for name in digests if digests[name] != expected[name])
+    assert not changed, f"{len(changed)} output(s) differ from the committed digest, e.g. {changed[:5]}"

@@ -1,4 +1,4 @@
-"""analysis/report.py without running notebooks: outputs, selection, parameters, fingerprints, pages.
+"""`framing report` without running notebooks (analysis.run and analysis.suite): outputs, selection, parameters, fingerprints, pages.
 
 The notebook runs themselves are in tests/test_notebooks.py.
 """
@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import paths, report
+from analysis import paths, suite
+from analysis import run as runs
 from analysis.overview import article_lengths, coverage, removal_reasons, removals, repairs
 
 
@@ -24,7 +25,7 @@ from analysis.overview import article_lengths, coverage, removal_reasons, remova
     ],
 )
 def test_save_table_makes_formula_cells_safe(tmp_path, cell, written):
-    path = report.save_table(pd.DataFrame({"text": [cell], "n": [-3]}), tmp_path / "t")
+    path = runs.save_table(pd.DataFrame({"text": [cell], "n": [-3]}), tmp_path / "t")
     assert path.name == "t.csv"
     back = pd.read_csv(path, keep_default_na=False)
     assert back["text"].tolist() == [written]
@@ -32,47 +33,47 @@ def test_save_table_makes_formula_cells_safe(tmp_path, cell, written):
 
 
 def test_save_table_writes_lists_as_json_and_leaves_no_temporary_file(tmp_path):
-    report.save_table(pd.DataFrame({"removed": [[{"text": "Share", "reason": "share buttons"}]]}), tmp_path / "r.csv")
+    runs.save_table(pd.DataFrame({"removed": [[{"text": "Share", "reason": "share buttons"}]]}), tmp_path / "r.csv")
     assert json.loads(pd.read_csv(tmp_path / "r.csv")["removed"][0]) == [{"text": "Share", "reason": "share buttons"}]
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
 
 
 def test_select_articles_by_event_and_outlets(seeds):
     articles = seeds.reset_index(drop=True)
-    talks = report.select_articles(articles, event="2021-03-biden-putin-talks")
+    talks = runs.select_articles(articles, event="2021-03-biden-putin-talks")
     assert sorted(talks["outlet"]) == ["Press TV", "TASS", "top-news.online"]
-    two = report.select_articles(articles, outlets="TASS, Press TV")
+    two = runs.select_articles(articles, outlets="TASS, Press TV")
     assert sorted(two["outlet"]) == ["Press TV", "TASS"]
-    assert len(report.select_articles(articles)) == 5
-    with pytest.raises(report.ReportError, match=r"event='nope' is not in the corpus; events: \['2021-01"):
-        report.select_articles(articles, event="nope")
-    with pytest.raises(report.ReportError, match=r"outlets \['CNN'\] are not in the corpus"):
-        report.select_articles(articles, outlets="CNN")
+    assert len(runs.select_articles(articles)) == 5
+    with pytest.raises(runs.ReportError, match=r"event='nope' is not in the corpus; events: \['2021-01"):
+        runs.select_articles(articles, event="nope")
+    with pytest.raises(runs.ReportError, match=r"outlets \['CNN'\] are not in the corpus"):
+        runs.select_articles(articles, outlets="CNN")
 
 
 def test_discover_notebooks_in_run_order_and_by_number(tmp_path):
     for name in ["02-b.ipynb", "01-a.ipynb", "explore.ipynb", "1-x.ipynb"]:
         (tmp_path / name).write_text("{}")
-    assert [p.name for p in report.discover_notebooks(folder=tmp_path)] == ["01-a.ipynb", "02-b.ipynb"]
-    assert [p.name for p in report.discover_notebooks("02", folder=tmp_path)] == ["02-b.ipynb"]
-    with pytest.raises(report.ReportError, match=r"no notebook \['07'\]"):
-        report.discover_notebooks("01,07", folder=tmp_path)
+    assert [p.name for p in suite.discover_notebooks(folder=tmp_path)] == ["01-a.ipynb", "02-b.ipynb"]
+    assert [p.name for p in suite.discover_notebooks("02", folder=tmp_path)] == ["02-b.ipynb"]
+    with pytest.raises(runs.ReportError, match=r"no notebook \['07'\]"):
+        suite.discover_notebooks("01,07", folder=tmp_path)
 
 
 def test_params_file(tmp_path):
     good = tmp_path / "p.yaml"
     good.write_text("event: 2021-03-biden-putin-talks\noutlets: [TASS, RT]\n")
-    assert report.read_params_file(good) == {"event": "2021-03-biden-putin-talks", "outlets": ["TASS", "RT"]}
+    assert suite.read_params_file(good) == {"event": "2021-03-biden-putin-talks", "outlets": ["TASS", "RT"]}
     bad = tmp_path / "bad.yaml"
     bad.write_text("- just\n- a list\n")
-    with pytest.raises(report.ReportError, match="expected a mapping"):
-        report.read_params_file(bad)
+    with pytest.raises(runs.ReportError, match="expected a mapping"):
+        suite.read_params_file(bad)
     nested = tmp_path / "nested.yaml"
     nested.write_text("event: {a: 1}\n")
-    with pytest.raises(report.ReportError, match="'event' must be text"):
-        report.read_params_file(nested)
-    with pytest.raises(report.ReportError, match="no such file"):
-        report.read_params_file(tmp_path / "missing.yaml")
+    with pytest.raises(runs.ReportError, match="'event' must be text"):
+        suite.read_params_file(nested)
+    with pytest.raises(runs.ReportError, match="no such file"):
+        suite.read_params_file(tmp_path / "missing.yaml")
 
 
 def test_corpus_fingerprint_follows_the_bytes(tmp_path):
@@ -80,22 +81,22 @@ def test_corpus_fingerprint_follows_the_bytes(tmp_path):
     folder.mkdir()
     (folder / "manifest.csv").write_text("file,outlet,published\na.txt,TASS,2021-01-01\n")
     (folder / "a.txt").write_text("text one")
-    first = report.corpus_fingerprint(folder)
+    first = runs.corpus_fingerprint(folder)
     (folder / ".hidden").write_text("editor state")
-    assert report.corpus_fingerprint(folder) == first
+    assert runs.corpus_fingerprint(folder) == first
     (folder / "a.txt").write_text("text two")
-    assert report.corpus_fingerprint(folder) != first
-    assert report.corpus_fingerprint("seeds") == report.corpus_fingerprint(paths.SEEDS)
+    assert runs.corpus_fingerprint(folder) != first
+    assert runs.corpus_fingerprint("seeds") == runs.corpus_fingerprint(paths.SEEDS)
 
 
 def test_run_fingerprint_changes_with_each_input():
-    base = report.run_fingerprint("c", "l", {"event": "all"}, ["01"])
-    assert base == report.run_fingerprint("c", "l", {"event": "all"}, ["01"])
+    base = suite.run_fingerprint("c", "l", {"event": "all"}, ["01"])
+    assert base == suite.run_fingerprint("c", "l", {"event": "all"}, ["01"])
     others = [
-        report.run_fingerprint("c2", "l", {"event": "all"}, ["01"]),
-        report.run_fingerprint("c", "l2", {"event": "all"}, ["01"]),
-        report.run_fingerprint("c", "l", {"event": "e"}, ["01"]),
-        report.run_fingerprint("c", "l", {"event": "all"}, ["01", "02"]),
+        suite.run_fingerprint("c2", "l", {"event": "all"}, ["01"]),
+        suite.run_fingerprint("c", "l2", {"event": "all"}, ["01"]),
+        suite.run_fingerprint("c", "l", {"event": "e"}, ["01"]),
+        suite.run_fingerprint("c", "l", {"event": "all"}, ["01", "02"]),
     ]
     assert base not in others and len(set(others)) == 4
 
@@ -110,14 +111,14 @@ def test_runs_index_escapes_everything_and_finds_the_last_success(tmp_path):
             "notebooks": [{"notebook": "01-x", "status": status}],
         }
         (tmp_path / name / "run.json").write_text(json.dumps(run))
-    page = report.write_runs_index(tmp_path).read_text()
+    page = suite.write_runs_index(tmp_path).read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.index("r2/index.html") < page.index("r1/index.html")  # newest first
-    assert report.last_successful_run(tmp_path)["folder"] == "r1"
+    assert suite.last_successful_run(tmp_path)["folder"] == "r1"
 
 
 def test_open_run_resolves_the_output_folder_and_prefixes_names(tmp_path):
-    run = report.open_run("seeds", event="2021-01-kremlin-dialogue-offer", output_dir=tmp_path, formats="svg", prefix="09")
+    run = runs.open_run("seeds", event="2021-01-kremlin-dialogue-offer", output_dir=tmp_path, formats="svg", prefix="09")
     assert sorted(run.articles["outlet"]) == ["WCE News", "twournal.com"]
     assert len(run.corpus_articles) == 5
     path = run.save_table(pd.DataFrame({"a": [1]}), "counts")
@@ -125,8 +126,8 @@ def test_open_run_resolves_the_output_folder_and_prefixes_names(tmp_path):
     with pytest.raises(ValueError, match="letters, digits"):
         run.save_table(pd.DataFrame(), "../escape")
     assert "2 article(s)" in run.sample_note() and "not a population" in run.sample_note()
-    with pytest.raises(report.ReportError, match="formats"):
-        report.open_run("seeds", output_dir=tmp_path, formats="gif")
+    with pytest.raises(runs.ReportError, match="formats"):
+        runs.open_run("seeds", output_dir=tmp_path, formats="gif")
 
 
 def test_overview_tables_on_the_seeds(seeds):

@@ -21,9 +21,9 @@ from analysis.measures.sources import (
     quote_counts,
     verb_mix,
     voice_share,
-    voice_share_chart,
 )
 from analysis.measures.tone import sentence_tone
+from analysis.plots import voice_share_chart
 from analysis.quotes import extract_quotes
 
 

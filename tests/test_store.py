@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis import ingest as ingesting
 from analysis import store
 from analysis.cli import main
 from analysis.corpus import load_corpus, read_corpus
@@ -32,7 +33,9 @@ def _subset(folder: Path, ids: list[str]) -> Path:
 
 def _snapshot(root: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != store.LOCK
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ingesting.LOCK
     }
 
 
@@ -40,7 +43,7 @@ FIRST_THREE = ["000_17a576a99f91630e", "001_1c81a1ac3e2b06c4", "002_3e3933a9d7f1
 
 
 def test_round_trip_equals_the_loader_on_the_seeds(tmp_path, seeds):
-    result = store.ingest(None, tmp_path / "store")
+    result = ingesting.ingest(None, tmp_path / "store")
     assert (result.added, result.duplicates, result.id_conflicts) == (5, 0, [])
     # partitioned by outlet and month, Hive style, with escaped outlet names
     assert sorted(result.files)[0].startswith("outlet=Press%20TV/month=2021-03/part-")
@@ -64,9 +67,9 @@ def test_every_command_reads_a_store_as_corpus(tmp_path, capsys):
 
 def test_ingesting_again_adds_nothing_and_rewrites_nothing(tmp_path):
     root = tmp_path / "store"
-    store.ingest(None, root)
+    ingesting.ingest(None, root)
     before = _snapshot(root)
-    result = store.ingest(None, root)
+    result = ingesting.ingest(None, root)
     assert (result.added, result.duplicates, result.files) == (0, 5, [])
     after = _snapshot(root)
     assert {k: v for k, v in after.items() if k != store.MARKER} == {k: v for k, v in before.items() if k != store.MARKER}
@@ -75,9 +78,9 @@ def test_ingesting_again_adds_nothing_and_rewrites_nothing(tmp_path):
 
 def test_new_articles_go_into_new_files_beside_the_old_ones(tmp_path):
     root = tmp_path / "store"
-    first = store.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
+    first = ingesting.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
     old_files = {path: (root / path).read_bytes() for path in first.files}
-    second = store.ingest(None, root)  # all five seeds
+    second = ingesting.ingest(None, root)  # all five seeds
     assert (second.added, second.duplicates) == (2, 3)
     assert set(second.files).isdisjoint(old_files)
     assert all((root / path).read_bytes() == data for path, data in old_files.items())
@@ -90,19 +93,19 @@ def test_new_articles_go_into_new_files_beside_the_old_ones(tmp_path):
 
 def test_an_id_already_stored_with_another_body_is_skipped(tmp_path):
     root = tmp_path / "store"
-    store.ingest(None, root)
+    ingesting.ingest(None, root)
     edited = _subset(tmp_path / "edited", FIRST_THREE[:1])
     (edited / f"{FIRST_THREE[0]}.txt").write_text(
         (SEEDS / f"{FIRST_THREE[0]}.txt").read_text(encoding="utf-8") + "\n\nA correction was added later.\n", encoding="utf-8"
     )
-    result = store.ingest(edited, root)
+    result = ingesting.ingest(edited, root)
     assert (result.added, result.duplicates, result.id_conflicts) == (0, 0, [FIRST_THREE[0]])
     assert len(store.read_store(root)) == 5
 
 
 def test_a_crash_while_writing_partitions_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     root = tmp_path / "store"
-    store.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
+    ingesting.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
     before_files, before_articles = _snapshot(root), store.read_store(root)
     real_write = store.write_partition
     calls = []
@@ -113,40 +116,40 @@ def test_a_crash_while_writing_partitions_leaves_the_store_as_it_was(tmp_path, m
             raise OSError("disk full (simulated)")
         real_write(table, path)
 
-    monkeypatch.setattr(store, "write_partition", crash_after_first)
+    monkeypatch.setattr(ingesting, "write_partition", crash_after_first)
     with pytest.raises(OSError, match="simulated"):
-        store.ingest(None, root)
+        ingesting.ingest(None, root)
     assert len(calls) == 2
     assert _snapshot(root) == before_files  # no stray file, same manifest
     pd.testing.assert_frame_equal(store.read_store(root), before_articles)
     monkeypatch.undo()
-    assert store.ingest(None, root).added == 2
+    assert ingesting.ingest(None, root).added == 2
 
 
 def test_a_crash_before_the_manifest_is_replaced_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     root = tmp_path / "store"
-    store.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
+    ingesting.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
     before = _snapshot(root)
 
     def fail(*_args):
         raise KeyboardInterrupt  # the user pressed Ctrl-C after the files were moved in place
 
-    monkeypatch.setattr(store, "_write_manifest", fail)
+    monkeypatch.setattr(ingesting, "write_manifest", fail)
     with pytest.raises(KeyboardInterrupt):
-        store.ingest(None, root)
+        ingesting.ingest(None, root)
     assert _snapshot(root) == before
 
 
 def test_files_of_a_killed_ingest_are_ignored_and_then_removed(tmp_path):
     root = tmp_path / "store"
-    store.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
+    ingesting.ingest(_subset(tmp_path / "part", FIRST_THREE), root)
     # what `kill -9` between moving files and replacing the manifest leaves behind
     orphan = root / "outlet=TASS/month=2021-03/part-killed.parquet"
     shutil.copy(next(root.glob("outlet=TASS/*/part-*.parquet")), orphan)
-    (root / f"{store.TEMP_PREFIX}killed").mkdir()
+    (root / f"{ingesting.TEMP_PREFIX}killed").mkdir()
     assert len(store.read_store(root)) == 3
-    assert store.ingest(None, root).added == 2
-    assert not orphan.exists() and not list(root.glob(f"{store.TEMP_PREFIX}*"))
+    assert ingesting.ingest(None, root).added == 2
+    assert not orphan.exists() and not list(root.glob(f"{ingesting.TEMP_PREFIX}*"))
 
 
 def test_metadata_columns_may_differ_between_ingests(tmp_path):
@@ -167,8 +170,8 @@ def test_metadata_columns_may_differ_between_ingests(tmp_path):
     ]
     pd.DataFrame(rows[:1]).assign(desk="world").to_csv(tmp_path / "one.csv", index=False)
     pd.DataFrame(rows[1:]).to_csv(tmp_path / "two.csv", index=False)
-    store.ingest(tmp_path / "one.csv", root)
-    store.ingest(tmp_path / "two.csv", root)
+    ingesting.ingest(tmp_path / "one.csv", root)
+    ingesting.ingest(tmp_path / "two.csv", root)
     stored = store.read_store(root).set_index("id")
     assert stored.loc["a1", "desk"] == "world" and pd.isna(stored.loc["b1", "desk"])
     assert stored.loc["b1", "published"] == pd.Timestamp("2024-06-11")
@@ -185,7 +188,7 @@ def test_refuses_to_write_where_it_must_not(tmp_path, target):
     (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
     to = {"seeds": SEEDS / "store", "inside-corpus": corpus / "store", "not-a-store": tmp_path / "other"}[target]
     with pytest.raises(store.StoreError, match="choose"):
-        store.ingest(corpus, to)
+        ingesting.ingest(corpus, to)
     assert not (SEEDS / "store").exists() and not (corpus / "store").exists()
 
 

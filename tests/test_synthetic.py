@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.corpus import ARTICLE_COLUMNS, load_corpus
+from analysis.corpus import load_corpus
+from analysis.schema import ARTICLE_COLUMNS
 from analysis.synthetic import as_source_table, seed_sentences, synthetic_articles
 from analysis.tokens import count_words
 

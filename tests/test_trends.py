@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.corpus import load_corpus
 from analysis.lexicons import load_matcher
 from analysis.measures.loaded import loaded_hits
 from analysis.measures.tone import sentence_tone
+from analysis.plots import plot_attention
 from analysis.query import build_index, match
 from analysis.tokens import count_words, tokenize
 from analysis.trends import (
@@ -17,7 +19,6 @@ from analysis.trends import (
     flag_shifts,
     loaded_trends,
     period_start,
-    plot_attention,
     tone_trends,
     trend_table,
 )
@@ -222,3 +223,17 @@ def test_distinctive_terms_need_two_periods():
     articles = corpus([("Alpha", "2021-03-01", body(1)), ("Beta", "2021-03-01", body(2)), ("Beta", "2021-03-09", body(9))])
     table = distinctive_terms(tokenize(articles), articles, top=2)
     assert set(table["group"]) == {"Beta"}
+
+
+def test_trends_of_one_voice_and_a_wrong_voice_named():
+    articles = load_corpus()
+    tokens = tokenize(articles)
+    hits = loaded_hits(tokens, load_matcher("default"))
+    narration = loaded_trends(hits, tokens, articles, voice="narration")
+    assert set(narration["voice"]) == {"narration"} and narration["hits"].sum() > 0
+    every = loaded_trends(hits, tokens, articles, voice="all")
+    assert narration["hits"].sum() < every["hits"].sum()  # quoted hits are left out
+    with pytest.raises(ValueError, match="voice='narrated': choose one of 'all', 'narration', 'quoted'"):
+        loaded_trends(hits, tokens, articles, voice="narrated")
+    with pytest.raises(ValueError, match="voice='narrated'"):
+        tone_trends(sentence_tone(articles, tokens=tokens), articles, voice="narrated")

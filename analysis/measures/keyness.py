@@ -26,14 +26,31 @@ corpus's counts (``m = Σc``), suits large corpora and would flatten a handful o
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import os
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_distribution
 
-from analysis.measures.tfidf import Counted, StopWords, Voice, group_matrix, matrix_of, stop_word_set
+from analysis.cluster import Engine, EngineError, check_engine
+from analysis.corpus import load_corpus
+from analysis.engine import pool_articles
+from analysis.measures.tfidf import (
+    Counted,
+    StopWords,
+    group_matrix,
+    matrix_of,
+    pooled_by_group,
+    stop_word_set,
+    term_counts,
+    with_group_sizes,
+)
+from analysis.options import Voice
+from analysis.provenance import own_tokens
+from analysis.query import filter_articles
 from analysis.stats import small_sample
+from analysis.tokens import tokenize
 
 #: Default prior mass m: pseudo-words the Dirichlet prior adds (see the module notes).
 DEFAULT_PRIOR_MASS = 100.0
@@ -303,3 +320,114 @@ def keyness(
     table = pd.concat(pieces, ignore_index=True)
     table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
     return table.astype({"group": "str", "reference": "str", "term": "str"})[KEYNESS_COLUMNS]
+
+
+# ---------------------------------------------------------------------------
+# Counts pooled per group on the workers, and the entry point on either engine
+# ---------------------------------------------------------------------------
+
+
+def pooled_keyness(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: str = "all",
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+    query: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`keyness` from word counts pooled per group.
+
+    Keyness needs only each group's word counts (and its number of articles), so the workers
+    sum :func:`group_term_counts` per group and the client never holds a table of articles ×
+    words: memory grows with groups × vocabulary. Each group becomes one pseudo-article for
+    ``keyness``, and ``n_articles`` and ``small_sample`` are then set from the real articles.
+    The numbers are those of ``keyness`` on the token table.
+
+    Parameters
+    ----------
+    by, voice, **options
+        As for :func:`keyness` (``reference``, ``prior_mass``,
+        ``prior_counts``, ``stop_words``, ``top``).
+    engine, scheduler, client, articles_per_partition, query
+        As for :func:`analysis.engine.map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`keyness`.
+    """
+    run = {
+        "engine": engine,
+        "scheduler": scheduler,
+        "client": client,
+        "articles_per_partition": articles_per_partition,
+        "query": query,
+    }
+    counts, groups, sizes = pooled_by_group(corpus, by=by, voice=voice, run=run)
+    return with_group_sizes(keyness(counts, groups, by=by, voice=voice, **options), sizes)
+
+
+def word_counts(articles: pd.DataFrame, *, voice: str = "all") -> pd.DataFrame:
+    """Occurrences of each word in ``articles`` (a map for :func:`analysis.engine.pool_articles`; keyness's prior).
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``count``.
+    """
+    return term_counts(tokenize(articles), voice=voice).groupby("term", as_index=False, sort=True)["count"].sum()
+
+
+def prior_word_counts(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    voice: Voice = "all",
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+) -> pd.Series:
+    """Occurrences of each word in a background corpus (``prior_counts`` of :func:`keyness`), on either engine."""
+    counts = pool_articles(corpus, word_counts, keys=["term"], voice=voice, engine=engine, scheduler=scheduler, client=client)
+    return counts.set_index("term")["count"]
+
+
+def measure_keyness(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: Voice = "all",
+    exclude_reused: bool = False,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    query: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """The one entry point of ``framing keyness``: :func:`keyness` of a corpus, on either engine.
+
+    ``local`` counts each article's words; ``dask`` sums them per group on the workers
+    (:func:`pooled_keyness`), with the same numbers. ``options`` are those of :func:`keyness`
+    (``reference``, ``prior_mass``, ``prior_counts``, ``stop_words``, ``top``);
+    ``exclude_reused`` needs ``local``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`keyness`.
+    """
+    check_engine(engine)
+    if engine == "dask":
+        if exclude_reused:
+            raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
+        return pooled_keyness(
+            corpus, by=by, voice=voice, engine="dask", scheduler=scheduler, client=client, query=query, **options
+        )
+    articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+    if query:
+        articles = filter_articles(articles, query)
+    counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
+    return keyness(counts, articles, by=by, voice=voice, **options)

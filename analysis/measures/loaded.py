@@ -8,18 +8,22 @@ Every hit keeps its offsets into the body, so :func:`kwic` shows the passage it 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.lexicons import Matcher, match_tokens, token_stream
-from analysis.stats import small_sample
+from analysis.engine import Engine, EngineError, map_articles, map_reduce
+from analysis.lexicons import Matcher, load_matcher, match_tokens, token_stream
+from analysis.provenance import own_tokens
+from analysis.stats import bootstrap_ratios, group_labels, small_sample
+from analysis.tokens import tokenize
 
 VOICES = ("narration", "quoted", "all")
-MISSING_GROUP = "(missing)"
 
 HIT_COLUMNS = ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
 RATE_COLUMNS = [
@@ -159,88 +163,6 @@ def voice_token_counts(tokens: pd.DataFrame) -> pd.DataFrame:
             "tokens": np.column_stack([per_voice[v] for v in VOICES]).ravel(),
         }
     )
-
-
-def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
-    """The ``by`` column as text labels indexed by article id; ``(missing)`` where it has no value.
-
-    Raises
-    ------
-    KeyError
-        ``by`` is not an article column; the message lists the columns.
-    """
-    if by not in articles.columns:
-        raise KeyError(f"no article column {by!r} to group by; available: {', '.join(map(str, articles.columns))}")
-    labels = articles[by].astype(object).where(articles[by].notna(), MISSING_GROUP).astype(str)
-    return pd.Series(labels.to_numpy(), index=articles["id"].astype(str).to_numpy(), name="group")
-
-
-#: Cells (replicates × articles) resampled at once: bounds the bootstrap's memory (~16 bytes a cell).
-BOOTSTRAP_CELLS = 4_000_000
-
-
-def bootstrap_ratios(
-    numerators: np.ndarray,
-    denominators: np.ndarray,
-    *,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap intervals of several ratios of sums, resampling the same units (articles).
-
-    The vectorized, memory-bounded form of ``analysis.stats.bootstrap_ratio`` for many
-    measures at once: each replicate draws articles with replacement once and recomputes
-    every column's ``sum(numerators) / sum(denominators)``.
-
-    Parameters
-    ----------
-    numerators, denominators : array of shape (n_articles, n_measures)
-        One row per article (``denominators`` may be one column, shared by every measure).
-    n_boot, confidence, seed
-        Replicates, interval level and random seed (same inputs and seed, same intervals).
-
-    Returns
-    -------
-    low, high : numpy.ndarray of shape (n_measures,)
-        NaN for a measure unless two or more articles have a positive denominator: one article
-        says nothing about the variation between articles, and a zero-width interval would
-        look like certainty.
-
-    Examples
-    --------
-    >>> low, high = bootstrap_ratios([[2, 0], [3, 1], [1, 0], [4, 0]], [[100], [120], [90], [110]])
-    >>> bool(low[0] < 10 / 420 < high[0]), bool(low[1] <= 1 / 420 <= high[1])
-    (True, True)
-    """
-    num = np.asarray(numerators, dtype=float)
-    den = np.asarray(denominators, dtype=float)
-    num = num[:, None] if num.ndim == 1 else num
-    den = np.broadcast_to(den[:, None] if den.ndim == 1 else den, num.shape)
-    n_articles, n_measures = num.shape
-    low, high = np.full(n_measures, np.nan), np.full(n_measures, np.nan)
-    enough = np.count_nonzero(den > 0, axis=0) >= 2
-    if not enough.any():
-        return low, high
-    rng = np.random.default_rng(seed)
-    # Measures often share a denominator (every category of a voice): resample each distinct one once.
-    # With whole-number counts the sums are exact, so which columns go together changes nothing.
-    distinct, denominator_of = np.unique(den, axis=1, return_inverse=True)
-    both = np.hstack([num, distinct])
-    ratios = np.empty((n_boot, n_measures))
-    step = max(1, BOOTSTRAP_CELLS // n_articles)
-    for begin in range(0, n_boot, step):
-        size = min(step, n_boot - begin)
-        picks = rng.integers(0, n_articles, size=(size, n_articles)) + n_articles * np.arange(size)[:, None]
-        weights = np.bincount(picks.ravel(), minlength=size * n_articles).reshape(size, n_articles).astype(float)
-        sums = weights @ both  # one pass over the weights for numerators and denominators
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:][:, denominator_of.ravel()]
-    tail = (1 - confidence) / 2 * 100
-    with np.errstate(invalid="ignore"):
-        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
-    low[enough], high[enough] = bounds
-    return low, high
 
 
 def loaded_rates(
@@ -394,3 +316,103 @@ def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.D
         right=[cut(text, e, e + width) for text, _, e in triples],
     )
     return table[KWIC_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Map, reduce and the entry point, on either engine
+# ---------------------------------------------------------------------------
+
+
+def loaded_counts(
+    articles: pd.DataFrame, *, lexicon: str = "default", exclude_reused: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The map of loaded language: tokens, then lexicon hits and tokens per voice.
+
+    With ``exclude_reused``, the words an article took from another are left out first
+    (:func:`analysis.provenance.exclude_reused`: needs the whole corpus in one map).
+
+    Returns
+    -------
+    hits : DataFrame
+        :func:`article_hit_counts` of the articles' hits: ``article_id``, ``category``,
+        ``voice``, ``hits``.
+    tokens : DataFrame
+        :func:`voice_token_counts`: ``article_id``, ``voice``, ``tokens``.
+    """
+    tokens = own_tokens(tokenize(articles), articles, exclude=exclude_reused)
+    return article_hit_counts(loaded_hits(tokens, load_matcher(lexicon))), voice_token_counts(tokens)
+
+
+def loaded_reduce(
+    counts: tuple[pd.DataFrame, pd.DataFrame], metadata: pd.DataFrame, *, lexicon: str = "default", **options: Any
+) -> pd.DataFrame:
+    """The reduce of loaded language: :func:`loaded_rates` of :func:`loaded_counts`, every
+    category of the lexicon reported (zeros included). ``options`` (``by``, ``n_boot``,
+    ``confidence``, ``seed``) are passed on; columns are those of ``loaded_rates``."""
+    hits, tokens = counts
+    return loaded_rates(hits, tokens, metadata, categories=load_matcher(lexicon).lexicon.categories, **options)
+
+
+def loaded_kwic(articles: pd.DataFrame, *, lexicon: str = "default", exclude_reused: bool = False) -> pd.DataFrame:
+    """Every loaded-term hit in its context (a map: needs ``id``, ``outlet``, ``body``).
+
+    Columns are those of :func:`kwic`.
+    """
+    tokens = own_tokens(tokenize(articles), articles, exclude=exclude_reused)
+    return kwic(loaded_hits(tokens, load_matcher(lexicon)), articles)
+
+
+def measure_loaded(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    lexicon: str = "default",
+    by: str = "outlet",
+    in_context: bool = False,
+    exclude_reused: bool = False,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """Loaded-term rates per group and voice, or every hit in context, on either engine.
+
+    The one entry point of ``framing loaded``: :func:`loaded_counts` mapped over the articles
+    (in this process, or per partition on Dask workers) and :func:`loaded_reduce` once; both
+    engines return the same table.
+
+    Parameters
+    ----------
+    corpus : str, path, DataFrame or None
+        A corpus (the seeds when None), a store, or an article table.
+    lexicon : str, default="default"
+        A shipped lexicon's name or a lexicon file.
+    by : str, default="outlet"
+        Article column to group by.
+    in_context : bool, default=False
+        Return every hit with its context (:func:`kwic`) instead of rates.
+    exclude_reused : bool, default=False
+        Leave out the words an article took from another; needs ``engine="local"``.
+    engine, scheduler, client, query
+        As for :func:`analysis.engine.map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`RATE_COLUMNS` (see :func:`loaded_rates`), or :data:`KWIC_COLUMNS` with ``in_context``.
+    """
+    if exclude_reused and engine == "dask":
+        raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
+    run: dict[str, Any] = {"engine": engine, "scheduler": scheduler, "client": client, "query": query, "order": "article_id"}
+    options = {"lexicon": lexicon, "exclude_reused": exclude_reused}
+    if in_context:
+        return map_articles(corpus, loaded_kwic, columns=None if exclude_reused else ["id", "outlet", "body"], **run, **options)
+    return map_reduce(
+        corpus,
+        loaded_counts,
+        loaded_reduce,
+        columns=None if exclude_reused else ["id", "body"],
+        reduce_options={"by": by, "lexicon": lexicon},
+        group_by=by,
+        **run,
+        **options,
+    )

@@ -20,16 +20,12 @@ A handful of articles is not a population: every table carries ``n_articles`` an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from analysis.measures.loaded import bootstrap_ratios, group_labels
-from analysis.stats import small_sample, wilson
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from analysis.stats import bootstrap_ratios, group_labels, small_sample, wilson
 
 QuoteKind = Literal["speech", "scare", "all"]
 UNATTRIBUTED = "(unattributed)"
@@ -445,66 +441,3 @@ def actor_tone(
         rows.append((group, actor, voice, n, part["compound_sum"].sum() / n, low[0], high[0]))
     result = pd.DataFrame(rows, columns=ACTOR_TONE_COLUMNS[:7])
     return _with_sizes(result, sizes)[ACTOR_TONE_COLUMNS]
-
-
-# ---------------------------------------------------------------------------
-# Figure
-# ---------------------------------------------------------------------------
-
-#: One colour per affiliation, fixed so every chart agrees; others get grey shades in order.
-AFFILIATION_COLORS = {
-    "US government": "#332288",
-    "Russian government": "#CC6677",
-    "Chinese government": "#DDCC77",
-    "Russian opposition": "#117733",
-    "NGO": "#44AA99",
-    "media": "#88CCEE",
-    "US politics": "#AA4499",
-    UNATTRIBUTED: "#BBBBBB",
-}
-_OTHER_COLORS = ("#999933", "#882255", "#EE7733", "#0077BB", "#555555", "#777777")
-
-
-def voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
-    """Stacked horizontal bars: each group's quoted words split by speaker affiliation.
-
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`voice_share` (``group``, ``affiliation``, ``share``, ``small_sample``).
-    title, n : str
-        What is shown and the sample it rests on (``analysis.plots.n_label``).
-    """
-    from analysis.plots import house_style
-
-    return house_style(_voice_share_chart)(table, title=title, n=n)
-
-
-def _voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
-    from matplotlib.figure import Figure
-
-    if not title.strip() or not n.strip():
-        raise ValueError("title and n are required: say what is measured and what it rests on (plots.n_label)")
-    wide = table.pivot_table(index="group", columns="affiliation", values="share", aggfunc="sum", fill_value=0)
-    known = [a for a in AFFILIATION_COLORS if a in wide.columns]
-    others = sorted(a for a in wide.columns if a not in AFFILIATION_COLORS)
-    wide = wide[[a for a in known if a != UNATTRIBUTED] + others + ([UNATTRIBUTED] if UNATTRIBUTED in known else [])]
-    colors = {**AFFILIATION_COLORS, **{a: _OTHER_COLORS[i % len(_OTHER_COLORS)] for i, a in enumerate(others)}}
-    fig = Figure(figsize=(7.2, max(1.8, 0.9 + 0.35 * len(wide))))
-    ax = fig.add_subplot()
-    positions = np.arange(len(wide))[::-1]
-    left = np.zeros(len(wide))
-    for affiliation in wide.columns:
-        values = wide[affiliation].to_numpy(dtype=float)
-        ax.barh(positions, values, left=left, color=colors[affiliation], height=0.7, label=affiliation)
-        left += values
-    small = table.groupby("group")["small_sample"].first().reindex(wide.index).fillna(False).to_numpy(dtype=bool)
-    labels = [f"{g} *" if s else g for g, s in zip(wide.index, small, strict=True)]
-    ax.set_yticks(positions, labels)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of quoted words (speech quotations)" + ("; * small sample" if small.any() else ""))
-    ax.grid(axis="y", visible=False)
-    if len(wide.columns):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
-    fig.suptitle(f"{title}\n{n}", x=0.01, ha="left", fontsize=9)
-    return fig

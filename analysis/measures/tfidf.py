@@ -13,21 +13,26 @@ weights are computed, as ``TfidfVectorizer(stop_words="english")`` does; pass
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
-from analysis.measures.loaded import group_labels
-from analysis.stats import small_sample
+from analysis.cluster import Engine, EngineError, check_engine, client_for
+from analysis.corpus import load_corpus
+from analysis.engine import pool_articles
+from analysis.options import VOICE_OPTIONS, Voice, check_voice
+from analysis.provenance import own_tokens
+from analysis.query import filter_articles
+from analysis.stats import group_labels, small_sample
+from analysis.tokens import tokenize
 
-Voice = Literal["all", "narration", "quoted"]
 StopWords = Literal["english"] | Collection[str] | None
 
-VOICE_OPTIONS: tuple[str, ...] = ("all", "narration", "quoted")
 COUNT_COLUMNS = ["article_id", "term", "voice", "count"]
 TOP_TERM_COLUMNS = ["group", "term", "tfidf", "count", "n_articles", "n_tokens", "small_sample"]
 
@@ -38,12 +43,6 @@ class CountMatrix(NamedTuple):
     matrix: sp.csr_matrix
     rows: np.ndarray
     terms: np.ndarray
-
-
-def check_voice(voice: str) -> None:
-    """Raise ValueError unless ``voice`` is ``all``, ``narration`` or ``quoted``."""
-    if voice not in VOICE_OPTIONS:
-        raise ValueError(f"voice must be one of {', '.join(VOICE_OPTIONS)}, not {voice!r}")
 
 
 def stop_word_set(stop_words: StopWords) -> frozenset[str]:
@@ -411,3 +410,120 @@ def article_similarity(
     np.clip(similarity, 0.0, 1.0, out=similarity)
     ids = pd.Index(counts.rows.astype(str), name="article_id")
     return pd.DataFrame(similarity, index=ids, columns=ids.rename(None))
+
+
+# ---------------------------------------------------------------------------
+# Counts pooled per group on the workers, and the entry point on either engine
+# ---------------------------------------------------------------------------
+
+
+def group_term_counts(articles: pd.DataFrame, *, by: str = "outlet", voice: str = "all") -> pd.DataFrame:
+    """Word counts per group, pooled over ``articles`` (a map for :func:`analysis.engine.pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``, ``(missing)`` without one), ``term``, ``count``; the sums
+        of :func:`term_counts` over each group's articles.
+    """
+    counts = term_counts(tokenize(articles), voice=voice)
+    group = counts["article_id"].map(group_labels(articles, by))
+    return counts.assign(group=group.to_numpy()).groupby(["group", "term"], as_index=False, sort=True)["count"].sum()
+
+
+def group_sizes(articles: pd.DataFrame, *, by: str = "outlet") -> pd.DataFrame:
+    """Articles per group (a map for :func:`analysis.engine.pool_articles`).
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``, ``(missing)`` without one), ``articles``.
+    """
+    sizes = group_labels(articles, by).value_counts()
+    return pd.DataFrame({"group": sizes.index.astype(str), "articles": sizes.to_numpy(dtype=np.int64)})
+
+
+def pooled_by_group(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, by: str, voice: str, run: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Word counts summed per group on the workers, as (pseudo-article counts, pseudo-articles, group sizes)."""
+    with client_for(run["engine"], scheduler=run["scheduler"], client=run["client"]) as client:
+        run = run | {"client": client}
+        # group sizes pooled on the workers too: only a row per group reaches the client
+        sizes = pool_articles(corpus, group_sizes, keys=["group"], columns=["id", by], by=by, **run)
+        sizes = sizes.set_index("group")["articles"]
+        columns = ["id", "body", by]
+        pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
+    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
+    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
+    return counts, groups, sizes
+
+
+def with_group_sizes(table: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
+    """Put back the real ``n_articles`` (and so ``small_sample``) of groups counted as pseudo-articles."""
+    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
+    return table
+
+
+def pooled_top_terms(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: str = "all",
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    articles_per_partition: int | None = None,
+    query: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Pooled :func:`top_terms` (each group one document) from word counts
+    pooled per group on the workers, as :func:`pooled_keyness` does; same numbers and columns.
+    ``options``: ``top``, ``stop_words``."""
+    run = {
+        "engine": engine,
+        "scheduler": scheduler,
+        "client": client,
+        "articles_per_partition": articles_per_partition,
+        "query": query,
+    }
+    counts, groups, sizes = pooled_by_group(corpus, by=by, voice=voice, run=run)
+    return with_group_sizes(top_terms(counts, groups, by=by, voice=voice, **options), sizes)
+
+
+def measure_top_terms(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: Voice = "all",
+    top: int | None = 20,
+    stop_words: StopWords = "english",
+    exclude_reused: bool = False,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """The one entry point of ``framing terms``: :func:`top_terms` of a corpus, on either engine.
+
+    ``local`` counts each article's words and groups them; ``dask`` sums the words per group on
+    the workers (:func:`pooled_top_terms`), with the same numbers. ``exclude_reused`` (leave
+    out words an article took from another) needs ``local``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`top_terms`.
+    """
+    check_engine(engine)
+    if engine == "dask":
+        if exclude_reused:
+            raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
+        run = {"scheduler": scheduler, "client": client, "query": query}
+        return pooled_top_terms(corpus, by=by, voice=voice, engine="dask", top=top, stop_words=stop_words, **run)
+    articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
+    if query:
+        articles = filter_articles(articles, query)
+    counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
+    return top_terms(counts, articles, by=by, top=top, voice=voice, stop_words=stop_words)

@@ -13,14 +13,16 @@ the reduce is :func:`tone_by_group`.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis.measures.loaded import bootstrap_ratios, group_labels
-from analysis.stats import small_sample
+from analysis.engine import Engine, EngineError, map_reduce
+from analysis.stats import bootstrap_ratios, group_labels, small_sample
 from analysis.tokens import sentence_spans, tokenize
 
 VOICES = ("narration", "quoted", "all")
@@ -208,3 +210,68 @@ def tone_by_group(
     )
     table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), voice_tokens), dtype=bool)
     return table[GROUP_COLUMNS]
+
+
+# ---------------------------------------------------------------------------
+# Map, reduce and the entry point, on either engine
+# ---------------------------------------------------------------------------
+
+
+def tone_sums(articles: pd.DataFrame, *, exclude_reused: bool = False) -> pd.DataFrame:
+    """The map of tone: VADER scores of each sentence, summed per article and voice.
+
+    With ``exclude_reused``, sentences mostly taken from another article are left out first
+    (:func:`analysis.provenance.exclude_reused_sentences`: needs the whole corpus in one map).
+    Columns are those of :func:`article_tone`; rows sorted by article id.
+    """
+    tokens = tokenize(articles)
+    sentences = sentence_tone(articles, tokens=tokens)
+    if exclude_reused:
+        from analysis.provenance import exclude_reused_sentences
+
+        sentences = exclude_reused_sentences(sentences, tokens, articles)
+    return article_tone(sentences)
+
+
+def tone_reduce(sums: pd.DataFrame, metadata: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """The reduce of tone: :func:`tone_by_group` of :func:`tone_sums` (``options``: ``by``,
+    ``n_boot``, ``confidence``, ``seed``)."""
+    return tone_by_group(sums, metadata, **options)
+
+
+def measure_tone(
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    exclude_reused: bool = False,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """Mean VADER sentence tone per group and voice with bootstrap intervals, on either engine.
+
+    The one entry point of ``framing tone``: :func:`tone_sums` mapped over the articles and
+    :func:`tone_reduce` once. ``exclude_reused`` needs ``engine="local"``; ``engine``,
+    ``scheduler``, ``client`` and ``query`` are those of :func:`analysis.engine.map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`tone_by_group`.
+    """
+    if exclude_reused and engine == "dask":
+        raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
+    return map_reduce(
+        corpus,
+        tone_sums,
+        tone_reduce,
+        engine=engine,
+        scheduler=scheduler,
+        client=client,
+        query=query,
+        columns=None if exclude_reused else ["id", "body"],
+        order="article_id",
+        reduce_options={"by": by},
+        exclude_reused=exclude_reused,
+    )

@@ -1,0 +1,34 @@
+"""Option types shared across the package, and the one check of a choice.
+
+Imports nothing of the package, so every module may use it. As scikit-learn's parameter
+constraints do, a wrong option is refused with a message naming the parameter and every
+allowed value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Literal
+
+#: Which words a measure counts: all of them, the outlet's own narration, or quotations.
+Voice = Literal["all", "narration", "quoted"]
+VOICE_OPTIONS: tuple[Voice, ...] = ("all", "narration", "quoted")
+
+
+def check_choice(parameter: str, value: object, allowed: Collection[object]) -> None:
+    """Raise ``ValueError`` naming ``parameter`` and the allowed values unless ``value`` is one of them.
+
+    Examples
+    --------
+    >>> check_choice("voice", "narrated", VOICE_OPTIONS)
+    Traceback (most recent call last):
+    ...
+    ValueError: voice='narrated': choose one of 'all', 'narration', 'quoted'
+    """
+    if value not in allowed:
+        raise ValueError(f"{parameter}={value!r}: choose one of {', '.join(repr(a) for a in allowed)}")
+
+
+def check_voice(voice: str) -> None:
+    """:func:`check_choice` for a ``voice`` option."""
+    check_choice("voice", voice, VOICE_OPTIONS)
