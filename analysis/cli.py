@@ -21,6 +21,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.corpus import CorpusError
 from analysis.outlets import ProfileError
+from analysis.tokens import KWIC_COLUMNS
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -227,7 +228,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 LOADED_COLUMNS = ["group", "category", "voice", "hits", "tokens", "rate_per_1000", "ci_low", "ci_high", "small_sample"]
-KWIC_COLUMNS = ["article_id", "outlet", "term", "match", "category", "voice", "start", "end", "left", "right"]
 TONE_COLUMNS = ["group", "voice", "sentences", "compound_mean", "ci_low", "ci_high", "pos", "neg", "neu"]
 
 

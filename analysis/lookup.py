@@ -1,7 +1,7 @@
 """Looking up any word or phrase in the tokens: where it occurs, in which voice.
 
 The result has the columns of loaded-language hits, so
-:func:`analysis.measures.loaded.kwic` shows each occurrence in context.
+:func:`analysis.tokens.kwic` shows each occurrence in context.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.options import Voice, check_voice
-from analysis.tokens import WORD_PATTERN, fold_word
+from analysis.tokens import WORD_PATTERN, fold_word, kwic
 
 HIT_COLUMNS = ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
 
@@ -105,12 +105,10 @@ def in_context(
     Returns
     -------
     DataFrame
-        The columns of :func:`analysis.measures.loaded.kwic`: ``article_id``, ``outlet``,
+        The columns of :func:`analysis.tokens.kwic`: ``article_id``, ``outlet``,
         ``term``, ``match``, ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``;
         in article table order, then text order.
     """
-    from analysis.measures.loaded import kwic
-
     check_voice(voice)
     ids = articles["id"].astype(str)
     hits = term_hits(tokens[tokens["article_id"].astype(str).isin(ids)], phrase)

@@ -257,34 +257,12 @@ def _attribute(
     return "", "", "", ""
 
 
-# Verbs that introduce someone's words; "what it called “harsh tactics”" or "described as" distance
-# the outlet from a phrase instead.
-_SPEECH_VERBS = (
-    "said",
-    "added",
-    "told",
-    "stated",
-    "wrote",
-    "insisted",
-    "claimed",
-    "stressed",
-    "noted",
-    "warned",
-    "declared",
-    "announced",
-    "argued",
-    "explained",
-    "replied",
-    "responded",
-    "answered",
-    "emphasized",
-    "reiterated",
-    "admitted",
-    "acknowledged",
-    "confirmed",
-    "quoted",
-    "tweeted",
+# Reporting verbs that do not introduce someone's own words: "what it called “harsh tactics”",
+# "described as", "accused of" distance the outlet from a phrase instead.
+_DISTANCING_VERBS = frozenset(
+    "accused alleged asked called commented condemned criticized demanded denied described promised reacted urged vowed".split()
 )
+_SPEECH_VERBS = tuple(verb for verb in REPORTING_VERBS if verb not in _DISTANCING_VERBS)
 _DIRECT_INTRODUCTION = re.compile(
     r"(?<![\w’'-])(?:"
     + "|".join(sorted((re.escape(f) for v in _SPEECH_VERBS for f in REPORTING_VERBS[v]), key=len, reverse=True))

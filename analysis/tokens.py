@@ -567,3 +567,58 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
         },
         copy=False,  # the arrays are new: no need to copy them into one block
     )
+
+
+# ---------------------------------------------------------------------------
+# Keyword in context: every counted passage, read back by its offsets
+# ---------------------------------------------------------------------------
+
+KWIC_COLUMNS = ["article_id", "outlet", "term", "match", "category", "voice", "start", "end", "left", "right"]
+
+
+def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.DataFrame:
+    """Keyword in context: each hit with the text around it, for reading what was counted.
+
+    Parameters
+    ----------
+    hits : DataFrame
+        From :func:`analysis.measures.loaded.loaded_hits` or :func:`analysis.lookup.term_hits` (any table with ``article_id``, ``term``, ``category``,
+        ``voice``, ``start``, ``end``).
+    articles : DataFrame
+        The article table with ``id``, ``outlet`` and ``body``.
+    width : int, default=60
+        Characters of context on each side; whitespace in the context is collapsed.
+
+    Returns
+    -------
+    DataFrame
+        ``article_id``, ``outlet``, ``term``, ``match`` (the passage as printed in the
+        body), ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``.
+
+    Raises
+    ------
+    KeyError
+        A hit's article is not in ``articles``.
+    """
+    if width < 0:
+        raise ValueError(f"width must be zero or more characters, got {width}")
+    bodies = articles.set_index(articles["id"].astype(str))
+    missing = sorted(set(hits["article_id"]) - set(bodies.index))
+    if missing:
+        raise KeyError(
+            f"hits of {len(missing)} article(s) not in the article table, e.g. {missing[0]!r}: pass the articles they came from"
+        )
+    body = hits["article_id"].map(bodies["body"])
+    outlet = hits["article_id"].map(bodies["outlet"])
+
+    def cut(text: str, start: int, end: int) -> str:
+        return " ".join(text[max(start, 0) : max(end, 0)].split())
+
+    triples = list(zip(body, hits["start"], hits["end"], strict=True))
+    table = hits.assign(
+        outlet=outlet.astype("str"),
+        match=[text[s:e] for text, s, e in triples],
+        left=[cut(text, s - width, s) for text, s, _ in triples],
+        right=[cut(text, e, e + width) for text, _, e in triples],
+    )
+    return table[KWIC_COLUMNS].reset_index(drop=True)

@@ -221,7 +221,7 @@ def _loaded_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
 
 def _keyness_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:
     """Keyness of each outlet against the rest, from word counts pooled on the workers."""
-    return keyness.pooled_keyness(corpus, by="outlet", top=50, engine="dask", client=client), {}
+    return keyness.measure_keyness(corpus, by="outlet", top=50, engine="dask", client=client), {}
 
 
 def _term_count_stage(corpus: Path, client: Any) -> tuple[Any, dict[str, float]]:

@@ -71,3 +71,14 @@ def test_the_engine_and_the_cluster_import_no_measure():
         "analysis.quotes",
     }
     assert not graph["analysis.engine"] & measures
+
+
+def test_the_measures_package_exports_its_entry_points_without_hiding_a_submodule():
+    import importlib
+
+    import analysis.measures as measures
+
+    for name in ("measure_loaded", "measure_tone", "measure_top_terms", "measure_keyness"):
+        assert callable(getattr(measures, name))
+    for module in ("keyness", "loaded", "sources", "tfidf", "tone"):
+        assert getattr(measures, module) is importlib.import_module(f"analysis.measures.{module}")

@@ -209,9 +209,9 @@ def test_keyness_and_top_terms_from_counts_pooled_on_the_workers_equal_the_measu
     expected_keyness = keyness(tokens, articles, by="outlet", top=15)
     expected_terms = top_terms(term_counts(tokens, voice="narration"), articles, by="event", voice="narration", top=10)
     for run in ({}, {"engine": "dask", "client": client, "articles_per_partition": 40}):
-        got = keyness_module.pooled_keyness(source, by="outlet", top=15, query=query, **run)
+        got = tfidf.pooled_group_measure(keyness_module.keyness, source, by="outlet", top=15, query=query, **run)
         pd.testing.assert_frame_equal(got, expected_keyness, check_exact=True)
-        got = tfidf.pooled_top_terms(source, by="event", voice="narration", top=10, query=query, **run)
+        got = tfidf.pooled_group_measure(tfidf.top_terms, source, by="event", voice="narration", top=10, query=query, **run)
         # the same words and counts; TF-IDF weights summed in another order may differ in the last bit
         pd.testing.assert_frame_equal(got, expected_terms, check_exact=False, rtol=1e-12, atol=0)
     # n_articles is the groups' real size, not the one pseudo-article each group was counted as

@@ -11,12 +11,11 @@ from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, load_matcher
 from analysis.measures.loaded import (
     RATE_COLUMNS,
     article_hit_counts,
-    kwic,
     loaded_hits,
     loaded_rates,
     voice_token_counts,
 )
-from analysis.tokens import WORD_PATTERN, tokenize
+from analysis.tokens import WORD_PATTERN, kwic, tokenize
 
 
 @pytest.fixture(scope="module")

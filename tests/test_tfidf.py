@@ -15,10 +15,10 @@ from analysis.cli import main
 from analysis.measures.keyness import keyness
 from analysis.measures.tfidf import (
     article_similarity,
-    article_tfidf,
     count_matrix,
     stack_count_matrices,
     term_counts,
+    tfidf_weights,
     top_terms,
 )
 from analysis.tokens import tokenize
@@ -100,17 +100,18 @@ def test_quoted_words_are_counted_in_the_quoted_voice(seeds, seed_tokens):
 
 
 @pytest.mark.parametrize("stop_words", [None, "english"])
-def test_article_tfidf_equals_sklearn_on_the_same_tokens(seed_tokens, stop_words):
-    ours = article_tfidf(seed_tokens, stop_words=stop_words)
+def test_tfidf_weights_equal_sklearn_on_the_same_tokens(seed_tokens, stop_words):
+    counts = count_matrix(term_counts(seed_tokens), stop_words=stop_words)
+    ours = tfidf_weights(counts.matrix).tocoo()
     ids = list(pd.unique(seed_tokens["article_id"]))
     matrix, names = sklearn_tfidf(token_lists(seed_tokens, ids), stop_words=stop_words)
     theirs = matrix.tocoo()
     expected = pd.Series(theirs.data, index=pd.MultiIndex.from_arrays([np.array(ids)[theirs.row], names[theirs.col]]))
-    got = ours.set_index(["article_id", "term"])["tfidf"]
+    got = pd.Series(ours.data, index=pd.MultiIndex.from_arrays([counts.rows[ours.row], counts.terms[ours.col]]))
     assert len(got) == len(expected)
     assert np.allclose(got.sort_index().to_numpy(), expected.sort_index().to_numpy(), rtol=1e-12, atol=1e-12)
     if stop_words:
-        assert not ours["term"].isin(ENGLISH_STOP_WORDS).any()
+        assert not got.index.get_level_values(1).isin(ENGLISH_STOP_WORDS).any()
 
 
 def test_count_matrix_columns_are_sklearns_vocabulary(seed_tokens):

@@ -33,22 +33,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_distribution
 
-from analysis.cluster import Engine, EngineError, check_engine
-from analysis.corpus import load_corpus
+from analysis.cluster import Engine
 from analysis.engine import pool_articles
 from analysis.measures.tfidf import (
     Counted,
     StopWords,
     group_matrix,
     matrix_of,
-    pooled_by_group,
     stop_word_set,
     term_counts,
-    with_group_sizes,
+    word_count_measure,
 )
 from analysis.options import Voice
-from analysis.provenance import own_tokens
-from analysis.query import filter_articles
 from analysis.stats import small_sample
 from analysis.tokens import tokenize
 
@@ -327,50 +323,6 @@ def keyness(
 # ---------------------------------------------------------------------------
 
 
-def pooled_keyness(
-    corpus: str | os.PathLike[str] | pd.DataFrame | None,
-    *,
-    by: str = "outlet",
-    voice: str = "all",
-    engine: Engine = "local",
-    scheduler: str | None = None,
-    client: Any = None,
-    articles_per_partition: int | None = None,
-    query: str | None = None,
-    **options: Any,
-) -> pd.DataFrame:
-    """:func:`keyness` from word counts pooled per group.
-
-    Keyness needs only each group's word counts (and its number of articles), so the workers
-    sum :func:`group_term_counts` per group and the client never holds a table of articles ×
-    words: memory grows with groups × vocabulary. Each group becomes one pseudo-article for
-    ``keyness``, and ``n_articles`` and ``small_sample`` are then set from the real articles.
-    The numbers are those of ``keyness`` on the token table.
-
-    Parameters
-    ----------
-    by, voice, **options
-        As for :func:`keyness` (``reference``, ``prior_mass``,
-        ``prior_counts``, ``stop_words``, ``top``).
-    engine, scheduler, client, articles_per_partition, query
-        As for :func:`analysis.engine.map_articles`.
-
-    Returns
-    -------
-    DataFrame
-        The columns of :func:`keyness`.
-    """
-    run = {
-        "engine": engine,
-        "scheduler": scheduler,
-        "client": client,
-        "articles_per_partition": articles_per_partition,
-        "query": query,
-    }
-    counts, groups, sizes = pooled_by_group(corpus, by=by, voice=voice, run=run)
-    return with_group_sizes(keyness(counts, groups, by=by, voice=voice, **options), sizes)
-
-
 def word_counts(articles: pd.DataFrame, *, voice: str = "all") -> pd.DataFrame:
     """Occurrences of each word in ``articles`` (a map for :func:`analysis.engine.pool_articles`; keyness's prior).
 
@@ -410,7 +362,7 @@ def measure_keyness(
     """The one entry point of ``framing keyness``: :func:`keyness` of a corpus, on either engine.
 
     ``local`` counts each article's words; ``dask`` sums them per group on the workers
-    (:func:`pooled_keyness`), with the same numbers. ``options`` are those of :func:`keyness`
+    (:func:`analysis.measures.tfidf.pooled_group_measure`), with the same numbers. ``options`` are those of :func:`keyness`
     (``reference``, ``prior_mass``, ``prior_counts``, ``stop_words``, ``top``);
     ``exclude_reused`` needs ``local``.
 
@@ -419,15 +371,5 @@ def measure_keyness(
     DataFrame
         The columns of :func:`keyness`.
     """
-    check_engine(engine)
-    if engine == "dask":
-        if exclude_reused:
-            raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
-        return pooled_keyness(
-            corpus, by=by, voice=voice, engine="dask", scheduler=scheduler, client=client, query=query, **options
-        )
-    articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
-    if query:
-        articles = filter_articles(articles, query)
-    counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
-    return keyness(counts, articles, by=by, voice=voice, **options)
+    run = {"engine": engine, "scheduler": scheduler, "client": client, "query": query, "exclude_reused": exclude_reused}
+    return word_count_measure(keyness, corpus, by=by, voice=voice, **run, **options)

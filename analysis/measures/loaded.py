@@ -3,7 +3,7 @@
 The map, :func:`loaded_hits` (and :func:`voice_token_counts`), works on any set of articles'
 tokens and returns per-passage records that add up; the reduce, :func:`loaded_rates`, turns
 them into rates per 1,000 tokens with bootstrap intervals over articles, once per table.
-Every hit keeps its offsets into the body, so :func:`kwic` shows the passage it came from.
+Every hit keeps its offsets into the body, so :func:`analysis.tokens.kwic` shows the passage it came from.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from analysis.engine import Engine, EngineError, map_articles, map_reduce
 from analysis.lexicons import Matcher, load_matcher, match_tokens, token_stream
 from analysis.provenance import own_tokens
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
-from analysis.tokens import tokenize
+from analysis.tokens import kwic, tokenize
 
 VOICES = ("narration", "quoted", "all")
 
@@ -39,7 +39,6 @@ RATE_COLUMNS = [
     "n_tokens",
     "small_sample",
 ]
-KWIC_COLUMNS = ["article_id", "outlet", "term", "match", "category", "voice", "start", "end", "left", "right"]
 
 
 def loaded_hits(tokens: pd.DataFrame, matcher: Matcher) -> pd.DataFrame:
@@ -270,54 +269,6 @@ def loaded_rates(
     return result[RATE_COLUMNS]
 
 
-def kwic(hits: pd.DataFrame, articles: pd.DataFrame, *, width: int = 60) -> pd.DataFrame:
-    """Keyword in context: each hit with the text around it, for reading what was counted.
-
-    Parameters
-    ----------
-    hits : DataFrame
-        From :func:`loaded_hits` (or any table with ``article_id``, ``term``, ``category``,
-        ``voice``, ``start``, ``end``).
-    articles : DataFrame
-        The article table with ``id``, ``outlet`` and ``body``.
-    width : int, default=60
-        Characters of context on each side; whitespace in the context is collapsed.
-
-    Returns
-    -------
-    DataFrame
-        ``article_id``, ``outlet``, ``term``, ``match`` (the passage as printed in the
-        body), ``category``, ``voice``, ``start``, ``end``, ``left``, ``right``.
-
-    Raises
-    ------
-    KeyError
-        A hit's article is not in ``articles``.
-    """
-    if width < 0:
-        raise ValueError(f"width must be zero or more characters, got {width}")
-    bodies = articles.set_index(articles["id"].astype(str))
-    missing = sorted(set(hits["article_id"]) - set(bodies.index))
-    if missing:
-        raise KeyError(
-            f"hits of {len(missing)} article(s) not in the article table, e.g. {missing[0]!r}: pass the articles they came from"
-        )
-    body = hits["article_id"].map(bodies["body"])
-    outlet = hits["article_id"].map(bodies["outlet"])
-
-    def cut(text: str, start: int, end: int) -> str:
-        return " ".join(text[max(start, 0) : max(end, 0)].split())
-
-    triples = list(zip(body, hits["start"], hits["end"], strict=True))
-    table = hits.assign(
-        outlet=outlet.astype("str"),
-        match=[text[s:e] for text, s, e in triples],
-        left=[cut(text, s - width, s) for text, s, _ in triples],
-        right=[cut(text, e, e + width) for text, _, e in triples],
-    )
-    return table[KWIC_COLUMNS].reset_index(drop=True)
-
-
 # ---------------------------------------------------------------------------
 # Map, reduce and the entry point, on either engine
 # ---------------------------------------------------------------------------
@@ -356,7 +307,7 @@ def loaded_reduce(
 def loaded_kwic(articles: pd.DataFrame, *, lexicon: str = "default", exclude_reused: bool = False) -> pd.DataFrame:
     """Every loaded-term hit in its context (a map: needs ``id``, ``outlet``, ``body``).
 
-    Columns are those of :func:`kwic`.
+    Columns are those of :func:`analysis.tokens.kwic`.
     """
     tokens = own_tokens(tokenize(articles), articles, exclude=exclude_reused)
     return kwic(loaded_hits(tokens, load_matcher(lexicon)), articles)
@@ -389,7 +340,7 @@ def measure_loaded(
     by : str, default="outlet"
         Article column to group by.
     in_context : bool, default=False
-        Return every hit with its context (:func:`kwic`) instead of rates.
+        Return every hit with its context (:func:`analysis.tokens.kwic`) instead of rates.
     exclude_reused : bool, default=False
         Leave out the words an article took from another; needs ``engine="local"``.
     engine, scheduler, client, query
@@ -398,7 +349,7 @@ def measure_loaded(
     Returns
     -------
     DataFrame
-        :data:`RATE_COLUMNS` (see :func:`loaded_rates`), or :data:`KWIC_COLUMNS` with ``in_context``.
+        :data:`RATE_COLUMNS` (see :func:`loaded_rates`), or :data:`analysis.tokens.KWIC_COLUMNS` with ``in_context``.
     """
     if exclude_reused and engine == "dask":
         raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")

@@ -14,7 +14,7 @@ weights are computed, as ``TfidfVectorizer(stop_words="english")`` does; pass
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -247,38 +247,6 @@ def tfidf_weights(matrix: sp.spmatrix) -> sp.csr_matrix:
     return TfidfTransformer().fit_transform(matrix).tocsr()
 
 
-def article_tfidf(tokens_or_counts: Counted, *, voice: Voice = "all", stop_words: StopWords = "english") -> pd.DataFrame:
-    """TF-IDF of every word in every article, the articles being the documents.
-
-    Parameters
-    ----------
-    tokens_or_counts : DataFrame or CountMatrix
-        The token table, :func:`term_counts` output for ``voice``, or a :class:`CountMatrix`
-        of articles (e.g. :func:`stack_count_matrices` of partitions' matrices).
-    voice : {"all", "narration", "quoted"}, default="all"
-    stop_words : "english", collection of str or None, default="english"
-
-    Returns
-    -------
-    DataFrame
-        One row per article and word it contains: ``article_id``, ``term``, ``count``,
-        ``tfidf`` (float; equal to ``TfidfVectorizer`` on the same tokens).
-    """
-    counts = matrix_of(tokens_or_counts, voice=voice, stop_words=stop_words)
-    raw, weights = counts.matrix, tfidf_weights(counts.matrix)
-    raw.sort_indices()
-    weights.sort_indices()  # same sparsity pattern as the counts: the data arrays align
-    rows = np.repeat(np.arange(raw.shape[0]), np.diff(raw.indptr))
-    return pd.DataFrame(
-        {
-            "article_id": pd.array(counts.rows[rows], dtype="str"),
-            "term": pd.array(counts.terms[raw.indices], dtype="str"),
-            "count": raw.data.astype(np.int64),
-            "tfidf": weights.data,
-        }
-    )
-
-
 def top_terms(
     tokens_or_counts: Counted,
     articles: pd.DataFrame,
@@ -443,34 +411,12 @@ def group_sizes(articles: pd.DataFrame, *, by: str = "outlet") -> pd.DataFrame:
     return pd.DataFrame({"group": sizes.index.astype(str), "articles": sizes.to_numpy(dtype=np.int64)})
 
 
-def pooled_by_group(
-    corpus: str | os.PathLike[str] | pd.DataFrame | None, *, by: str, voice: str, run: dict[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Word counts summed per group on the workers, as (pseudo-article counts, pseudo-articles, group sizes)."""
-    with client_for(run["engine"], scheduler=run["scheduler"], client=run["client"]) as client:
-        run = run | {"client": client}
-        # group sizes pooled on the workers too: only a row per group reaches the client
-        sizes = pool_articles(corpus, group_sizes, keys=["group"], columns=["id", by], by=by, **run)
-        sizes = sizes.set_index("group")["articles"]
-        columns = ["id", "body", by]
-        pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
-    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
-    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
-    return counts, groups, sizes
-
-
-def with_group_sizes(table: pd.DataFrame, sizes: pd.Series) -> pd.DataFrame:
-    """Put back the real ``n_articles`` (and so ``small_sample``) of groups counted as pseudo-articles."""
-    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
-    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
-    return table
-
-
-def pooled_top_terms(
+def pooled_group_measure(
+    measure: Callable[..., pd.DataFrame],
     corpus: str | os.PathLike[str] | pd.DataFrame | None,
     *,
     by: str = "outlet",
-    voice: str = "all",
+    voice: Voice = "all",
     engine: Engine = "local",
     scheduler: str | None = None,
     client: Any = None,
@@ -478,18 +424,44 @@ def pooled_top_terms(
     query: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Pooled :func:`top_terms` (each group one document) from word counts
-    pooled per group on the workers, as :func:`pooled_keyness` does; same numbers and columns.
-    ``options``: ``top``, ``stop_words``."""
-    run = {
-        "engine": engine,
-        "scheduler": scheduler,
-        "client": client,
-        "articles_per_partition": articles_per_partition,
-        "query": query,
-    }
-    counts, groups, sizes = pooled_by_group(corpus, by=by, voice=voice, run=run)
-    return with_group_sizes(top_terms(counts, groups, by=by, voice=voice, **options), sizes)
+    """``measure(counts, groups, by=, voice=, **options)`` from word counts pooled per group.
+
+    For measures that need only each group's word counts (:func:`top_terms`, each group one
+    document; :func:`analysis.measures.keyness.keyness`): the workers sum
+    :func:`group_term_counts` per group, so the client never holds a table of articles × words
+    (memory grows with groups × vocabulary). Each group becomes one pseudo-article for
+    ``measure``; ``n_articles`` and ``small_sample`` are then set from the real articles, whose
+    number per group is pooled on the workers too. The numbers are those of ``measure`` on the
+    token table.
+
+    Parameters
+    ----------
+    measure : callable
+        :func:`top_terms` or :func:`analysis.measures.keyness.keyness`.
+    by, voice, **options
+        As for ``measure`` (``top``, ``stop_words``; for keyness ``reference``, ``prior_mass``,
+        ``prior_counts``).
+    engine, scheduler, client, articles_per_partition, query
+        As for :func:`analysis.engine.map_articles`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``measure``.
+    """
+    run = {"engine": engine, "scheduler": scheduler, "articles_per_partition": articles_per_partition, "query": query}
+    with client_for(engine, scheduler=scheduler, client=client) as run["client"]:
+        # group sizes pooled on the workers too: only a row per group reaches the client
+        sizes = pool_articles(corpus, group_sizes, keys=["group"], columns=["id", by], by=by, **run)
+        sizes = sizes.set_index("group")["articles"]
+        columns = ["id", "body", by]
+        pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
+    counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
+    groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
+    table = measure(counts, groups, by=by, voice=voice, **options)
+    table["n_articles"] = table["group"].map(sizes).astype(np.int64)
+    table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
+    return table
 
 
 def measure_top_terms(
@@ -508,7 +480,7 @@ def measure_top_terms(
     """The one entry point of ``framing terms``: :func:`top_terms` of a corpus, on either engine.
 
     ``local`` counts each article's words and groups them; ``dask`` sums the words per group on
-    the workers (:func:`pooled_top_terms`), with the same numbers. ``exclude_reused`` (leave
+    the workers (:func:`pooled_group_measure`), with the same numbers. ``exclude_reused`` (leave
     out words an article took from another) needs ``local``.
 
     Returns
@@ -516,14 +488,38 @@ def measure_top_terms(
     DataFrame
         The columns of :func:`top_terms`.
     """
+    run = {"engine": engine, "scheduler": scheduler, "client": client, "query": query, "exclude_reused": exclude_reused}
+    return word_count_measure(top_terms, corpus, by=by, voice=voice, top=top, stop_words=stop_words, **run)
+
+
+def word_count_measure(
+    measure: Callable[..., pd.DataFrame],
+    corpus: str | os.PathLike[str] | pd.DataFrame | None,
+    *,
+    by: str = "outlet",
+    voice: Voice = "all",
+    exclude_reused: bool = False,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    client: Any = None,
+    query: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """A measure of each group's word counts (:func:`top_terms`, keyness) on a corpus, on either engine.
+
+    ``local`` counts each article's words (without those taken from another article with
+    ``exclude_reused``) and calls ``measure(counts, articles, by=, voice=, **options)``;
+    ``dask`` sums the words per group on the workers (:func:`pooled_group_measure`), with
+    the same numbers.
+    """
     check_engine(engine)
     if engine == "dask":
         if exclude_reused:
             raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
         run = {"scheduler": scheduler, "client": client, "query": query}
-        return pooled_top_terms(corpus, by=by, voice=voice, engine="dask", top=top, stop_words=stop_words, **run)
+        return pooled_group_measure(measure, corpus, by=by, voice=voice, engine="dask", **run, **options)
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     if query:
         articles = filter_articles(articles, query)
     counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
-    return top_terms(counts, articles, by=by, top=top, voice=voice, stop_words=stop_words)
+    return measure(counts, articles, by=by, voice=voice, **options)
