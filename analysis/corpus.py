@@ -23,6 +23,7 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
@@ -448,11 +449,24 @@ def _add_problem(
     problems.append(Problem(entry.source, message, hint, severity, field=field_name, article_id=entry.id))
 
 
+def _site(entry: _Entry) -> str:
+    """The web domain of the entry's url (without ``www.``), else its outlet as written: the pages that share furniture."""
+    host = urlparse(str(entry.fields.get("url", "") or "")).hostname or ""
+    return host.removeprefix("www.") or entry.outlet.casefold()
+
+
+def _site_names(entry: _Entry, outlet: str, profile: OutletProfile | None) -> tuple[str, ...]:
+    host = _site(entry)
+    return (entry.outlet, outlet, host, *(profile.aliases if profile else ()), *(profile.domains if profile else ()))
+
+
 def _build_articles(
     entries: list[_Entry], profiles: dict[str, OutletProfile], problems: list[Problem], *, min_tokens: int, near_duplicate: float
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
+    texts = {id(entry): _text_of(entry) for entry in entries}
+    boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
     for entry in entries:
         problem = partial(_add_problem, problems, entry)
         if not entry.id:
@@ -487,8 +501,15 @@ def _build_articles(
                 continue
             outlet = entry.outlet
         profile = profiles.get(outlet)
-        text, markup_title = _text_of(entry)
-        parts = clean.clean_article(text, profile=profile, title=entry.title or markup_title or None)
+        text, markup_title = texts[id(entry)]
+        parts = clean.clean_article(
+            text,
+            profile=profile,
+            title=entry.title or markup_title or None,
+            boilerplate=boilerplate.get(_site(entry)),
+            site_names=_site_names(entry, outlet, profile),
+            language=str(entry.fields.get("language", "") or "") or None,
+        )
         if entry.kind == "html":
             parts.removed.insert(
                 0,

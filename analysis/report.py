@@ -54,7 +54,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 # Spreadsheet programs run cells starting with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Modules whose code decides what the loader returns: a change invalidates cached articles.
-_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "tokens.py")
+_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "furniture.yaml", "tokens.py")
 _VERSIONED_PACKAGES = (
     "framing",
     "pandas",

@@ -244,3 +244,27 @@ def test_jsonl_bad_lines_are_named_and_the_rest_loads(tmp_path):
     located = {(p.line, p.message.split(" (")[0]) for p in problems}
     assert (2, "not valid JSON") in located and (3, "not a JSON object") in located
     assert any(p.field == "published" and "'01/03/2021'" in p.message for p in problems)
+
+
+def test_the_corpus_teaches_its_own_furniture(tmp_path):
+    """Lines one site repeats on pages of different stories are furniture, named with their reason."""
+    stories = {
+        "a": "Ministers of the two countries agreed on Friday to resume talks on grain exports after delays. " * 3,
+        "b": "Port workers voted on Thursday to accept a new pay offer and end their strike at the docks. " * 3,
+        "c": "The weather service warned of storms along the coast and told fishermen to stay in harbour. " * 3,
+    }
+    rows = ["file,outlet,published,url"]
+    for name, story in stories.items():
+        (tmp_path / f"{name}.txt").write_text(
+            f"Headline of story {name}\n\nHarbour Herald Weekend Offer Dock Road\n\n{story}\n\nPrinted in the Harbour Herald works\n"
+        )
+        rows.append(f"{name}.txt,Harbour Herald,2022-07-22,https://www.harbourherald.example/{name}")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    articles, _ = read_corpus(tmp_path)
+    for article in articles.itertuples():
+        assert "Weekend Offer" not in article.body and "works" not in article.body
+        reasons = {r["text"]: r["reason"] for r in article.removed}
+        assert (
+            reasons["Harbour Herald Weekend Offer Dock Road"] == "repeated on 3 pages of harbourherald.example (site furniture)"
+        )
+        assert stories[article.id].strip()[:40] in article.body
