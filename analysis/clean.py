@@ -176,6 +176,8 @@ def _furniture_data() -> dict:
             (entry["reason"], compiled(p), bool(entry.get("byline"))) for entry in data["furniture"] for p in entry["patterns"]
         ),
         "related_headers": tuple(compiled(p) for p in data["related_headers"]),
+        "headline_trailers": tuple(compiled(p) for p in data["headline_trailers"]),
+        "trailing_credits": tuple(re.compile(rf"\s*(?:{compiled(p).pattern})$", re.IGNORECASE) for p in data["trailing_credits"]),
         "stoplists": dict(data["stoplists"]),
     }
 
@@ -189,6 +191,8 @@ GENERIC_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = _BUILT_IN_CHROME + tup
 #: Reasons whose lines are credits: they go to the ``byline`` column, not away.
 BYLINE_REASONS: frozenset[str] = frozenset(reason for reason, _, byline in _FURNITURE["furniture"] if byline)
 RELATED_HEADERS: tuple[re.Pattern[str], ...] = _FURNITURE["related_headers"]
+HEADLINE_TRAILERS: tuple[re.Pattern[str], ...] = _FURNITURE["headline_trailers"]
+TRAILING_CREDITS: tuple[re.Pattern[str], ...] = _FURNITURE["trailing_credits"]
 #: ISO 639-1 code -> the jusText stop-word list of that language.
 STOPLIST_NAMES: dict[str, str] = _FURNITURE["stoplists"]
 
@@ -502,6 +506,55 @@ class CleanArticle:
     dateline: str
     body: str
     removed: list[Removal] = field(default_factory=list)
+    byline: str = ""
+
+
+_ABBREVIATED_END = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Jr|Sr|St|Co|Inc|Ltd|Corp|Gov|Gen|Sen|Rep)\.)$")
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether ``text`` ends with a full stop (or an ellipsis), as the lead's first sentence does and a headline does not.
+
+    Examples
+    --------
+    >>> ends_a_sentence("Putin and Biden shook hands in Geneva on Wednesday.”")
+    True
+    >>> ends_a_sentence("Kremlin says Putin ready for talks if U.S.")
+    False
+    >>> ends_a_sentence("Why did Biden shake Putin's hand?")
+    False
+    """
+    text = text.rstrip().rstrip("”\"’')]")
+    return (text.endswith(".") and not _ABBREVIATED_END.search(text)) or text.endswith("…")
+
+
+def _could_be_headline(paragraph: str) -> bool:
+    """A first paragraph that is not the lead's first sentence: short, no full stop at its end, no dateline."""
+    return len(paragraph.split()) <= 30 and not ends_a_sentence(paragraph) and not split_dateline(paragraph)[0]
+
+
+def _site_suffix(headline: str, site_names: Iterable[str]) -> int | None:
+    """Where a " | Site" or " - Site" suffix naming the site starts in ``headline``, or None."""
+    keys = {key for name in site_names if (key := _letters_key(name))}
+    for match in re.finditer(r"\s+[|–—-]\s+", headline):
+        if _letters_key(headline[match.end() :]) in keys:
+            return match.start()
+    return None
+
+
+def split_credits(paragraph: str) -> tuple[str, str]:
+    """Split a credit at the end of a paragraph ("(Reporting by ...)") from its story text.
+
+    Examples
+    --------
+    >>> split_credits("She said it was proof of meddling. (Reporting by Jane Doe; Editing by John Roe)")
+    ('She said it was proof of meddling.', '(Reporting by Jane Doe; Editing by John Roe)')
+    """
+    for pattern in TRAILING_CREDITS:
+        match = pattern.search(paragraph)
+        if match and match.start() > 0:
+            return paragraph[: match.start()].rstrip(), match.group().strip()
+    return paragraph, ""
 
 
 def clean_article(
@@ -509,11 +562,12 @@ def clean_article(
     *,
     profile: OutletProfile | None = None,
     title: str | None = None,
+    dek: str | None = None,
     boilerplate: Mapping[str, str] | None = None,
     site_names: Iterable[str] = (),
     language: str | None = "en",
 ) -> CleanArticle:
-    """Clean text pasted from a web page into headline, dek, dateline and body.
+    """Clean text pasted from a web page into headline, dek, dateline, byline and body.
 
     Parameters
     ----------
@@ -522,37 +576,57 @@ def clean_article(
     profile : OutletProfile, optional
         The outlet's profile: its chrome patterns, headline suffix and whether it has a dek.
     title : str, optional
-        A headline given by the manifest; a line equal to it is taken out of the text.
+        A headline given by the manifest, the table or the page's markup; a paragraph equal
+        to it is taken out of the text.
+    dek : str, optional
+        A standfirst given by the manifest or table; a paragraph equal to it is taken out.
     boilerplate, site_names, language
         Passed to :func:`strip_chrome`: the site's repeated lines, its names (a line that is
-        only one of them is furniture) and the language whose stop words jusText uses.
+        only one of them is furniture, and so is a " | Site" suffix of the headline) and the
+        language whose stop words jusText uses.
 
     Returns
     -------
     CleanArticle
-        ``body`` has one paragraph per block, separated by a blank line. Every line that
-        was taken out is in ``removed`` with its reason.
+        ``body`` has one paragraph per block, separated by a blank line. ``byline`` holds
+        the bylines and agency credits found (``; ``-separated). Every line that was taken
+        out of the body is in ``removed`` with its reason.
 
     Notes
     -----
-    A dek (standfirst) is the paragraph after the headline when the profile says the
-    outlet has one, when it is mostly repeated further down, or when the next paragraph
-    opens with a dateline.
+    Without a title, the first paragraph is the headline only when it could not be the
+    lead's first sentence (30 words at most, no full stop at its end, no dateline); when it
+    could, the article has no headline. A dek (standfirst) is the paragraph after a headline
+    that is mostly repeated further down, or that the next paragraph's dateline shows to be
+    above the story; without a given title, also when the profile says the outlet has one.
+    With a given title the first paragraph is never taken for a dek that way: in a table of
+    articles it is the lead.
     """
     text = normalize_whitespace(raw)
     lines, removed = strip_chrome(text.split("\n"), profile, boilerplate=boilerplate, site_names=site_names, language=language)
+    credits = [r["text"] for r in removed if r["reason"] in BYLINE_REASONS]
     paragraphs = [normalize_dashes(normalize_quotes(p)) for p in split_paragraphs(lines)]
 
-    headline = normalize_quotes(title.strip()) if title else ""
-    if not headline and paragraphs and len(paragraphs) > 1 and len(paragraphs[0].split()) <= 30:
+    given_title = bool(title and title.strip())
+    headline = normalize_quotes(title.strip()) if given_title else ""
+    if not headline and len(paragraphs) > 1 and _could_be_headline(paragraphs[0]):
         headline = paragraphs.pop(0)
     elif headline and paragraphs and _key(paragraphs[0]) == _key(headline):
         removed.append({"text": paragraphs.pop(0), "reason": "headline (given by the manifest or the page title)"})
-    if headline and profile is not None and profile.headline_suffix is not None:
-        match = profile.headline_suffix.search(headline)
+    for pattern in HEADLINE_TRAILERS:
+        match = pattern.search(headline)
         if match and match.start() > 0:
-            removed.append({"text": match.group().strip(), "reason": "site name in headline"})
+            removed.append({"text": match.group().strip(), "reason": "byline or time stamp run into the headline"})
+            if match.groupdict().get("byline"):
+                credits.append(match.group("byline").strip())
             headline = headline[: match.start()].rstrip()
+    suffix = _site_suffix(headline, site_names)
+    if profile is not None and profile.headline_suffix is not None:
+        match = profile.headline_suffix.search(headline)
+        suffix = match.start() if match and match.start() > 0 else suffix
+    if suffix:
+        removed.append({"text": headline[suffix:].strip(), "reason": "site name in headline"})
+        headline = headline[:suffix].rstrip()
     if headline:
         headline_key = _key(headline)
         repeats = [p for p in paragraphs if _key(p) == headline_key]
@@ -560,16 +634,38 @@ def clean_article(
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
 
-    dek = ""
-    if len(paragraphs) > 2 and len(paragraphs[0].split()) <= 60 and not split_dateline(paragraphs[0])[0]:
+    given_dek = normalize_dashes(normalize_quotes(dek.strip())) if dek and dek.strip() else ""
+    if given_dek and paragraphs and _key(paragraphs[0]) == _key(given_dek):
+        removed.append({"text": paragraphs.pop(0), "reason": "dek (given by the manifest or table)"})
+    found_dek = ""
+    if (
+        not given_dek
+        and headline
+        and len(paragraphs) > 2
+        and len(paragraphs[0].split()) <= 60
+        and not split_dateline(paragraphs[0])[0]
+    ):
         first, rest = paragraphs[0], paragraphs[1:]
-        if (profile is not None and profile.has_dek) or split_dateline(rest[0])[0] or _repeated_later(first, rest):
-            dek = paragraphs.pop(0)
+        by_profile = profile is not None and profile.has_dek and not given_title
+        if by_profile or split_dateline(rest[0])[0] or _repeated_later(first, rest):
+            found_dek = paragraphs.pop(0)
 
+    for i, paragraph in enumerate(paragraphs):
+        paragraphs[i], credit = split_credits(paragraph)
+        if credit:
+            credits.append(credit)
+            removed.append({"text": credit, "reason": "byline or agency credit"})
     dateline = ""
     if paragraphs:
         dateline, paragraphs[0] = split_dateline(paragraphs[0])
-    return CleanArticle(headline=headline, dek=dek, dateline=dateline, body="\n\n".join(paragraphs), removed=removed)
+    return CleanArticle(
+        headline=headline,
+        dek=given_dek or found_dek,
+        dateline=dateline,
+        body="\n\n".join(paragraphs),
+        removed=removed,
+        byline="; ".join(dict.fromkeys(credits)),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -246,3 +246,86 @@ def test_a_line_with_only_the_site_name_is_furniture():
     kept, removed = clean.strip_chrome([*STORY, "The Harbour-Herald"], site_names=["The Harbour Herald", "harbourherald.example"])
     assert removed == [{"text": "The Harbour-Herald", "reason": "site name"}]
     assert [line for line in kept if line] == [line for line in STORY if line]
+
+
+LEAD = "Ministers of the two countries agreed on Friday to resume talks on grain exports, officials said."
+SECOND = "The first cargo ship could leave the port within days if the corridor holds, the ministry added."
+
+
+@pytest.mark.parametrize(
+    ("first", "headline"),
+    [
+        ("Ministers agree to resume grain talks", "Ministers agree to resume grain talks"),
+        ("Why did the ships wait so long?", "Why did the ships wait so long?"),
+        ("Grain deal reached with U.S.", "Grain deal reached with U.S."),
+        # the lead's first sentence is no headline: the page has none
+        ("Ministers agreed on Friday to resume talks on grain.", ""),
+        ("ANKARA (Reuters) - Ministers agreed on Friday to resume talks", ""),
+        ("Exports: ministers agreed on Friday to resume talks on grain exports.", ""),
+    ],
+)
+def test_headline_is_never_the_leads_first_sentence(first, headline):
+    parts = clean.clean_article(f"{first}\n\n{LEAD}\n\n{SECOND}")
+    assert parts.headline == headline
+    assert (first in parts.body or "Ministers agreed on Friday" in parts.body) if not headline else first not in parts.body
+
+
+def test_no_headline_means_no_dek():
+    parts = clean.clean_article(
+        f"{LEAD}\n\n{SECOND}\n\nA third paragraph of the story follows here.", profile=load_profiles()["RT"]
+    )
+    assert parts.headline == "" and parts.dek == "" and parts.body.startswith("Ministers of the two")
+
+
+def test_a_byline_run_into_the_headline_goes_to_the_byline():
+    raw = f"Ministers agree to resume grain talks -ministryReuters | Ankara | Updated: 22-07-2022 10:09 IST\n{LEAD}\n{SECOND}"
+    parts = clean.clean_article(raw)
+    assert parts.headline == "Ministers agree to resume grain talks -ministry"
+    assert parts.byline == "Reuters | Ankara"
+    assert parts.body.startswith("Ministers of the two")
+
+
+def test_a_site_name_suffix_leaves_the_headline():
+    parts = clean.clean_article(
+        f"Ministers agree to resume grain talks | Harbour Herald\n\n{LEAD}\n\n{SECOND}", site_names=["Harbour Herald"]
+    )
+    assert parts.headline == "Ministers agree to resume grain talks"
+    assert {"text": "| Harbour Herald", "reason": "site name in headline"} in parts.removed
+
+
+def test_bylines_and_credits_go_to_the_byline_column():
+    raw = "\n\n".join(
+        [
+            "Ministers agree to resume grain talks",
+            "- By Jane Doe and John Roe",
+            LEAD,
+            SECOND + " (Reporting by Jane Doe; Editing by John Roe)",
+            "Ali Veli in Istanbul contributed.",
+        ]
+    )
+    parts = clean.clean_article(raw)
+    assert (
+        parts.byline
+        == "- By Jane Doe and John Roe; Ali Veli in Istanbul contributed.; (Reporting by Jane Doe; Editing by John Roe)"
+    )
+    assert parts.body == f"{LEAD}\n\n{SECOND}"
+    assert {r["reason"] for r in parts.removed} == {"byline or agency credit"}
+
+
+def test_a_given_title_keeps_the_first_paragraph_in_the_body():
+    """A table's title is the headline; the lead is not a dek even where the profile says the outlet has one."""
+    rt = load_profiles()["RT"]
+    parts = clean.clean_article(f"{LEAD}\n\n{SECOND}\n\nA third paragraph.", profile=rt, title="Grain talks resume in Ankara")
+    assert parts.headline == "Grain talks resume in Ankara" and parts.dek == "" and parts.body.startswith(LEAD)
+    # a paragraph repeating the title, and a given dek, still leave the body
+    given = clean.clean_article(
+        f"Grain talks resume in Ankara\n\nTalks are back on.\n\n{LEAD}\n\n{SECOND}",
+        profile=rt,
+        title="Grain talks resume in Ankara",
+        dek="Talks are back on.",
+    )
+    assert given.dek == "Talks are back on." and given.body.startswith(LEAD)
+    assert [r["reason"] for r in given.removed] == [
+        "headline (given by the manifest or the page title)",
+        "dek (given by the manifest or table)",
+    ]
