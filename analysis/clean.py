@@ -257,6 +257,24 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(justext.get_stoplist(name)) if name else None
 
 
+@lru_cache(maxsize=1)
+def _text_paragraph() -> type:
+    """jusText's ``Paragraph`` for text already whitespace-normalised: its text is not rebuilt on every access."""
+    from justext.paragraph import Paragraph
+
+    class TextParagraph(Paragraph):
+        def __init__(self, text: str, index: int):
+            super().__init__(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{index + 1}]"))
+            self.text_nodes.append(text)
+            self._text = " ".join(text.split())
+
+        @property
+        def text(self) -> str:
+            return self._text
+
+    return TextParagraph
+
+
 def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tuple[str, str, float]]:
     """jusText's classification of plain-text paragraphs: ``(context-free class, final class, stop-word density)``.
 
@@ -265,13 +283,8 @@ def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tu
     paragraphs given as text: no markup, so no link density and no headings.
     """
     from justext.core import classify_paragraphs, revise_paragraph_classification
-    from justext.paragraph import Paragraph
 
-    blocks = []
-    for i, text in enumerate(paragraphs):
-        block = Paragraph(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{i + 1}]"))
-        block.append_text(text)
-        blocks.append(block)
+    blocks = [_text_paragraph()(text, i) for i, text in enumerate(paragraphs)]
     classify_paragraphs(blocks, stopwords, no_headings=True)
     revise_paragraph_classification(blocks)
     return [(block.cf_class, block.class_type, block.stopwords_density(stopwords)) for block in blocks]

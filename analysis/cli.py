@@ -665,7 +665,7 @@ VALIDITY_NOTE = "value is the share of n; 95% Wilson interval. Every miss is lis
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.corpus import read_corpus
-    from analysis.evaluation import MISS_COLUMNS, VALIDITY_COLUMNS, GoldError, evaluate, read_gold
+    from analysis.evaluation import MISS_COLUMNS, VALIDITY_COLUMNS, GoldError, evaluate, read_gold, skipped_articles
 
     try:
         gold = read_gold(args.gold)
@@ -675,9 +675,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     articles, problems = read_corpus(args.corpus, min_tokens=0)  # an article cleaned to nothing is scored, not skipped
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        print(f"{len(errors)} article(s) skipped by the loader (listed as not_loaded):", file=sys.stderr)
+        print(f"{len(errors)} article(s) could not be loaded (listed as not_loaded):", file=sys.stderr)
         _report_problems(errors)
-    result = evaluate(args.kind, articles, gold, gold_name=Path(args.gold).name)
+    result = evaluate(args.kind, articles, gold, gold_name=Path(args.gold).name, skipped=skipped_articles(problems))
     if args.json:
         json.dump(
             {"validity": records(result.validity), "misses": records(result.misses)}, sys.stdout, ensure_ascii=False, indent=1

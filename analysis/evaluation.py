@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -227,7 +227,9 @@ def _rate_row(gold_name: str, metric: str, count: int, n: int) -> dict[str, Any]
     }
 
 
-def evaluate_cleaning(articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: str = "gold") -> Evaluation:
+def evaluate_cleaning(
+    articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: str = "gold", skipped: Mapping[str, str] | None = None
+) -> Evaluation:
     """Headline, dek and furniture of the cleaned articles against the gold labels.
 
     Parameters
@@ -241,6 +243,8 @@ def evaluate_cleaning(articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: 
         the misses (metric ``not_loaded``) and left out of every denominator.
     gold_name : str, default="gold"
         Written in the ``gold`` column (a file name, or a split such as ``devpages DEV1-DEV3``).
+    skipped : mapping of str to str, optional
+        Why the loader skipped an article (id -> its problem), written in the ``not_loaded`` miss.
 
     Returns
     -------
@@ -285,7 +289,8 @@ def evaluate_cleaning(articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: 
                     "metric": "not_loaded",
                     "expected": "an article row",
                     "got": "",
-                    "detail": "not in the article table: skipped by the loader (run framing validate) or not in the corpus",
+                    "detail": (skipped or {}).get(article_id)
+                    or "not in the article table: skipped by the loader (run framing validate) or not in the corpus",
                 }
             )
             continue
@@ -364,8 +369,13 @@ def evaluate_cleaning(articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: 
 EVALUATIONS: dict[str, Callable[..., Evaluation]] = {"cleaning": evaluate_cleaning}
 
 
-def evaluate(kind: EvaluationKind, articles: pd.DataFrame, gold: pd.DataFrame, *, gold_name: str = "gold") -> Evaluation:
-    """Run the evaluation ``kind`` (one of :data:`EVALUATIONS`) of ``articles`` against ``gold``."""
+def evaluate(kind: EvaluationKind, articles: pd.DataFrame, gold: pd.DataFrame, **options: Any) -> Evaluation:
+    """Run the evaluation ``kind`` (one of :data:`EVALUATIONS`) of ``articles`` against ``gold``; options go to it."""
     if kind not in EVALUATIONS:
         raise ValueError(f"evaluate: kind must be one of {', '.join(EVALUATIONS)}, got {kind!r}")
-    return EVALUATIONS[kind](articles, gold, gold_name=gold_name)
+    return EVALUATIONS[kind](articles, gold, **options)
+
+
+def skipped_articles(problems: Iterable[Any]) -> dict[str, str]:
+    """``{article id: message}`` of the loader's problems that skipped an article (for the ``not_loaded`` misses)."""
+    return {p.article_id: p.message for p in problems if p.article_id and (p.severity == "error" or "skipped" in p.message)}

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.corpus import read_corpus
-from analysis.evaluation import evaluate_cleaning, read_gold
+from analysis.evaluation import evaluate_cleaning, read_gold, skipped_articles
 from analysis.paths import INTERIM, PROJECT_ROOT
 
 VALIDATION = PROJECT_ROOT.parent / "shared" / "validation"
@@ -81,11 +81,11 @@ def build_devpages_corpus(gold_path: Path, texts: Path, folder: Path) -> pd.Data
     return gold
 
 
-def cleaning_validity(gold: pd.DataFrame, articles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cleaning_validity(gold: pd.DataFrame, articles: pd.DataFrame, skipped: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cleaning figures per split (a ``split`` column before the tidy validity columns) and the misses."""
     tables, misses = [], []
     for split, events in CLEANING_SPLITS.items():
-        result = evaluate_cleaning(articles, gold[gold["event"].isin(events)], gold_name="devpages.json")
+        result = evaluate_cleaning(articles, gold[gold["event"].isin(events)], gold_name="devpages.json", skipped=skipped)
         tables.append(result.validity.assign(split=split))
         misses.append(result.misses.assign(split=split))
     validity = pd.concat(tables, ignore_index=True)
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"bench_validity: {args.gold} not found; the validation data sits in ../shared/validation beside the repo")
     folder = OUT / "devpages"
     gold = build_devpages_corpus(args.gold, args.texts, folder)
-    articles, _ = read_corpus(folder, min_tokens=0)
-    validity, misses = cleaning_validity(gold, articles)
+    articles, problems = read_corpus(folder, min_tokens=0)
+    validity, misses = cleaning_validity(gold, articles, skipped_articles(problems))
     markdown = "### Cleaning real pages\n\n" + cleaning_markdown(validity) + "\n"
     (OUT / "cleaning.md").write_text(markdown, encoding="utf-8")
     (OUT / "cleaning.json").write_text(

@@ -228,3 +228,18 @@ def test_command_names_a_bad_gold_file_and_a_missing_one(tmp_path, capsys):
     assert "field 'chrome'" in err and "Traceback" not in err
     assert main(["evaluate", "cleaning", str(tmp_path / "none.json"), str(GOLD)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_page_the_loader_skipped_is_named_with_its_reason(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = "Ministers met on Friday in the capital and agreed to resume talks on grain exports next week. " * 3
+    for name in ("a", "b"):
+        (corpus / f"{name}.txt").write_text(f"Grain talks to resume\n\n{story}\n", encoding="utf-8")
+    (corpus / "manifest.csv").write_text("file,outlet,published\na.txt,Reuters,2022-07-22\nb.txt,Reuters,2022-07-22\n")
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps([{"file": n, "headline": "Grain talks to resume", "chrome": []} for n in ("a.txt", "b.txt")]))
+    assert main(["evaluate", "cleaning", str(gold), str(corpus), "--json"]) == 0
+    misses = json.loads(capsys.readouterr().out)["misses"]
+    assert [(m["article_id"], m["metric"]) for m in misses] == [("b", "not_loaded")]
+    assert misses[0]["detail"].startswith("duplicate of") and "skipped" in misses[0]["detail"]
