@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
+
+import yaml
 
 from analysis.outlets import OutletProfile
+from analysis.paths import FURNITURE_PATTERNS
 from analysis.tokens import WORD_PATTERN
 
 Removal = dict[str, str]
@@ -108,7 +112,7 @@ _DATE = (
 )
 
 # Full-line patterns for furniture most news sites share, each with the reason recorded.
-GENERIC_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+_BUILT_IN_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE))
     for reason, pattern in (
         (
@@ -154,6 +158,44 @@ GENERIC_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_TIME = r"\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:[A-Z]{2,4}|GMT[+-]\d+))?"
+
+
+def _furniture_data() -> dict:
+    data = yaml.safe_load(FURNITURE_PATTERNS.read_text(encoding="utf-8"))
+    agency = " ".join(data["agency"].split()).replace(" |", "|").replace("| ", "|")
+    placeholders = {"{date}": _DATE, "{time}": _TIME, "{agency}": agency}
+
+    def compiled(pattern: str) -> re.Pattern[str]:
+        for name, value in placeholders.items():
+            pattern = pattern.replace(name, f"(?:{value})")
+        return re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE)
+
+    return {
+        "furniture": tuple(
+            (entry["reason"], compiled(p), bool(entry.get("byline"))) for entry in data["furniture"] for p in entry["patterns"]
+        ),
+        "related_headers": tuple(compiled(p) for p in data["related_headers"]),
+        "headline_trailers": tuple(compiled(p) for p in data["headline_trailers"]),
+        "trailing_credits": tuple(re.compile(rf"\s*(?:{compiled(p).pattern})$", re.IGNORECASE) for p in data["trailing_credits"]),
+        "stoplists": dict(data["stoplists"]),
+    }
+
+
+_FURNITURE = _furniture_data()
+#: Full-line patterns for furniture most news sites share, each with the reason it records:
+#: the built-in ones above, then those of ``analysis/furniture.yaml``.
+GENERIC_CHROME: tuple[tuple[str, re.Pattern[str]], ...] = _BUILT_IN_CHROME + tuple(
+    (reason, pattern) for reason, pattern, _ in _FURNITURE["furniture"]
+)
+#: Reasons whose lines are credits: they go to the ``byline`` column, not away.
+BYLINE_REASONS: frozenset[str] = frozenset(reason for reason, _, byline in _FURNITURE["furniture"] if byline)
+RELATED_HEADERS: tuple[re.Pattern[str], ...] = _FURNITURE["related_headers"]
+HEADLINE_TRAILERS: tuple[re.Pattern[str], ...] = _FURNITURE["headline_trailers"]
+TRAILING_CREDITS: tuple[re.Pattern[str], ...] = _FURNITURE["trailing_credits"]
+#: ISO 639-1 code -> the jusText stop-word list of that language.
+STOPLIST_NAMES: dict[str, str] = _FURNITURE["stoplists"]
+
 _BREADCRUMB_SPLIT = re.compile(r"\s+[/›»>|]\s+")
 
 
@@ -190,21 +232,157 @@ def _ends_like_text(line: str) -> bool:
     return line.rstrip()[-1:] in '.?!”"’:;…)'
 
 
-def strip_chrome(lines: list[str], profile: OutletProfile | None = None) -> tuple[list[str], list[Removal]]:
+def _letters_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _site_name_reason(line: str, site_keys: frozenset[str]) -> str | None:
+    key = _letters_key(line)
+    if key and any(key == site or key in (site + "logo", site + "home") for site in site_keys):
+        return "site name"
+    return None
+
+
+def _title_like(line: str, *, max_words: int = 20) -> bool:
+    """A short line that does not end a sentence: a headline, a link, a menu item."""
+    return len(line.split()) <= max_words and line.rstrip()[-1:] not in ".:;"
+
+
+@lru_cache(maxsize=16)
+def stoplist(language: str | None) -> frozenset[str] | None:
+    """jusText's stop words for an ISO 639-1 code (English when none is given), or None when it has no list."""
+    import justext  # imported on first use: only cleaning needs it
+
+    name = STOPLIST_NAMES.get((language or "en").strip().lower()[:2])
+    return frozenset(justext.get_stoplist(name)) if name else None
+
+
+@lru_cache(maxsize=1)
+def _text_paragraph() -> type:
+    """jusText's ``Paragraph`` for text already whitespace-normalised: its text is not rebuilt on every access."""
+    from justext.paragraph import Paragraph
+
+    class TextParagraph(Paragraph):
+        def __init__(self, text: str, index: int):
+            super().__init__(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{index + 1}]"))
+            self.text_nodes.append(text)
+            self._text = " ".join(text.split())
+
+        @property
+        def text(self) -> str:
+            return self._text
+
+    return TextParagraph
+
+
+def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tuple[str, str, float]]:
+    """jusText's classification of plain-text paragraphs: ``(context-free class, final class, stop-word density)``.
+
+    Runs the ``justext`` package's own classifier (length, stop-word density) and its
+    context-sensitive revision (a short paragraph takes the class of its neighbours) on
+    paragraphs given as text: no markup, so no link density and no headings.
+    """
+    from justext.core import classify_paragraphs, revise_paragraph_classification
+
+    blocks = [_text_paragraph()(text, i) for i, text in enumerate(paragraphs)]
+    classify_paragraphs(blocks, stopwords, no_headings=True)
+    revise_paragraph_classification(blocks)
+    return [(block.cf_class, block.class_type, block.stopwords_density(stopwords)) for block in blocks]
+
+
+def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_shared: float = 0.5) -> dict[str, dict[str, str]]:
+    """Lines a site repeats on pages that tell different stories: its own furniture.
+
+    Parameters
+    ----------
+    pages : iterable of (site, text)
+        ``site`` groups the pages (a web domain or an outlet name).
+    min_pages : int, default=2
+        A line must be on at least this many pages of the site.
+    max_shared : float, default=0.5
+        Two of those pages must share less than this share of their other lines: pages that
+        are versions of one story repeat its sentences, and those are not furniture. A
+        sentence of ten words or more is never furniture by repetition alone: sites repeat
+        background paragraphs across stories.
+
+    Returns
+    -------
+    dict
+        ``{site: {line key: reason}}``; keys are casefolded letters and digits of the line.
+
+    Examples
+    --------
+    >>> pages = [("x.com", "Menu\\nTalks resume in Geneva today."), ("x.com", "Menu\\nPrices fell sharply on Friday.")]
+    >>> repeated_lines(pages)
+    {'x.com': {'menu': 'repeated on 2 pages of x.com (site furniture)'}}
+    """
+    by_site: dict[str, list[set[str]]] = defaultdict(list)
+    for site, text in pages:
+        # a sentence of ten words or more is story text even when repeated (a background paragraph)
+        lines = (line for line in text.split("\n") if len(line.split()) < 10 or not _ends_like_text(line))
+        by_site[site].append({key for line in lines if (key := _letters_key(line))})
+    found: dict[str, dict[str, str]] = {}
+    for site, keyed in by_site.items():
+        holders: dict[str, list[int]] = defaultdict(list)
+        for page, keys in enumerate(keyed):
+            for key in keys:
+                holders[key].append(page)
+        furniture = {}
+        for key, on in holders.items():
+            if len(on) < min_pages:
+                continue
+            sample = on[:10]
+            if any(
+                len((keyed[a] & keyed[b]) - {key}) < max_shared * len((keyed[a] | keyed[b]) - {key})
+                for n, a in enumerate(sample)
+                for b in sample[n + 1 :]
+            ):
+                furniture[key] = f"repeated on {len(on)} pages of {site} (site furniture)"
+        if furniture:
+            found[site] = furniture
+    return found
+
+
+def strip_chrome(
+    lines: list[str],
+    profile: OutletProfile | None = None,
+    *,
+    boilerplate: Mapping[str, str] | None = None,
+    site_names: Iterable[str] = (),
+    language: str | None = "en",
+) -> tuple[list[str], list[Removal]]:
     """Drop furniture lines; return the kept lines and a record of each removal.
 
-    Besides lines that match a pattern, short lines that do not end like a sentence are
-    dropped when nothing but furniture follows them (site footers), and so are one- to
-    three-word lines before the headline (menus).
+    In order: the outlet's patterns and the generic ones (:data:`GENERIC_CHROME`), lines the
+    site repeats on other pages (``boilerplate``, from :func:`repeated_lines`), a line that is
+    only the site's name (``site_names``), and the short title-like lines after a
+    related-stories header. Once the article has begun (its first long paragraph), a run of
+    three or more short title-like lines is a list of links or a menu, and a short line that
+    does not end like a sentence and that jusText's classifier (:func:`justext_classes`, with
+    the stop words of ``language``) calls boilerplate is dropped. Short lines that do not end
+    like a sentence are dropped when nothing but furniture follows them (site footers), and
+    so are one- to three-word lines before the headline (menus).
     """
     removed: list[Removal] = []
     kept: list[str] = []
+    site_keys = frozenset(key for name in site_names if (key := _letters_key(name)))
+    in_list = False
     for line in lines:
-        reason = chrome_reason(line, profile) if line else None
+        if not line:
+            kept.append(line)
+            continue
+        reason = chrome_reason(line, profile) or (boilerplate or {}).get(_letters_key(line)) or _site_name_reason(line, site_keys)
+        if any(header.fullmatch(line) for header in RELATED_HEADERS):
+            reason, in_list = reason or "related-story link", True
+        elif reason is None and in_list and _title_like(line):
+            reason = "related-story link (in a list after a header)"
+        elif reason is None:
+            in_list = False
         if reason:
             removed.append({"text": line, "reason": reason})
         else:
             kept.append(line)
+    kept = _drop_lists_and_boilerplate(kept, removed, stoplist(language))
     # Trailing footer: short, unpunctuated lines after the last real paragraph.
     tail: list[Removal] = []
     while kept and (not kept[-1] or (len(kept[-1].split()) <= 6 and not _ends_like_text(kept[-1]))):
@@ -218,6 +396,37 @@ def strip_chrome(lines: list[str], profile: OutletProfile | None = None) -> tupl
         if line:
             head.append({"text": line, "reason": "navigation (short line before the headline)"})
     return kept, head + removed + tail[::-1]
+
+
+STOPWORDS_LOW = 0.30  # jusText's default: below it a long paragraph is boilerplate
+_LIST_RUN = 3  # this many short title-like lines in a row, inside an article, are a list of links
+
+
+def _drop_lists_and_boilerplate(kept: list[str], removed: list[Removal], stopwords: frozenset[str] | None) -> list[str]:
+    """The article-internal rules of :func:`strip_chrome`; appends to ``removed``."""
+    texts = [i for i, line in enumerate(kept) if line]
+    if not texts:
+        return kept
+    classes = justext_classes([kept[i] for i in texts], stopwords) if stopwords else [("", "", 1.0)] * len(texts)
+    # the article has begun at its first long paragraph with the stop words of running text
+    started = next((n for n, (context_free, _, _) in enumerate(classes) if context_free in ("good", "neargood")), len(texts))
+    drop: dict[int, str] = {}
+    run: list[int] = []
+    for n, i in enumerate([*texts, -1]):  # -1 closes the last run
+        if i >= 0 and n > started and _title_like(kept[i], max_words=12) and not _ends_like_text(kept[i]):
+            run.append(i)
+            continue
+        if len(run) >= _LIST_RUN:
+            drop |= dict.fromkeys(run, "list of short title-like lines (links or menu)")
+        run = []
+    for n, (i, (context_free, final, density)) in enumerate(zip(texts, classes, strict=True)):
+        # short, few stop words, unpunctuated, among boilerplate: a story line is none of these
+        short_boilerplate = final == "bad" and context_free == "short" and density < STOPWORDS_LOW
+        if n > started and i not in drop and short_boilerplate and not _ends_like_text(kept[i]):
+            drop[i] = "boilerplate (jusText: a short line among boilerplate)"
+    for i in sorted(drop):
+        removed.append({"text": kept[i], "reason": drop[i]})
+    return [line for i, line in enumerate(kept) if i not in drop]
 
 
 # ---------------------------------------------------------------------------
@@ -310,10 +519,68 @@ class CleanArticle:
     dateline: str
     body: str
     removed: list[Removal] = field(default_factory=list)
+    byline: str = ""
 
 
-def clean_article(raw: str, *, profile: OutletProfile | None = None, title: str | None = None) -> CleanArticle:
-    """Clean text pasted from a web page into headline, dek, dateline and body.
+_ABBREVIATED_END = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:Jr|Sr|St|Co|Inc|Ltd|Corp|Gov|Gen|Sen|Rep)\.)$")
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether ``text`` ends with a full stop (or an ellipsis), as the lead's first sentence does and a headline does not.
+
+    Examples
+    --------
+    >>> ends_a_sentence("Putin and Biden shook hands in Geneva on Wednesday.”")
+    True
+    >>> ends_a_sentence("Kremlin says Putin ready for talks if U.S.")
+    False
+    >>> ends_a_sentence("Why did Biden shake Putin's hand?")
+    False
+    """
+    text = text.rstrip().rstrip("”\"’')]")
+    return (text.endswith(".") and not _ABBREVIATED_END.search(text)) or text.endswith("…")
+
+
+def _could_be_headline(paragraph: str) -> bool:
+    """A first paragraph that is not the lead's first sentence: short, no full stop at its end, no dateline."""
+    return len(paragraph.split()) <= 30 and not ends_a_sentence(paragraph) and not split_dateline(paragraph)[0]
+
+
+def _site_suffix(headline: str, site_names: Iterable[str]) -> int | None:
+    """Where a " | Site" or " - Site" suffix naming the site starts in ``headline``, or None."""
+    keys = {key for name in site_names if (key := _letters_key(name))}
+    for match in re.finditer(r"\s+[|–—-]\s+", headline):
+        if _letters_key(headline[match.end() :]) in keys:
+            return match.start()
+    return None
+
+
+def split_credits(paragraph: str) -> tuple[str, str]:
+    """Split a credit at the end of a paragraph ("(Reporting by ...)") from its story text.
+
+    Examples
+    --------
+    >>> split_credits("She said it was proof of meddling. (Reporting by Jane Doe; Editing by John Roe)")
+    ('She said it was proof of meddling.', '(Reporting by Jane Doe; Editing by John Roe)')
+    """
+    for pattern in TRAILING_CREDITS:
+        match = pattern.search(paragraph)
+        if match and match.start() > 0:
+            return paragraph[: match.start()].rstrip(), match.group().strip()
+    return paragraph, ""
+
+
+def clean_article(
+    raw: str,
+    *,
+    profile: OutletProfile | None = None,
+    title: str | None = None,
+    dek: str | None = None,
+    boilerplate: Mapping[str, str] | None = None,
+    site_names: Iterable[str] = (),
+    language: str | None = "en",
+) -> CleanArticle:
+    """Clean text pasted from a web page into headline, dek, dateline, byline and body.
 
     Parameters
     ----------
@@ -322,34 +589,57 @@ def clean_article(raw: str, *, profile: OutletProfile | None = None, title: str 
     profile : OutletProfile, optional
         The outlet's profile: its chrome patterns, headline suffix and whether it has a dek.
     title : str, optional
-        A headline given by the manifest; a line equal to it is taken out of the text.
+        A headline given by the manifest, the table or the page's markup; a paragraph equal
+        to it is taken out of the text.
+    dek : str, optional
+        A standfirst given by the manifest or table; a paragraph equal to it is taken out.
+    boilerplate, site_names, language
+        Passed to :func:`strip_chrome`: the site's repeated lines, its names (a line that is
+        only one of them is furniture, and so is a " | Site" suffix of the headline) and the
+        language whose stop words jusText uses.
 
     Returns
     -------
     CleanArticle
-        ``body`` has one paragraph per block, separated by a blank line. Every line that
-        was taken out is in ``removed`` with its reason.
+        ``body`` has one paragraph per block, separated by a blank line. ``byline`` holds
+        the bylines and agency credits found (``; ``-separated). Every line that was taken
+        out of the body is in ``removed`` with its reason.
 
     Notes
     -----
-    A dek (standfirst) is the paragraph after the headline when the profile says the
-    outlet has one, when it is mostly repeated further down, or when the next paragraph
-    opens with a dateline.
+    Without a title, the first paragraph is the headline only when it could not be the
+    lead's first sentence (30 words at most, no full stop at its end, no dateline); when it
+    could, the article has no headline. A dek (standfirst) is the paragraph after a headline
+    that is mostly repeated further down, or that the next paragraph's dateline shows to be
+    above the story; without a given title, also when the profile says the outlet has one.
+    With a given title the first paragraph is never taken for a dek that way: in a table of
+    articles it is the lead.
     """
     text = normalize_whitespace(raw)
-    lines, removed = strip_chrome(text.split("\n"), profile)
+    lines, removed = strip_chrome(text.split("\n"), profile, boilerplate=boilerplate, site_names=site_names, language=language)
+    credits = [r["text"] for r in removed if r["reason"] in BYLINE_REASONS]
     paragraphs = [normalize_dashes(normalize_quotes(p)) for p in split_paragraphs(lines)]
 
-    headline = normalize_quotes(title.strip()) if title else ""
-    if not headline and paragraphs and len(paragraphs) > 1 and len(paragraphs[0].split()) <= 30:
+    given_title = bool(title and title.strip())
+    headline = normalize_quotes(title.strip()) if given_title else ""
+    if not headline and len(paragraphs) > 1 and _could_be_headline(paragraphs[0]):
         headline = paragraphs.pop(0)
     elif headline and paragraphs and _key(paragraphs[0]) == _key(headline):
         removed.append({"text": paragraphs.pop(0), "reason": "headline (given by the manifest or the page title)"})
-    if headline and profile is not None and profile.headline_suffix is not None:
-        match = profile.headline_suffix.search(headline)
+    for pattern in HEADLINE_TRAILERS:
+        match = pattern.search(headline)
         if match and match.start() > 0:
-            removed.append({"text": match.group().strip(), "reason": "site name in headline"})
+            removed.append({"text": match.group().strip(), "reason": "byline or time stamp run into the headline"})
+            if match.groupdict().get("byline"):
+                credits.append(match.group("byline").strip())
             headline = headline[: match.start()].rstrip()
+    suffix = _site_suffix(headline, site_names)
+    if profile is not None and profile.headline_suffix is not None:
+        match = profile.headline_suffix.search(headline)
+        suffix = match.start() if match and match.start() > 0 else suffix
+    if suffix:
+        removed.append({"text": headline[suffix:].strip(), "reason": "site name in headline"})
+        headline = headline[:suffix].rstrip()
     if headline:
         headline_key = _key(headline)
         repeats = [p for p in paragraphs if _key(p) == headline_key]
@@ -357,16 +647,38 @@ def clean_article(raw: str, *, profile: OutletProfile | None = None, title: str 
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
 
-    dek = ""
-    if len(paragraphs) > 2 and len(paragraphs[0].split()) <= 60 and not split_dateline(paragraphs[0])[0]:
+    given_dek = normalize_dashes(normalize_quotes(dek.strip())) if dek and dek.strip() else ""
+    if given_dek and paragraphs and _key(paragraphs[0]) == _key(given_dek):
+        removed.append({"text": paragraphs.pop(0), "reason": "dek (given by the manifest or table)"})
+    found_dek = ""
+    if (
+        not given_dek
+        and headline
+        and len(paragraphs) > 2
+        and len(paragraphs[0].split()) <= 60
+        and not split_dateline(paragraphs[0])[0]
+    ):
         first, rest = paragraphs[0], paragraphs[1:]
-        if (profile is not None and profile.has_dek) or split_dateline(rest[0])[0] or _repeated_later(first, rest):
-            dek = paragraphs.pop(0)
+        by_profile = profile is not None and profile.has_dek and not given_title
+        if by_profile or split_dateline(rest[0])[0] or _repeated_later(first, rest):
+            found_dek = paragraphs.pop(0)
 
+    for i, paragraph in enumerate(paragraphs):
+        paragraphs[i], credit = split_credits(paragraph)
+        if credit:
+            credits.append(credit)
+            removed.append({"text": credit, "reason": "byline or agency credit"})
     dateline = ""
     if paragraphs:
         dateline, paragraphs[0] = split_dateline(paragraphs[0])
-    return CleanArticle(headline=headline, dek=dek, dateline=dateline, body="\n\n".join(paragraphs), removed=removed)
+    return CleanArticle(
+        headline=headline,
+        dek=given_dek or found_dek,
+        dateline=dateline,
+        body="\n\n".join(paragraphs),
+        removed=removed,
+        byline="; ".join(dict.fromkeys(credits)),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -561,6 +562,36 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+VALIDITY_NOTE = "value is the share of n; 95% Wilson interval. Every miss is listed below the figures (--json: both as records)."
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from analysis.corpus import read_corpus
+    from analysis.evaluation import MISS_COLUMNS, VALIDITY_COLUMNS, GoldError, evaluate, read_gold, skipped_articles
+
+    try:
+        gold = read_gold(args.gold)
+    except GoldError as err:
+        print(f"framing: {err}", file=sys.stderr)
+        return 1
+    articles, problems = read_corpus(args.corpus, min_tokens=0)  # an article cleaned to nothing is scored, not skipped
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print(f"{len(errors)} article(s) could not be loaded (listed as not_loaded):", file=sys.stderr)
+        _report_problems(errors)
+    result = evaluate(args.kind, articles, gold, gold_name=Path(args.gold).name, skipped=skipped_articles(problems))
+    if args.json:
+        json.dump(
+            {"validity": records(result.validity), "misses": records(result.misses)}, sys.stdout, ensure_ascii=False, indent=1
+        )
+        sys.stdout.write("\n")
+        return 0
+    print_table(result.validity.round(3), as_json=False, columns=VALIDITY_COLUMNS)
+    print(f"\n{VALIDITY_NOTE} {len(gold)} labelled articles, {len(articles)} in the corpus table.\n")
+    print_table(result.misses, as_json=False, columns=MISS_COLUMNS)
+    return 0
+
+
 def add_command(
     subparsers: argparse._SubParsersAction,
     name: str,
@@ -747,6 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
+    add_evaluate_commands(commands)
     return parser
 
 
@@ -763,6 +795,23 @@ def _log_to_stderr() -> None:
     if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
         logger.addHandler(_StderrHandler())
         logger.setLevel(logging.INFO)
+
+
+def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
+    """``framing evaluate KIND GOLD CORPUS``: one subcommand per kind of :data:`analysis.evaluation.EVALUATIONS`.
+
+    Each kind reads its own keys of the same gold records; later kinds (quotes, events,
+    provenance) add their parser here.
+    """
+    evaluate_help = "agreement of a measure with a hand-labelled gold file (README: Validity): figures with intervals, misses"
+    evaluate = commands.add_parser("evaluate", help=evaluate_help, description=evaluate_help)
+    kinds = evaluate.add_subparsers(title="kinds", metavar="KIND", required=True)
+    cleaning_help = "headline and dek accuracy, furniture lines surviving, story sentences removed"
+    cleaning = kinds.add_parser("cleaning", help=cleaning_help, description=cleaning_help)
+    cleaning.add_argument("gold", help="gold JSON: per article file or id, headline, dek, chrome (README: Validity)")
+    cleaning.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
+    cleaning.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
+    cleaning.set_defaults(func=cmd_evaluate, kind="cleaning")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

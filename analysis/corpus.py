@@ -3,11 +3,11 @@
 A corpus is either
 
 * a folder with ``manifest.csv`` (columns ``file``, ``outlet``, ``published``; optional
-  ``title``, ``url``, ``event``, ``language``; any other column is kept as metadata) and
+  ``title``, ``dek``, ``url``, ``event``, ``language``; any other column is kept as metadata) and
   article files ``.txt``, ``.md`` or ``.html``; the folder may carry an ``outlets.yaml``
   that adds or overrides outlet profiles; or
 * one table file, CSV, JSONL or Parquet, with columns ``id``, ``outlet``, ``published``,
-  ``text`` and optionally ``title``, ``url``, ``event``.
+  ``text`` and optionally ``title``, ``dek``, ``url``, ``event``.
 
 The loader never writes anything next to the corpus.
 """
@@ -23,6 +23,7 @@ from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ MANIFEST = "manifest.csv"
 PROFILES_FILE = "outlets.yaml"
 MANIFEST_REQUIRED = ("file", "outlet", "published")
 TABLE_REQUIRED = ("id", "outlet", "published", "text")
-OPTIONAL = ("title", "url", "event", "language")
+OPTIONAL = ("title", "dek", "url", "event", "language")
 ARTICLE_KINDS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 
@@ -96,6 +97,7 @@ class _Entry:
     kind: str = "txt"
     encoding: str = "utf-8"
     title: str = ""
+    dek: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
 
 
@@ -197,7 +199,8 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
             source=f"{folder / name} ({MANIFEST} line {line})",
             line=line,
             title=row.get("title", "").strip(),
-            fields={k: v for k, v in row.items() if k not in (*MANIFEST_REQUIRED, "title")},
+            dek=row.get("dek", "").strip(),
+            fields={k: v for k, v in row.items() if k not in (*MANIFEST_REQUIRED, "title", "dek")},
         )
         if path.suffix.lower() not in ARTICLE_KINDS:
             problems.append(
@@ -345,7 +348,8 @@ def _read_table(path: Path, problems: list[Problem]) -> list[_Entry]:
                 line=line,
                 raw=str(row["text"]),
                 title=str(row.get("title", "")).strip(),
-                fields={k: v for k, v in row.items() if k not in (*TABLE_REQUIRED, "title")},
+                dek=str(row.get("dek", "")).strip(),
+                fields={k: v for k, v in row.items() if k not in (*TABLE_REQUIRED, "title", "dek")},
             )
         )
     return entries
@@ -422,11 +426,36 @@ def _add_problem(
     problems.append(Problem(entry.source, message, hint, severity, field=field_name, article_id=entry.id))
 
 
+def _site(entry: _Entry) -> str:
+    """The web domain of the entry's url (without ``www.``), else its outlet as written: the pages that share furniture."""
+    host = urlparse(str(entry.fields.get("url", "") or "")).hostname or ""
+    return host.removeprefix("www.") or entry.outlet.casefold()
+
+
+def _site_names(entry: _Entry, outlet: str, profile: OutletProfile | None) -> tuple[str, ...]:
+    host = _site(entry)
+    return (entry.outlet, outlet, host, *(profile.aliases if profile else ()), *(profile.domains if profile else ()))
+
+
+#: Above this share of an article's characters removed as furniture, ``validate`` warns.
+MOSTLY_FURNITURE = 0.5
+_EXTRACTION = "HTML extraction (trafilatura)"
+
+
+def _furniture_share(row: dict[str, Any]) -> float:
+    """Share of the article's text (markup aside) that cleaning removed."""
+    removed = sum(len(r["text"]) for r in row["removed"] if r["reason"] != _EXTRACTION)
+    kept = sum(len(row[part]) for part in ("headline", "dek", "dateline", "byline", "body"))
+    return removed / (removed + kept) if removed else 0.0
+
+
 def _build_articles(
     entries: list[_Entry], profiles: dict[str, OutletProfile], problems: list[Problem], *, min_tokens: int, near_duplicate: float
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
+    texts = {id(entry): _text_of(entry) for entry in entries}
+    boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
     for entry in entries:
         problem = partial(_add_problem, problems, entry)
         if not entry.id:
@@ -461,14 +490,22 @@ def _build_articles(
                 continue
             outlet = entry.outlet
         profile = profiles.get(outlet)
-        text, markup_title = _text_of(entry)
-        parts = clean.clean_article(text, profile=profile, title=entry.title or markup_title or None)
+        text, markup_title = texts[id(entry)]
+        parts = clean.clean_article(
+            text,
+            profile=profile,
+            title=entry.title or markup_title or None,
+            dek=entry.dek or None,
+            boilerplate=boilerplate.get(_site(entry)),
+            site_names=_site_names(entry, outlet, profile),
+            language=str(entry.fields.get("language", "") or "") or None,
+        )
         if entry.kind == "html":
             parts.removed.insert(
                 0,
                 {
                     "text": f"{len(entry.raw) - len(text):,} characters of markup, scripts and page furniture",
-                    "reason": "HTML extraction (trafilatura)",
+                    "reason": _EXTRACTION,
                 },
             )
         seen_ids[entry.id] = entry.source
@@ -480,6 +517,7 @@ def _build_articles(
                 "headline": parts.headline,
                 "dek": parts.dek,
                 "dateline": parts.dateline,
+                "byline": parts.byline,
                 "body": parts.body,
                 "raw": entry.raw,
                 "source": entry.source,
@@ -525,6 +563,18 @@ def _build_articles(
             )
             continue
         hashes[row["hash"]] = row["source"]
+        share = _furniture_share(row)
+        if share > MOSTLY_FURNITURE:
+            problems.append(
+                Problem(
+                    row["source"],
+                    f"{share:.0%} of its text was removed as furniture",
+                    "Check its 'removed' list (framing corpus --json): a rule may have taken story text, "
+                    "or the file holds mostly page furniture",
+                    severity="warning",
+                    article_id=row["id"],
+                )
+            )
         kept.append(row)
 
     for i, j, jaccard in _shingle_jaccard_pairs([r["body"] for r in kept], near_duplicate):
@@ -570,8 +620,9 @@ def read_corpus(
     articles : DataFrame
         One row per usable article, sorted by publication date and id. Columns:
         ``id`` (file stem or id column), ``outlet`` (canonical name), ``published``
-        (datetime64, the day), ``headline``, ``dek``, ``dateline``, ``body`` (clean text,
-        paragraphs separated by a blank line), ``raw`` (as read), ``source`` (file and
+        (datetime64, the day), ``headline``, ``dek``, ``dateline``, ``byline`` (bylines and
+        agency credits found, ``; ``-separated), ``body`` (clean text, paragraphs separated
+        by a blank line), ``raw`` (as read), ``source`` (file and
         manifest line, or table row), ``removed`` (list of ``{"text", "reason"}``),
         ``repairs`` (list of ``{"original", "repaired", "reason"}``), ``n_tokens`` (words
         in the body), ``hash`` (of the whitespace- and case-folded body), ``url``,

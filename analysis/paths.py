@@ -21,6 +21,7 @@ REPORTS = PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
 OUTLET_PROFILES = PACKAGE_DIR / "outlets.yaml"
+FURNITURE_PATTERNS = PACKAGE_DIR / "furniture.yaml"
 
 
 def resolve_corpus(corpus: str | os.PathLike[str] | None = None) -> Path:

@@ -35,7 +35,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Modules whose code decides what the loader returns: a change invalidates cached articles.
-_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "tokens.py")
+_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "furniture.yaml", "tokens.py")
 
 
 class ReportError(ValueError):

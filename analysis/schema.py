@@ -17,6 +17,7 @@ ARTICLE_COLUMNS = (
     "headline",
     "dek",
     "dateline",
+    "byline",
     "body",
     "raw",
     "source",

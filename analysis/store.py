@@ -174,8 +174,8 @@ def read_store(
     -------
     DataFrame
         The columns of :func:`analysis.corpus.read_corpus`, in its order and with its dtypes:
-        ``id``, ``outlet``, ``published``, ``headline``, ``dek``, ``dateline``, ``body``,
-        ``raw``, ``source``, ``removed`` and ``repairs`` (lists of dicts), ``n_tokens``,
+        ``id``, ``outlet``, ``published``, ``headline``, ``dek``, ``dateline``, ``byline``,
+        ``body``, ``raw``, ``source``, ``removed`` and ``repairs`` (lists of dicts), ``n_tokens``,
         ``hash``, ``url``, ``event``, ``language``, ``country``, ``ownership``,
         ``encoding``, then metadata columns; sorted by ``published`` then ``id``.
     """

@@ -91,7 +91,7 @@ def synthetic_articles(
         The loader's article schema (``analysis.schema.ARTICLE_COLUMNS``), sorted by
         ``published`` then ``id``, with cleaning bypassed: ``id`` (``syn-00000042``),
         ``outlet``, ``published`` (days in 2021–2022), ``headline`` (the first sentence),
-        ``dek`` and ``dateline`` (empty), ``body``, ``raw`` (empty: there is no source page),
+        ``dek``, ``dateline`` and ``byline`` (empty), ``body``, ``raw`` (empty: there is no source page),
         ``source`` (``synthetic seed=S row=N``), ``removed`` and ``repairs`` (empty lists),
         ``n_tokens``, ``hash`` (as the loader computes it), ``url`` (empty), ``event``
         (``synthetic-NNN``, one per 30 days), ``language`` (``en``), ``country`` and
@@ -165,6 +165,7 @@ def synthetic_articles(
             "headline": headlines,
             "dek": "",
             "dateline": "",
+            "byline": "",
             "body": bodies,
             "raw": "",
             "source": [f"synthetic seed={seed} row={row}" for row in range(n_articles)],

@@ -114,3 +114,218 @@ def test_clean_article_records_every_removal():
     assert parts.dateline == "MOSCOW (Reuters) —"
     assert parts.body == "First paragraph of text here.\n\nSecond one."
     assert [r["text"] for r in parts.removed] == ["All news", "Share this on"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # the kinds of furniture found on real pages of outlets without a profile (lines written for the tests)
+        ("Also on harbourherald.example: Ferry timetable changes", "related-story link"),
+        ("With your current subscription plan you can comment on stories and follow writers.", "subscription or comment widget"),
+        ("Join the conversation", "subscription or comment widget"),
+        ("Ships wait near the straits on Thursday. (Jane Doe/PA)", "photo caption or credit"),
+        ("Camera Icon Ships at anchor off the port.", "photo caption or credit"),
+        ("Ministers shake hands in Ankara on Friday. PHOTO: AFP", "photo caption or credit"),
+        ("FILE - In this July 1, 2022, file photo, ships wait. (AP Photo/Jane Doe, File)", "photo caption or credit"),
+        ("- By Jane Doe and John Roe", "byline or agency credit"),
+        ("Jane Doe in Istanbul contributed.", "byline or agency credit"),
+        ("dpa (TNS)", "byline or agency credit"),
+        ("(Reporting by Jane Doe; Editing by John Roe)", "byline or agency credit"),
+        (
+            "(This story has not been edited by Harbour Herald staff and is auto-generated from a syndicated feed.)",
+            "syndication notice",
+        ),
+        ("Distributed by Example Content Agency, LLC.", "syndication notice"),
+        ("icon bookmark-bicon bookmarkicon cameraicon checkicon", "icon or menu text"),
+        ("Accessibility links", "icon or menu text"),
+        ("Get short URL", "icon or menu text"),
+        ("Harbour Herald Logo", "icon or menu text"),
+        ("↧", "icon or menu text"),
+        ("22 July 2022    Read: 1757", "page date, time stamp or read counter"),
+        ("Fri 22nd July 2022 | 06:40 PM", "page date, time stamp or read counter"),
+        ("• 10:10", "page date, time stamp or read counter"),
+        ("Advertisement 1", "advertisement"),
+        ("Listen Live", "subscription or comment widget"),
+    ],
+)
+def test_furniture_kinds_of_real_pages(line, reason):
+    assert clean.chrome_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Friday, the two sides had agreed to meet again in Istanbul.",
+        "The company unveiled its new logo on Monday.",
+        "Return of diplomats",
+        "Ministers said the corridor would open to the press next week.",
+        "Why did the ships wait so long?",
+        "Officials contributed to the fund, the ministry said.",
+    ],
+)
+def test_story_lines_of_the_same_shapes_are_not_furniture(line):
+    assert clean.chrome_reason(line) is None
+
+
+def test_furniture_data_file_reasons_and_bylines():
+    assert "byline or agency credit" in clean.BYLINE_REASONS
+    assert {reason for reason, _ in clean.GENERIC_CHROME} >= {"syndication notice", "icon or menu text", "advertisement"}
+
+
+STORY = [
+    "Ministers of the two countries agreed on Friday to resume talks on grain exports after a month of delays at sea.",
+    "",
+    "Return of the ships",
+    "",
+    "The first cargo ship could leave the port within days if the corridor holds, officials in the capital said.",
+]
+
+
+def test_related_list_after_a_header_goes_with_it():
+    lines = [*STORY, "", "ALSO READ", "Ferry timetable changes for the summer", "Port workers vote on new pay offer"]
+    kept, removed = clean.strip_chrome(lines)
+    assert "Return of the ships" in kept and STORY[-1] in kept
+    assert {r["text"]: r["reason"] for r in removed} == {
+        "ALSO READ": "related-story link",
+        "Ferry timetable changes for the summer": "related-story link (in a list after a header)",
+        "Port workers vote on new pay offer": "related-story link (in a list after a header)",
+    }
+
+
+def test_run_of_title_like_lines_inside_an_article_is_a_list():
+    links = ["Port strike ends", "Weather warning for the coast", "Ferry prices rise again"]
+    kept, removed = clean.strip_chrome(
+        [STORY[0], "", *links, "", STORY[4], *STORY[1:4], "Officials expect more ships next week."]
+    )
+    assert [r["text"] for r in removed] == links
+    assert {r["reason"] for r in removed} == {"list of short title-like lines (links or menu)"}
+    assert "Return of the ships" in kept  # a lone subheading stays
+
+
+def test_justext_drops_a_short_line_among_boilerplate_but_keeps_story():
+    lines = [*STORY, "", "Harbour Herald Media Group Ltd Registered Office Dock Road"]
+    kept, removed = clean.strip_chrome(lines)
+    assert kept[-1] == STORY[-1]
+    assert removed == [
+        {
+            "text": "Harbour Herald Media Group Ltd Registered Office Dock Road",
+            "reason": "boilerplate (jusText: a short line among boilerplate)",
+        }
+    ]
+    # without stop words for the language, the classifier does not run
+    assert clean.strip_chrome(lines, language="xx")[0][-1] == lines[-1]
+
+
+def test_justext_classes_come_from_the_package():
+    classes = clean.justext_classes([STORY[0], "Menu Home News"], clean.stoplist("en"))
+    assert [c[0] for c in classes] == ["neargood", "short"]
+    assert clean.stoplist("fr") is not None and clean.stoplist("xx") is None
+
+
+def test_repeated_lines_are_furniture_only_across_different_stories():
+    subscribe = "Subscribe to the Harbour Herald from 1 pound a week"
+    pages = [
+        ("harbourherald.example", f"Grain talks resume\n{subscribe}\nMinisters met on Friday."),
+        ("harbourherald.example", f"Port strike ends\n{subscribe}\nWorkers voted to accept the offer."),
+        ("other.example", f"Grain talks resume\n{subscribe}\nMinisters met on Friday."),
+    ]
+    found = clean.repeated_lines(pages)
+    assert list(found) == ["harbourherald.example"]
+    assert found["harbourherald.example"] == {
+        clean._letters_key(subscribe): "repeated on 2 pages of harbourherald.example (site furniture)"
+    }
+    # two versions of one story share their sentences: none of them is furniture
+    update = [
+        ("x.example", "Talks resume\nMinisters met on Friday.\nThey agreed to meet again."),
+        ("x.example", "Talks resume\nMinisters met on Friday.\nThey agreed to meet again.\nA third line."),
+    ]
+    assert clean.repeated_lines(update) == {}
+
+
+def test_a_line_with_only_the_site_name_is_furniture():
+    kept, removed = clean.strip_chrome([*STORY, "The Harbour-Herald"], site_names=["The Harbour Herald", "harbourherald.example"])
+    assert removed == [{"text": "The Harbour-Herald", "reason": "site name"}]
+    assert [line for line in kept if line] == [line for line in STORY if line]
+
+
+LEAD = "Ministers of the two countries agreed on Friday to resume talks on grain exports, officials said."
+SECOND = "The first cargo ship could leave the port within days if the corridor holds, the ministry added."
+
+
+@pytest.mark.parametrize(
+    ("first", "headline"),
+    [
+        ("Ministers agree to resume grain talks", "Ministers agree to resume grain talks"),
+        ("Why did the ships wait so long?", "Why did the ships wait so long?"),
+        ("Grain deal reached with U.S.", "Grain deal reached with U.S."),
+        # the lead's first sentence is no headline: the page has none
+        ("Ministers agreed on Friday to resume talks on grain.", ""),
+        ("ANKARA (Reuters) - Ministers agreed on Friday to resume talks", ""),
+        ("Exports: ministers agreed on Friday to resume talks on grain exports.", ""),
+    ],
+)
+def test_headline_is_never_the_leads_first_sentence(first, headline):
+    parts = clean.clean_article(f"{first}\n\n{LEAD}\n\n{SECOND}")
+    assert parts.headline == headline
+    assert (first in parts.body or "Ministers agreed on Friday" in parts.body) if not headline else first not in parts.body
+
+
+def test_no_headline_means_no_dek():
+    parts = clean.clean_article(
+        f"{LEAD}\n\n{SECOND}\n\nA third paragraph of the story follows here.", profile=load_profiles()["RT"]
+    )
+    assert parts.headline == "" and parts.dek == "" and parts.body.startswith("Ministers of the two")
+
+
+def test_a_byline_run_into_the_headline_goes_to_the_byline():
+    raw = f"Ministers agree to resume grain talks -ministryReuters | Ankara | Updated: 22-07-2022 10:09 IST\n{LEAD}\n{SECOND}"
+    parts = clean.clean_article(raw)
+    assert parts.headline == "Ministers agree to resume grain talks -ministry"
+    assert parts.byline == "Reuters | Ankara"
+    assert parts.body.startswith("Ministers of the two")
+
+
+def test_a_site_name_suffix_leaves_the_headline():
+    parts = clean.clean_article(
+        f"Ministers agree to resume grain talks | Harbour Herald\n\n{LEAD}\n\n{SECOND}", site_names=["Harbour Herald"]
+    )
+    assert parts.headline == "Ministers agree to resume grain talks"
+    assert {"text": "| Harbour Herald", "reason": "site name in headline"} in parts.removed
+
+
+def test_bylines_and_credits_go_to_the_byline_column():
+    raw = "\n\n".join(
+        [
+            "Ministers agree to resume grain talks",
+            "- By Jane Doe and John Roe",
+            LEAD,
+            SECOND + " (Reporting by Jane Doe; Editing by John Roe)",
+            "Ali Veli in Istanbul contributed.",
+        ]
+    )
+    parts = clean.clean_article(raw)
+    assert (
+        parts.byline
+        == "- By Jane Doe and John Roe; Ali Veli in Istanbul contributed.; (Reporting by Jane Doe; Editing by John Roe)"
+    )
+    assert parts.body == f"{LEAD}\n\n{SECOND}"
+    assert {r["reason"] for r in parts.removed} == {"byline or agency credit"}
+
+
+def test_a_given_title_keeps_the_first_paragraph_in_the_body():
+    """A table's title is the headline; the lead is not a dek even where the profile says the outlet has one."""
+    rt = load_profiles()["RT"]
+    parts = clean.clean_article(f"{LEAD}\n\n{SECOND}\n\nA third paragraph.", profile=rt, title="Grain talks resume in Ankara")
+    assert parts.headline == "Grain talks resume in Ankara" and parts.dek == "" and parts.body.startswith(LEAD)
+    # a paragraph repeating the title, and a given dek, still leave the body
+    given = clean.clean_article(
+        f"Grain talks resume in Ankara\n\nTalks are back on.\n\n{LEAD}\n\n{SECOND}",
+        profile=rt,
+        title="Grain talks resume in Ankara",
+        dek="Talks are back on.",
+    )
+    assert given.dek == "Talks are back on." and given.body.startswith(LEAD)
+    assert [r["reason"] for r in given.removed] == [
+        "headline (given by the manifest or the page title)",
+        "dek (given by the manifest or table)",
+    ]

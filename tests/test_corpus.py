@@ -245,3 +245,59 @@ def test_jsonl_bad_lines_are_named_and_the_rest_loads(tmp_path):
     located = {(p.line, p.message.split(" (")[0]) for p in problems}
     assert (2, "not valid JSON") in located and (3, "not a JSON object") in located
     assert any(p.field == "published" and "'01/03/2021'" in p.message for p in problems)
+
+
+def test_the_corpus_teaches_its_own_furniture(tmp_path):
+    """Lines one site repeats on pages of different stories are furniture, named with their reason."""
+    stories = {
+        "a": "Ministers of the two countries agreed on Friday to resume talks on grain exports after delays. " * 3,
+        "b": "Port workers voted on Thursday to accept a new pay offer and end their strike at the docks. " * 3,
+        "c": "The weather service warned of storms along the coast and told fishermen to stay in harbour. " * 3,
+    }
+    rows = ["file,outlet,published,url"]
+    for name, story in stories.items():
+        (tmp_path / f"{name}.txt").write_text(
+            f"Headline of story {name}\n\nHarbour Herald Weekend Offer Dock Road\n\n{story}\n\nPrinted in the Harbour Herald works\n"
+        )
+        rows.append(f"{name}.txt,Harbour Herald,2022-07-22,https://www.harbourherald.example/{name}")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    articles, _ = read_corpus(tmp_path)
+    for article in articles.itertuples():
+        assert "Weekend Offer" not in article.body and "works" not in article.body
+        reasons = {r["text"]: r["reason"] for r in article.removed}
+        assert (
+            reasons["Harbour Herald Weekend Offer Dock Road"] == "repeated on 3 pages of harbourherald.example (site furniture)"
+        )
+        assert stories[article.id].strip()[:40] in article.body
+
+
+def test_table_title_keeps_rt_and_al_jazeera_leads_in_the_body(tmp_path):
+    lead = "Russia said on Friday it was ready to resume talks with the United States on strategic stability."
+    rest = "The foreign ministry said the first round could be held in Geneva within weeks. " * 4
+    table = pd.DataFrame(
+        {
+            "id": ["rt", "aj"],
+            "outlet": ["RT", "Al Jazeera"],
+            "published": ["2021-06-18", "2021-06-18"],
+            "title": ["Moscow ready for talks", "Russia ready to resume talks"],
+            "text": [f"{lead}\n\n{rest}\n\nMore to follow.", f"{lead}\n\n{rest}\n\nMore to follow."],
+        }
+    )
+    table.to_csv(tmp_path / "t.csv", index=False)
+    articles, _ = read_corpus(tmp_path / "t.csv")
+    assert (articles["dek"] == "").all()
+    assert articles["body"].str.startswith("Russia said on Friday").all()
+
+
+def test_byline_column_and_mostly_furniture_warning(tmp_path):
+    story = "Officials met in the capital on Friday for talks on the grain corridor and agreed to meet again. " * 3
+    furniture = "\n".join(f"Advertisement {n}" for n in range(1, 40))
+    (tmp_path / "a.txt").write_text(f"Talks in the capital\n\ndpa (TNS)\n\n{story}\n")
+    (tmp_path / "b.txt").write_text(f"Talks again in the capital\n\n{furniture}\n\n{story.replace('Friday', 'Monday')}\n")
+    (tmp_path / "manifest.csv").write_text("file,outlet,published\na.txt,Reuters,2021-05-01\nb.txt,Reuters,2021-05-02\n")
+    articles, problems = read_corpus(tmp_path)
+    assert articles.set_index("id").loc["a", "byline"] == "dpa (TNS)"
+    assert "dpa" not in articles.set_index("id").loc["a", "body"]
+    mostly = [p for p in problems if "removed as furniture" in p.message]
+    assert [(p.article_id, p.severity) for p in mostly] == [("b", "warning")]
+    assert "framing corpus --json" in mostly[0].hint
