@@ -641,6 +641,41 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     return 0
 
 
+EVALUATION_PRECISION_COLUMNS = ["hits", "inside", "precision", "ci_low", "ci_high"]
+
+
+def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
+    from analysis.evaluation import GoldError, evaluate_lexicon, read_gold
+    from analysis.lexicons import LexiconError, load_matcher
+
+    techniques = [t.strip() for t in args.techniques.split(";") if t.strip()]
+    try:
+        gold = read_gold(args.gold, format=args.format, techniques=techniques)
+    except GoldError as err:
+        raise UsageError(str(err)) from None
+    try:
+        matcher = load_matcher(args.lexicon)
+    except LexiconError as err:
+        raise UsageError(str(err)) from err
+    result = evaluate_lexicon(gold, matcher)
+    if args.json:
+        tables = {"validity": result.validity, "categories": result.categories, "terms": result.terms}
+        json.dump({name: records(table) for name, table in tables.items()}, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print_table(result.validity.round(3), as_json=False)
+    print("\nPer category (precision: share of hits inside a gold span, 95% Wilson interval):")
+    print_table(result.categories.round(3), as_json=False)
+    print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
+    print_table(result.terms.head(args.top).round(3), as_json=False)
+    print(
+        f"\n{gold.name} gold {gold.source}: {len(gold.documents)} documents, {len(gold.sentences)} sentences "
+        f"({int(gold.sentences['label'].sum())} loaded), {gold.spans['gold_id'].nunique()} marked items. "
+        "Sentence F1 intervals: bootstrap over documents; proportions: Wilson."
+    )
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -845,6 +880,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
+    evaluate = commands.add_parser(
+        "evaluate", help="agreement of a measure with human annotations (gold)", description="agreement with gold annotations"
+    )
+    evaluations = evaluate.add_subparsers(title="measures", metavar="MEASURE", required=True)
+    evaluate_loaded = evaluations.add_parser(
+        "loaded",
+        help="loaded language vs BABE, PTC or BASIL: sentence P/R/F1, hit precision, recall, per term, outlet order",
+        description="loaded language vs BABE, PTC or BASIL: sentence P/R/F1, hit precision, recall, per term, outlet order",
+    )
+    evaluate_loaded.add_argument("gold", help="BABE-style CSV, PTC-style folder (labels.tsv + articles/) or BASIL-style JSON")
+    evaluate_loaded.add_argument(
+        "--format", choices=["babe", "ptc", "basil"], default=None, help="gold format; default: inferred from the path"
+    )
+    evaluate_loaded.add_argument(
+        "--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one"
+    )
+    evaluate_loaded.add_argument(
+        "--techniques",
+        default="Loaded_Language;Name_Calling,Labeling",
+        metavar="A;B",
+        help="PTC techniques that count as loaded, separated by ';' (default: Loaded_Language;Name_Calling,Labeling)",
+    )
+    evaluate_loaded.add_argument("--top", type=int, default=25, metavar="N", help="terms printed (default: 25)")
+    evaluate_loaded.add_argument("--json", action="store_true", help="print the validity, category and term tables as JSON")
+    evaluate_loaded.set_defaults(func=cmd_evaluate_loaded)
     return parser
 
 
