@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, 
 
 bench-report: $(STAMP)  ## framing report on the seeds with --jobs 1 and 2: wall time per notebook, and what it goes to
 	$(BIN)/python benchmarks/bench_report.py
+
+bench-validity: $(STAMP)  ## Loaded language vs BABE, PTC and BASIL dev splits in ../shared/validation: the README's Validity table
+	$(BIN)/python benchmarks/bench_validity.py
 
 MEASURES_ARTICLES ?= 100000
 bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory

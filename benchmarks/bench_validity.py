@@ -1,0 +1,97 @@
+"""Validity of the loaded-language measures on the development splits of BABE, PTC and BASIL.
+
+    python benchmarks/bench_validity.py                    # make bench-validity
+    python benchmarks/bench_validity.py --validation DIR --out data/interim/bench-validity
+
+Reads the development data from ``../shared/validation`` (next to the repository; see its
+README), scores each measure with ``analysis.evaluation`` and writes
+``results.json`` (the tidy validity table) and ``results.md`` (the table the README's Validity
+section shows) under ``--out``. Every figure names how it was obtained: ``as shipped`` (the
+measure was not fitted to these items) or ``5-fold CV`` (fitted on four folds, scored on the
+fifth, pooled over the held-out folds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analysis.evaluation import Gold, evaluate_lexicon, read_gold
+from analysis.lexicons import load_matcher
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+VALIDATION = REPOSITORY.parent / "shared" / "validation"
+GOLD_FILES = {"babe": "babe/babe_sg2_dev.csv", "ptc": "ptc", "basil": "basil/basil_dev.json"}
+SHOWN = {
+    "sentence_macro_f1": "sentence macro-F1",
+    "sentence_f1": "sentence F1 (loaded)",
+    "hit_precision": "hit precision",
+    "gold_recall": "marked items found",
+    "outlet_order_agreement": "outlet pairs ordered as gold",
+}
+
+
+def read_golds(folder: Path) -> dict[str, Gold]:
+    """The three development splits, each in its published format."""
+    return {name: read_gold(folder / relative) for name, relative in GOLD_FILES.items()}
+
+
+def shipped_lexicon(golds: dict[str, Gold], lexicon: str) -> pd.DataFrame:
+    """A lexicon as shipped, scored on every gold (it was not fitted to them)."""
+    matcher = load_matcher(lexicon)
+    tables = [evaluate_lexicon(gold, matcher).validity for gold in golds.values()]
+    return pd.concat(tables, ignore_index=True).assign(scheme="as shipped")
+
+
+def _cell(row: pd.Series | None) -> str:
+    if row is None or pd.isna(row["value"]):
+        return "–"
+    interval = "" if pd.isna(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{row['value']:.2f}{interval} (n={int(row['n']):,})"
+
+
+def markdown_table(validity: pd.DataFrame) -> str:
+    """One row per gold × measure, one column per metric: value [95% interval] (n)."""
+    lines = [
+        "| gold | measure | scheme | " + " | ".join(SHOWN.values()) + " |",
+        "|---|---|---|" + "---|" * len(SHOWN),
+    ]
+    for (gold, measure, scheme), rows in validity.groupby(["gold", "measure", "scheme"], sort=False):
+        by_metric = {row["metric"]: row for _, row in rows.iterrows()}
+        cells = [_cell(by_metric.get(metric)) for metric in SHOWN]
+        lines.append(f"| {gold} | {measure} | {scheme} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--validation", type=Path, default=VALIDATION, help="the shared validation folder")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "data" / "interim" / "bench-validity")
+    parser.add_argument("--lexicon", default="default", help="the shipped lexicon to score (default: default)")
+    args = parser.parse_args(argv)
+    if not args.validation.is_dir():
+        print(f"bench_validity: no validation data at {args.validation} (see the README's Validity section)", file=sys.stderr)
+        return 2
+    started = time.process_time()
+    golds = read_golds(args.validation)
+    validity = shipped_lexicon(golds, args.lexicon)
+    args.out.mkdir(parents=True, exist_ok=True)
+    columns = ["gold", "measure", "scheme", "metric", "value", "ci_low", "ci_high", "n"]
+    records = json.loads(validity[columns].to_json(orient="records"))
+    (args.out / "results.json").write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
+    table = markdown_table(validity)
+    (args.out / "results.md").write_text(table, encoding="utf-8")
+    print(table)
+    print(f"{time.process_time() - started:.1f} CPU s; written to {args.out}/results.{{json,md}}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
