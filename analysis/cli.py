@@ -285,12 +285,29 @@ def cmd_loaded(args: argparse.Namespace) -> int:
         tokens = _own_tokens(tokenize(articles), articles, args)
         hits = loaded_hits(tokens, matcher)
         if args.kwic:
-            print_table(kwic(hits, articles), as_json=args.json, columns=KWIC_COLUMNS)
+            _print_kwic(kwic(hits, articles), args)
             return 0
         rates = loaded_rates(hits, tokens, articles, by=args.by, categories=matcher.lexicon.categories)
     note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
     _print_rates(rates, LOADED_COLUMNS, as_json=args.json, note=note)
     return 0
+
+
+def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
+    """KWIC rows, with each term's measured precision when the lexicon ships a precision file."""
+    from analysis.lexicons import load_term_precision
+
+    precision = load_term_precision(args.lexicon)
+    columns = list(KWIC_COLUMNS)
+    if precision is not None:
+        table = table.merge(precision, on=["term", "category"], how="left")
+        columns += [c for c in precision.columns if c.startswith("precision_")]
+    print_table(table, as_json=args.json, columns=columns)
+    if precision is not None and not args.json:
+        print(
+            "\nprecision_<gold>: share of the term's hits inside words or spans people marked as loaded in that gold "
+            "(5-fold cross-validated; see the README's Validity section); empty: no held-out hits."
+        )
 
 
 def _pooled_on_dask(args: argparse.Namespace, measure: str, **options: Any) -> pd.DataFrame:
@@ -315,8 +332,7 @@ def _loaded_on_dask(args: argparse.Namespace) -> pd.DataFrame | None:
 
     run = {"engine": "dask", "scheduler": args.scheduler, "order": "article_id", "lexicon": args.lexicon, "query": args.query}
     if args.kwic:
-        table = map_articles(args.corpus, loaded_kwic, columns=["id", "outlet", "body"], **run)
-        print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
+        _print_kwic(map_articles(args.corpus, loaded_kwic, columns=["id", "outlet", "body"], **run), args)
         return None
     try:
         return map_reduce(
