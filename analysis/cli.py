@@ -265,11 +265,39 @@ def _no_dask_exclusion(args: argparse.Namespace) -> None:
         raise UsageError("--exclude-reused needs the whole corpus at once: use --engine local")
 
 
+SENTENCE_RATE_COLUMNS = ["group", "voice", "loaded", "sentences", "share", "ci_low", "ci_high", "n_articles", "small_sample"]
+
+
+def _loaded_sentences(args: argparse.Namespace) -> int:
+    """``framing loaded --model MODEL``: the share of sentences the model calls loaded, per group and voice."""
+    from analysis.measures.loaded_sentences import loaded_sentence_rates, score_sentences, sentence_units
+    from analysis.tokens import tokenize
+
+    if args.engine == "dask" or args.kwic:
+        raise UsageError("--model runs with --engine local and without --kwic")
+    model = _load_model(args.model)
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    tokens = _own_tokens(tokenize(articles), articles, args)
+    rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
+    f1 = model.metrics.set_index("metric")["value"]
+    note = (
+        f"Model {args.model} ({model.codebook}/{model.code}): share of sentences with probability >= 0.5; 95% bootstrap "
+        f"intervals over articles. Its cross-validated precision {f1['precision']:.2f}, recall {f1['recall']:.2f}, "
+        f"macro-F1 {f1['macro_f1']:.2f} on its training annotations; the share carries that error."
+    )
+    _print_rates(rates, SENTENCE_RATE_COLUMNS, as_json=args.json, note=note)
+    return 0
+
+
 def cmd_loaded(args: argparse.Namespace) -> int:
     from analysis.lexicons import LexiconError, load_matcher
     from analysis.measures.loaded import kwic, loaded_hits, loaded_rates
     from analysis.tokens import tokenize
 
+    if args.model:
+        _no_dask_exclusion(args)
+        return _loaded_sentences(args)
     try:
         matcher = load_matcher(args.lexicon)
     except LexiconError as err:
@@ -669,25 +697,99 @@ def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
         gold = read_gold(args.gold, format=args.format, techniques=techniques)
     except GoldError as err:
         raise UsageError(str(err)) from None
-    try:
-        matcher = load_matcher(args.lexicon)
-    except LexiconError as err:
-        raise UsageError(str(err)) from err
-    result = evaluate_lexicon(gold, matcher)
+    if args.model:
+        result = _evaluate_model(gold, args)
+    else:
+        try:
+            matcher = load_matcher(args.lexicon)
+        except LexiconError as err:
+            raise UsageError(str(err)) from err
+        result = evaluate_lexicon(gold, matcher)
     if args.json:
         tables = {"validity": result.validity, "categories": result.categories, "terms": result.terms}
         json.dump({name: records(table) for name, table in tables.items()}, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     print_table(result.validity.round(3), as_json=False)
-    print("\nPer category (precision: share of hits inside a gold span, 95% Wilson interval):")
-    print_table(result.categories.round(3), as_json=False)
-    print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
-    print_table(result.terms.head(args.top).round(3), as_json=False)
+    if not args.model:
+        print("\nPer category (precision: share of hits inside a gold span, 95% Wilson interval):")
+        print_table(result.categories.round(3), as_json=False)
+        print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
+        print_table(result.terms.head(args.top).round(3), as_json=False)
     print(
         f"\n{gold.name} gold {gold.source}: {len(gold.documents)} documents, {len(gold.sentences)} sentences "
         f"({int(gold.sentences['label'].sum())} loaded), {gold.spans['gold_id'].nunique()} marked items. "
         "Sentence F1 intervals: bootstrap over documents; proportions: Wilson."
+    )
+    return 0
+
+
+def _load_model(path: str):
+    from analysis.coding import CodingError, load_model
+
+    try:
+        return load_model(path)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+
+
+def _evaluate_model(gold, args: argparse.Namespace):
+    from analysis.coding import CodingError, annotations_hash, read_annotations
+    from analysis.evaluation import evaluate_model
+
+    model = _load_model(args.model)
+    if gold.name == "babe":
+        try:
+            same = annotations_hash(read_annotations(args.gold, code=model.code)) == model.data_hash
+        except CodingError:
+            same = False
+        if same:
+            print(
+                "framing: warning: the model was trained on these very sentences, so these figures are in-sample; "
+                "its cross-validated figures are those 'framing code train' printed",
+                file=sys.stderr,
+            )
+    return evaluate_model(gold, model)
+
+
+CODE_INFO_KEYS = ["sentences", "positive", "folds", "seed", "C", "marked_words", "cpu_seconds", "trained_at"]
+
+
+def cmd_code_train(args: argparse.Namespace) -> int:
+    from analysis.coding import CodingError, load_codebook, read_annotations, save_model, train_model
+
+    try:
+        codebook = load_codebook(args.codebook)
+        annotations = read_annotations(args.annotations, code=args.code)
+        model = train_model(annotations, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+    path = save_model(model, args.out)
+    if args.json:
+        summary = {
+            "model": str(path),
+            "codebook": model.codebook,
+            "code": model.code,
+            "data_hash": model.data_hash,
+            "metrics": records(model.metrics),
+            "confusion": model.confusion,
+            "top_words": records(model.top_words),
+            "info": model.info,
+        }
+        json.dump(_json_value(summary), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(
+        f"{model.info['folds']}-fold cross-validated ({model.info['sentences']} sentences, {model.info['positive']} {model.code}):"
+    )
+    print_table(model.metrics.round(3), as_json=False)
+    for direction in ("loaded", "not"):
+        words = model.top_words.loc[model.top_words["direction"] == direction]
+        shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
+        print(f"\nweighing most towards {model.code if direction == 'loaded' else 'not ' + model.code}: {shown}")
+    print(
+        f"\nmodel written to {path} (codebook {model.codebook}, data sha256 {model.data_hash[:12]}…, "
+        f"{model.info['cpu_seconds']} CPU s). Intervals: Wilson for precision and recall, bootstrap over sentences for F1."
     )
     return 0
 
@@ -799,6 +901,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loaded.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     loaded.add_argument("--kwic", action="store_true", help="print every hit in its context instead of the rates")
+    loaded.add_argument(
+        "--model", default=None, metavar="MODEL", help="a model from 'framing code train': share of loaded sentences instead"
+    )
     add_engine_arguments(loaded)
     tone = add_command(commands, "tone", cmd_tone, "VADER sentence tone per group and voice, with bootstrap intervals")
     tone.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
@@ -918,9 +1023,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A;B",
         help="PTC techniques that count as loaded, separated by ';' (default: Loaded_Language;Name_Calling,Labeling)",
     )
+    evaluate_loaded.add_argument(
+        "--model", default=None, metavar="MODEL", help="score a model from 'framing code train' instead of a lexicon"
+    )
     evaluate_loaded.add_argument("--top", type=int, default=25, metavar="N", help="terms printed (default: 25)")
     evaluate_loaded.add_argument("--json", action="store_true", help="print the validity, category and term tables as JSON")
     evaluate_loaded.set_defaults(func=cmd_evaluate_loaded)
+    code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")
+    coding = code.add_subparsers(title="steps", metavar="STEP", required=True)
+    train = coding.add_parser(
+        "train",
+        help="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
+        description="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
+    )
+    train.add_argument("annotations", help="CSV with text, label_bias (Biased / Non-biased) and optionally biased_words")
+    train.add_argument("--codebook", required=True, metavar="NAME", help="codebook file or shipped name (loaded_language)")
+    train.add_argument("--code", default="biased", help="the code the labels annotate (default: biased)")
+    train.add_argument("--out", required=True, metavar="MODEL.joblib", help="model file to write")
+    train.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the folds (default: 0)")
+    train.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic regression (default: 4)")
+    train.add_argument("--json", action="store_true", help="print metrics, top words and the model's record as JSON")
+    train.set_defaults(func=cmd_code_train)
     return parser
 
 

@@ -613,3 +613,31 @@ def evaluate_lexicon(gold: Gold, matcher, *, n_boot: int = 1000, seed: int = 0) 
         categories=categories[["category", *PRECISION_COLUMNS]],
         terms=terms[["term", "category", *PRECISION_COLUMNS]],
     )
+
+
+def evaluate_model(gold: Gold, model, *, n_boot: int = 1000, seed: int = 0) -> LoadedEvaluation:
+    """Score a sentence classifier (``analysis.coding.TrainedModel``) against ``gold``.
+
+    A gold sentence is predicted loaded when the model's calibrated probability is 0.5 or
+    more. Validity metrics: the four sentence metrics of :func:`evaluate_lexicon`, and for a
+    gold with events (BASIL) ``outlet_order_agreement`` of loaded narration sentences per
+    word of narration. A model marks no words: there are no hit, category or term figures.
+    """
+    from analysis.measures.loaded_sentences import score_sentences, sentence_units
+    from analysis.tokens import tokenize
+
+    bodies = gold.documents.set_index(gold.documents["id"].astype(str))["body"]
+    texts = [
+        bodies[a][s:e]
+        for a, s, e in zip(gold.sentences["article_id"], gold.sentences["start"], gold.sentences["end"], strict=True)
+    ]
+    predicted = model.probabilities(texts) >= 0.5
+    measure = f"model:{model.codebook}/{model.code}"
+    rows = sentence_validity(gold, predicted, measure=measure, n_boot=n_boot, seed=seed)
+    if gold.name == "basil":
+        tokens = tokenize(gold.documents)
+        units = sentence_units(tokens, gold.documents)
+        scored = score_sentences(units.loc[units["voice"] == "narration"], model)
+        rows.append(_outlet_order_row(gold, scored.groupby("article_id")["predicted"].sum(), tokens, measure=measure))
+    empty = pd.DataFrame(columns=["category", *PRECISION_COLUMNS])
+    return LoadedEvaluation(pd.DataFrame(rows, columns=VALIDITY_COLUMNS), empty, empty.assign(term=pd.Series(dtype=str)))
