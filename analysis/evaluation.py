@@ -583,7 +583,8 @@ def evaluate_lexicon(gold: Gold, matcher, *, n_boot: int = 1000, seed: int = 0) 
     LoadedEvaluation
         Validity metrics: ``sentence_precision``, ``sentence_recall``, ``sentence_f1``,
         ``sentence_macro_f1`` (a sentence is predicted loaded when a hit starts in it);
-        ``hit_precision`` (share of hits overlapping a gold span: a marked word for BABE, a
+        ``hit_precision`` (share of hits, a passage matched in two categories counting once,
+        overlapping a gold span: a marked word for BABE, a
         technique span for PTC, a lexical-bias span for BASIL) and ``gold_recall`` (share of
         marked items a hit overlaps), with Wilson intervals; for a gold with events (BASIL),
         ``outlet_order_agreement``: outlet pairs within an event that the hits per word of
@@ -595,14 +596,15 @@ def evaluate_lexicon(gold: Gold, matcher, *, n_boot: int = 1000, seed: int = 0) 
     rows = sentence_validity(gold, sentences_with_hits(gold, hits), measure=measure, n_boot=n_boot, seed=seed)
     inside = np.zeros(len(hits), dtype=bool)
     inside[overlapping(hits, gold.spans)] = True
+    passage = ~hits.duplicated(["article_id", "start", "end"]).to_numpy()  # matched in two categories: one hit
     found = overlapping(gold.spans, hits)
     n_items = gold.spans["gold_id"].nunique()
     n_found = gold.spans["gold_id"].iloc[found].nunique()
-    for metric, k, n in (("hit_precision", int(inside.sum()), len(hits)), ("gold_recall", n_found, n_items)):
+    for metric, k, n in (("hit_precision", int(inside[passage].sum()), int(passage.sum())), ("gold_recall", n_found, n_items)):
         low, high = wilson(k, n)
         rows.append(_row(measure, gold.name, metric, _ratio(k, n), float(low), float(high), n))
-    if gold.documents["event"].ne("").any() and gold.name == "basil":
-        narration_hits = hits.loc[hits["voice"] == "narration"].groupby("article_id").size()
+    if gold.name == "basil":
+        narration_hits = hits.loc[passage & hits["voice"].eq("narration").to_numpy()].groupby("article_id").size()
         rows.append(_outlet_order_row(gold, narration_hits, tokens, measure=measure))
     flags = pd.Series(inside)
     categories = precision_table(flags, hits["category"].rename("category")).reset_index()

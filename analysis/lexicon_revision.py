@@ -32,7 +32,7 @@ from analysis.evaluation import (
     overlapping,
     sentences_with_hits,
 )
-from analysis.lexicons import Lexicon, LexiconEntry, build_matcher
+from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, term_forms
 from analysis.measures.loaded import loaded_hits
 from analysis.stats import wilson
 from analysis.tokens import WORD_PATTERN, tokenize
@@ -200,8 +200,13 @@ def revise_lexicon(base: Lexicon, evidence: Mapping[str, Evidence], *, name: str
     stem_stats = _wide({c: candidates.loc[candidates["corpus"] == c] for c in corpora}, ["stem"])
     stem_stats = stem_stats.loc[capital_share.reindex(stem_stats.index) <= 0.5]
     chosen = stem_stats.index[_passes(stem_stats, corpora)]
-    present = {e.term for e in kept}
-    added_forms = sorted(set(candidates.loc[candidates["stem"].isin(chosen), "token"]) - present)
+    covered = {form for e in kept for form in term_forms(e.term, inflect=e.inflect)}
+    prefixes = tuple(form[:-1] for form in covered if form.endswith("*"))
+    added_forms = sorted(
+        form
+        for form in set(candidates.loc[candidates["stem"].isin(chosen), "token"])
+        if form not in covered and not form.startswith(prefixes)  # a kept term already matches it
+    )
     entries = kept + [LexiconEntry(form, ADDED_CATEGORY, False, 0) for form in added_forms]
     notes = {c: base.notes[c] for c in base.notes if any(e.category == c for e in kept)}
     if added_forms:

@@ -20,7 +20,7 @@ from analysis.evaluation import (
     read_gold,
     read_ptc,
 )
-from analysis.lexicons import load_matcher
+from analysis.lexicons import Lexicon, LexiconEntry, build_matcher, load_matcher
 
 GOLD = Path(__file__).parent / "fixtures" / "validation"
 LEXICON = GOLD / "lexicon.yaml"
@@ -141,6 +141,19 @@ def test_lexicon_on_babe_hand_worked():
     labels = result.categories.set_index("category").loc["labels"]
     assert (labels["hits"], labels["inside"]) == (4, 2)
     assert "outlet_order_agreement" not in set(result.validity["metric"])
+
+
+def test_a_passage_two_categories_match_is_one_hit():
+    lexicon = Lexicon(
+        "two",
+        "two",
+        {"labels": "", "other": ""},
+        (LexiconEntry("regime", "labels", True, 1), LexiconEntry("regime", "other", True, 2)),
+    )
+    result = evaluate_lexicon(read_babe(GOLD / "babe.csv"), build_matcher(lexicon), n_boot=50)
+    hits = result.validity.set_index("metric").loc["hit_precision"]
+    assert (hits["value"], hits["n"]) == (0.5, 2)  # two passages of 'regime', one marked
+    assert result.categories["hits"].tolist() == [2, 2]
 
 
 def test_lexicon_on_ptc_hand_worked():

@@ -46,6 +46,7 @@ def evidence() -> dict[str, Evidence]:
     tokens += [("d1", "odd", True, False), ("d1", "odd", True, False), ("d1", "odd", True, False)]  # one document only
     tokens += [(f"d{i}", "smith", True, True) for i in range(1, 4)]  # a name: written with a capital
     tokens += [(f"d{i}", "budget", i < 3, False) for i in range(10)]  # 2 of 10: (2 + 0.6) / 12 = 0.22
+    tokens += [(f"d{i}", "slammed", True, False) for i in range(1, 4)]  # precise, but the kept 'slam' matches it already
     return {"babe": Evidence(words(tokens), hits(term_hits))}
 
 
