@@ -58,7 +58,7 @@ bench-query: $(STAMP)  ## Query index over 100k synthetic articles: build time, 
 bench-report: $(STAMP)  ## framing report on the seeds with --jobs 1 and 2: wall time per notebook, and what it goes to
 	$(BIN)/python benchmarks/bench_report.py
 
-bench-validity: $(STAMP)  ## Cleaning on the real development pages of ../shared/validation (framing evaluate): figures per split
+bench-validity: $(STAMP)  ## Validity on ../shared/validation: cleaning on the real dev pages (per split), loaded language vs BABE, PTC, BASIL
 	$(BIN)/python benchmarks/bench_validity.py
 
 MEASURES_ARTICLES ?= 100000

@@ -277,21 +277,68 @@ def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace,
         raise UsageError(f"--by {args.by!r}: {err.args[0]}") from None
 
 
+def _loaded_sentences(args: argparse.Namespace) -> int:
+    """``framing loaded --model MODEL``: the share of sentences the model calls loaded, per group and voice."""
+    from analysis.measures.loaded_sentences import (
+        SENTENCE_RATE_COLUMNS,
+        loaded_sentence_rates,
+        score_sentences,
+        sentence_units,
+    )
+    from analysis.provenance import own_tokens
+    from analysis.tokens import tokenize
+
+    if args.engine == "dask" or args.kwic:
+        raise UsageError("--model runs with --engine local and without --kwic")
+    model = _load_model(args.model)
+    articles = load_for_command(args)
+    _check_by(articles, args.by)
+    tokens = own_tokens(tokenize(articles), articles, exclude=getattr(args, "exclude_reused", False))
+    rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
+    f1 = model.metrics.set_index("metric")["value"]
+    note = (
+        f"Model {args.model} ({model.codebook}/{model.code}): share of sentences with probability >= 0.5; 95% bootstrap "
+        f"intervals over articles. Its cross-validated precision {f1['precision']:.2f}, recall {f1['recall']:.2f}, "
+        f"macro-F1 {f1['macro_f1']:.2f} on its training annotations; the share carries that error."
+    )
+    _print_rates(rates, SENTENCE_RATE_COLUMNS, as_json=args.json, note=note)
+    return 0
+
+
 def cmd_loaded(args: argparse.Namespace) -> int:
     from analysis.lexicons import LexiconError, load_matcher
     from analysis.measures.loaded import measure_loaded
 
+    if args.model:
+        return _loaded_sentences(args)
     try:
         matcher = load_matcher(args.lexicon)
     except LexiconError as err:
         raise UsageError(str(err)) from err
     table = _run_measure(measure_loaded, args, lexicon=args.lexicon, by=args.by, in_context=args.kwic)
     if args.kwic:
-        print_table(table, as_json=args.json, columns=KWIC_COLUMNS)
+        _print_kwic(table, args)
         return 0
     note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
     _print_rates(table, LOADED_COLUMNS, as_json=args.json, note=note)
     return 0
+
+
+def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
+    """KWIC rows, with each term's measured precision when the lexicon ships a precision file."""
+    from analysis.lexicons import load_term_precision
+
+    precision = load_term_precision(args.lexicon)
+    columns = list(KWIC_COLUMNS)
+    if precision is not None:
+        table = table.merge(precision, on=["term", "category"], how="left")
+        columns += [c for c in precision.columns if c.startswith("precision_")]
+    print_table(table, as_json=args.json, columns=columns)
+    if precision is not None and not args.json:
+        print(
+            "\nprecision_<gold>: share of the term's hits inside words or spans people marked as loaded in that gold "
+            "(5-fold cross-validated; see the README's Validity section); empty: no held-out hits."
+        )
 
 
 def cmd_tone(args: argparse.Namespace) -> int:
@@ -544,6 +591,112 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
+    from analysis.evaluation import GoldError, evaluate_lexicon, read_gold
+    from analysis.lexicons import LexiconError, load_matcher
+
+    techniques = [t.strip() for t in args.techniques.split(";") if t.strip()]
+    try:
+        gold = read_gold(args.gold, format=args.format, techniques=techniques)
+    except GoldError as err:
+        raise UsageError(str(err)) from None
+    if args.model:
+        result = _evaluate_model(gold, args)
+    else:
+        try:
+            matcher = load_matcher(args.lexicon)
+        except LexiconError as err:
+            raise UsageError(str(err)) from err
+        result = evaluate_lexicon(gold, matcher)
+    if args.json:
+        tables = {"validity": result.validity, "categories": result.categories, "terms": result.terms}
+        json.dump({name: records(table) for name, table in tables.items()}, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print_table(result.validity.round(3), as_json=False)
+    if not args.model:
+        print("\nPer category (precision: share of hits inside a gold span, 95% Wilson interval):")
+        print_table(result.categories.round(3), as_json=False)
+        print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
+        print_table(result.terms.head(args.top).round(3), as_json=False)
+    print(
+        f"\n{gold.name} gold {gold.source}: {len(gold.documents)} documents, {len(gold.sentences)} sentences "
+        f"({int(gold.sentences['label'].sum())} loaded), {gold.spans['gold_id'].nunique()} marked items. "
+        "Sentence F1 intervals: bootstrap over documents; proportions: Wilson."
+    )
+    return 0
+
+
+def _load_model(path: str):
+    from analysis.coding import CodingError, load_model
+
+    try:
+        return load_model(path)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+
+
+def _evaluate_model(gold, args: argparse.Namespace):
+    from analysis.coding import CodingError, annotations_hash, read_annotations
+    from analysis.evaluation import evaluate_model
+
+    model = _load_model(args.model)
+    if gold.name == "babe":
+        try:
+            same = annotations_hash(read_annotations(args.gold, code=model.code)) == model.data_hash
+        except CodingError:
+            same = False
+        if same:
+            print(
+                "framing: warning: the model was trained on these very sentences, so these figures are in-sample; "
+                "its cross-validated figures are those 'framing code train' printed",
+                file=sys.stderr,
+            )
+    return evaluate_model(gold, model)
+
+
+CODE_INFO_KEYS = ["sentences", "positive", "folds", "seed", "C", "marked_words", "cpu_seconds", "trained_at"]
+
+
+def cmd_code_train(args: argparse.Namespace) -> int:
+    from analysis.coding import CodingError, load_codebook, read_annotations, save_model, train_model
+
+    try:
+        codebook = load_codebook(args.codebook)
+        annotations = read_annotations(args.annotations, code=args.code)
+        model = train_model(annotations, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+    path = save_model(model, args.out)
+    if args.json:
+        summary = {
+            "model": str(path),
+            "codebook": model.codebook,
+            "code": model.code,
+            "data_hash": model.data_hash,
+            "metrics": records(model.metrics),
+            "confusion": model.confusion,
+            "top_words": records(model.top_words),
+            "info": model.info,
+        }
+        json.dump(_json_value(summary), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(
+        f"{model.info['folds']}-fold cross-validated ({model.info['sentences']} sentences, {model.info['positive']} {model.code}):"
+    )
+    print_table(model.metrics.round(3), as_json=False)
+    for direction in ("loaded", "not"):
+        words = model.top_words.loc[model.top_words["direction"] == direction]
+        shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
+        print(f"\nweighing most towards {model.code if direction == 'loaded' else 'not ' + model.code}: {shown}")
+    print(
+        f"\nmodel written to {path} (codebook {model.codebook}, data sha256 {model.data_hash[:12]}…, "
+        f"{model.info['cpu_seconds']} CPU s). Intervals: Wilson for precision and recall, bootstrap over sentences for F1."
+    )
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------
@@ -567,10 +720,10 @@ VALIDITY_NOTE = "value is the share of n; 95% Wilson interval. Every miss is lis
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.corpus import read_corpus
-    from analysis.evaluation import MISS_COLUMNS, VALIDITY_COLUMNS, GoldError, evaluate, read_gold, skipped_articles
+    from analysis.evaluation import MISS_COLUMNS, VALIDITY_COLUMNS, GoldError, evaluate, read_page_gold, skipped_articles
 
     try:
-        gold = read_gold(args.gold)
+        gold = read_page_gold(args.gold)
     except GoldError as err:
         print(f"framing: {err}", file=sys.stderr)
         return 1
@@ -681,6 +834,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loaded.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     loaded.add_argument("--kwic", action="store_true", help="print every hit in its context instead of the rates")
+    loaded.add_argument(
+        "--model", default=None, metavar="MODEL", help="a model from 'framing code train': share of loaded sentences instead"
+    )
     add_engine_arguments(loaded)
     tone = add_command(commands, "tone", cmd_tone, "VADER sentence tone per group and voice, with bootstrap intervals")
     tone.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
@@ -779,6 +935,22 @@ def build_parser() -> argparse.ArgumentParser:
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     add_evaluate_commands(commands)
+    code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")
+    coding = code.add_subparsers(title="steps", metavar="STEP", required=True)
+    train = coding.add_parser(
+        "train",
+        help="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
+        description="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
+    )
+    train.add_argument("annotations", help="CSV with text, label_bias (Biased / Non-biased) and optionally biased_words")
+    train.add_argument("--codebook", required=True, metavar="NAME", help="codebook file or shipped name (loaded_language)")
+    train.add_argument("--code", default="biased", help="the code the labels annotate (default: biased)")
+    train.add_argument("--out", required=True, metavar="MODEL.joblib", help="model file to write")
+    train.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the folds (default: 0)")
+    train.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic regression (default: 4)")
+    train.add_argument("--json", action="store_true", help="print metrics, top words and the model's record as JSON")
+    train.set_defaults(func=cmd_code_train)
     return parser
 
 
@@ -812,6 +984,30 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     cleaning.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
     cleaning.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
     cleaning.set_defaults(func=cmd_evaluate, kind="cleaning")
+    evaluate_loaded = kinds.add_parser(
+        "loaded",
+        help="loaded language vs BABE, PTC or BASIL: sentence P/R/F1, hit precision, recall, per term, outlet order",
+        description="loaded language vs BABE, PTC or BASIL: sentence P/R/F1, hit precision, recall, per term, outlet order",
+    )
+    evaluate_loaded.add_argument("gold", help="BABE-style CSV, PTC-style folder (labels.tsv + articles/) or BASIL-style JSON")
+    evaluate_loaded.add_argument(
+        "--format", choices=["babe", "ptc", "basil"], default=None, help="gold format; default: inferred from the path"
+    )
+    evaluate_loaded.add_argument(
+        "--lexicon", default="default", metavar="FILE", help="lexicon .yaml, .dic or .csv; default: the shipped one"
+    )
+    evaluate_loaded.add_argument(
+        "--techniques",
+        default="Loaded_Language;Name_Calling,Labeling",
+        metavar="A;B",
+        help="PTC techniques that count as loaded, separated by ';' (default: Loaded_Language;Name_Calling,Labeling)",
+    )
+    evaluate_loaded.add_argument(
+        "--model", default=None, metavar="MODEL", help="score a model from 'framing code train' instead of a lexicon"
+    )
+    evaluate_loaded.add_argument("--top", type=int, default=25, metavar="N", help="terms printed (default: 25)")
+    evaluate_loaded.add_argument("--json", action="store_true", help="print the validity, category and term tables as JSON")
+    evaluate_loaded.set_defaults(func=cmd_evaluate_loaded)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,12 @@
 """Agreement of framing's measures with what careful people marked: gold files and validity tables.
 
-A gold file is JSON: either a list of article records or an object whose ``articles`` key holds
-that list (the shape of ``shared/validation/devpages.json``). Each record names its article by
-``id`` or by ``file`` (the article id is then the file's stem, as in a corpus folder) and carries
-the labels of one or more kinds:
+Two families of gold, one validity shape (``ARCHITECTURE.md``: ``measure``, ``gold``, ``metric``,
+``value``, ``ci_low``, ``ci_high``, ``n``; 95% intervals).
+
+**Labelled pages** (:func:`read_page_gold`). JSON: either a list of article records or an object
+whose ``articles`` key holds that list (the shape of ``shared/validation/devpages.json``). Each
+record names its article by ``id`` or by ``file`` (the article id is then the file's stem, as in
+a corpus folder) and carries the labels of one or more kinds:
 
 - cleaning: ``headline`` (the exact headline, or null when the page has none), optionally
   ``dek`` (the exact standfirst, or null when there is none; without the key the dek is not
@@ -12,24 +15,43 @@ the labels of one or more kinds:
 - later kinds read their own keys (``quotes``, ``event``, ``family``) from the same records;
   every other key is kept as metadata (``event`` lets a benchmark score a split).
 
-Each evaluation returns an :class:`Evaluation`: a tidy ``validity`` table (``measure``, ``gold``,
-``metric``, ``value``, ``ci_low``, ``ci_high``, ``n``; 95% Wilson intervals) and a ``misses``
+Each page evaluation returns an :class:`Evaluation`: the ``validity`` table and a ``misses``
 table naming every item the measure got wrong, so that a reader can check each one.
+
+**Annotated text for loaded language** (:func:`read_gold`): three published formats read into one
+:class:`Gold` (documents, their sentences with a Biased / Non-biased label, and the marked spans):
+
+* BABE-style CSV (Spinde et al. 2021): one sentence per row, ``text``, ``label_bias``
+  (``Biased`` / ``Non-biased``) and ``biased_words``, a Python-list string of the words the
+  experts marked (``"['criminals', 'fringe']"``);
+* PTC-style folder (Da San Martino et al. 2019): ``articles/article<ID>.txt`` (title, blank
+  line, one sentence per line) and ``labels.tsv`` with ``article_id, technique, start, end``
+  (character offsets, end exclusive); the techniques that count as loaded are chosen;
+* BASIL-style JSON (Fan et al. 2019): events, each with articles of several outlets holding
+  ``sentences`` and ``spans`` with ``bias`` ``lex`` (lexical) or ``inf`` (informational).
+
+A lexicon's output is scored as **hits** (``article_id, start, end, term, category``) and
+**sentence predictions** (loaded or not).
 """
 
 from __future__ import annotations
 
+import ast
+import csv
 import json
+import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from analysis.stats import wilson
-from analysis.tokens import sentence_spans
+from analysis.tokens import WORD_PATTERN, sentence_spans
 
 EvaluationKind = Literal["cleaning"]
 VALIDITY_COLUMNS = ["measure", "gold", "metric", "value", "ci_low", "ci_high", "n"]
@@ -71,7 +93,7 @@ def _check_record(record: Any, where: str) -> dict[str, Any]:
     return {"article_id": article_id, **record, "chrome": list(chrome), "dek_labelled": "dek" in record}
 
 
-def read_gold(path: str | Path) -> pd.DataFrame:
+def read_page_gold(path: str | Path) -> pd.DataFrame:
     """Read a gold file into one row per labelled article.
 
     Returns
@@ -239,7 +261,7 @@ def evaluate_cleaning(
         ``raw``, ``removed``; ``byline`` when present). ``raw`` is the page text the gold's
         lines refer to.
     gold : DataFrame
-        From :func:`read_gold`. Articles it labels that are not in ``articles`` are listed in
+        From :func:`read_page_gold`. Articles it labels that are not in ``articles`` are listed in
         the misses (metric ``not_loaded``) and left out of every denominator.
     gold_name : str, default="gold"
         Written in the ``gold`` column (a file name, or a split such as ``devpages DEV1-DEV3``).
@@ -379,3 +401,612 @@ def evaluate(kind: EvaluationKind, articles: pd.DataFrame, gold: pd.DataFrame, *
 def skipped_articles(problems: Iterable[Any]) -> dict[str, str]:
     """``{article id: message}`` of the loader's problems that skipped an article (for the ``not_loaded`` misses)."""
     return {p.article_id: p.message for p in problems if p.article_id and (p.severity == "error" or "skipped" in p.message)}
+
+
+# ---------------------------------------------------------------------------
+# Loaded language: BABE, PTC and BASIL
+# ---------------------------------------------------------------------------
+
+GoldFormat = Literal["babe", "ptc", "basil"]
+GOLD_FORMATS: tuple[GoldFormat, ...] = ("babe", "ptc", "basil")
+#: PTC techniques that are loaded wording (the rest are argument moves: doubt, slogans, fallacies).
+PTC_LOADED_TECHNIQUES = ("Loaded_Language", "Name_Calling,Labeling")
+BABE_LABELS = {"Biased": True, "Non-biased": False}
+PRECISION_COLUMNS = ["hits", "inside", "precision", "ci_low", "ci_high"]
+DOCUMENT_COLUMNS = ["id", "outlet", "event", "body"]
+SENTENCE_COLUMNS = ["article_id", "sentence", "start", "end", "label"]
+SPAN_COLUMNS = ["article_id", "gold_id", "start", "end", "label"]
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Annotated text in one shape, whatever format it was published in.
+
+    Attributes
+    ----------
+    name : {"babe", "ptc", "basil"}
+        The format it was read from.
+    source : str
+        The file or folder.
+    documents : DataFrame
+        ``id``, ``outlet``, ``event`` (empty strings where the format has none), ``body``.
+    sentences : DataFrame
+        ``article_id``, ``sentence`` (number within the document), ``start``, ``end``
+        (offsets into the body), ``label`` (True: the annotators call it biased / loaded).
+    spans : DataFrame
+        ``article_id``, ``gold_id`` (one marked item; a BABE word that occurs twice in its
+        sentence has two spans of one id), ``start``, ``end``, ``label`` (technique or bias).
+    """
+
+    name: GoldFormat
+    source: str
+    documents: pd.DataFrame
+    sentences: pd.DataFrame
+    spans: pd.DataFrame
+
+
+# ---------------------------------------------------------------------------
+# Readers
+# ---------------------------------------------------------------------------
+
+
+def infer_gold_format(path: str | os.PathLike[str]) -> GoldFormat:
+    """The gold format a path holds: a folder with ``labels.tsv`` is PTC, ``.json`` BASIL, ``.csv`` BABE.
+
+    Raises
+    ------
+    GoldError
+        The path says nothing about its format; the message asks for ``--format``.
+    """
+    path = Path(path)
+    if path.is_dir() and (path / "labels.tsv").is_file():
+        return "ptc"
+    if path.suffix.lower() == ".json":
+        return "basil"
+    if path.suffix.lower() in (".csv", ".tsv") and path.name != "labels.tsv":
+        return "babe"
+    if path.name == "labels.tsv":
+        return "ptc"
+    raise GoldError(f"{path}: cannot tell the gold format from the path; pass --format babe, ptc or basil")
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group().replace("’", "'").lower()) for m in WORD_PATTERN.finditer(text)]
+
+
+def _marked_word_spans(text: str, marked: Sequence[str]) -> list[tuple[int, int, int]]:
+    """(gold_id, start, end) of every occurrence of each marked word (or words) in ``text``."""
+    words = _words(text)
+    forms = [w for _, _, w in words]
+    spans = []
+    for gold_id, item in enumerate(marked):
+        wanted = [w for _, _, w in _words(item)]
+        if not wanted:
+            continue
+        for i in range(len(forms) - len(wanted) + 1):
+            if forms[i : i + len(wanted)] == wanted:
+                spans.append((gold_id, words[i][0], words[i + len(wanted) - 1][1]))
+    return spans
+
+
+def read_babe(path: str | os.PathLike[str]) -> Gold:
+    """A BABE-style CSV: one document (and one sentence) per row.
+
+    Needs ``text``, ``label_bias`` (``Biased`` / ``Non-biased``; rows labelled otherwise, such
+    as ``No agreement``, are left out) and ``biased_words`` (a Python-list string, ``[]``
+    when none); ``outlet`` is read when present. A marked word is located by word tokens,
+    case-insensitively; ``gold_id`` numbers the marked words of the whole file.
+
+    Raises
+    ------
+    GoldError
+        A column is missing or a ``biased_words`` cell is not a list; the message names the row.
+    """
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise GoldError(f"{path}: cannot read the CSV ({err})") from None
+    missing = [c for c in ("text", "label_bias", "biased_words") if c not in table.columns]
+    if missing:
+        raise GoldError(f"{path}: no column {', '.join(missing)}; a BABE-style CSV needs text, label_bias, biased_words")
+    table = table[table["label_bias"].isin(list(BABE_LABELS))].reset_index(drop=True)
+    if table.empty:
+        raise GoldError(f"{path}: no row has label_bias Biased or Non-biased")
+    ids = table["source_row"] if "source_row" in table.columns else pd.Series(range(len(table))).astype(str)
+    spans, next_id = [], 0
+    for row, (doc_id, text, cell) in enumerate(zip(ids, table["text"], table["biased_words"], strict=True)):
+        try:
+            marked = ast.literal_eval(cell.strip() or "[]")
+        except (ValueError, SyntaxError):
+            marked = None
+        if not isinstance(marked, list) or not all(isinstance(w, str) for w in marked):
+            raise GoldError(f"{path}: row {row + 2}: biased_words {cell!r} is not a list of words such as \"['crime']\"")
+        for gold_id, start, end in _marked_word_spans(text, marked):
+            spans.append((doc_id, next_id + gold_id, start, end, "biased_word"))
+        next_id += len(marked)
+    documents = pd.DataFrame(
+        {
+            "id": ids.astype(str).to_numpy(),
+            "outlet": table["outlet"].to_numpy() if "outlet" in table.columns else "",
+            "event": table["topic"].to_numpy() if "topic" in table.columns else "",
+            "body": table["text"].to_numpy(),
+        }
+    )
+    sentences = pd.DataFrame(
+        {
+            "article_id": documents["id"],
+            "sentence": 0,
+            "start": 0,
+            "end": documents["body"].str.len(),
+            "label": table["label_bias"].map(BABE_LABELS).astype(bool).to_numpy(),
+        }
+    )
+    return Gold("babe", str(path), documents, sentences, _span_table(spans))
+
+
+def _span_table(rows: list[tuple]) -> pd.DataFrame:
+    spans = pd.DataFrame(rows, columns=SPAN_COLUMNS)
+    return spans.astype({"article_id": str, "gold_id": np.int64, "start": np.int64, "end": np.int64, "label": str})
+
+
+def _line_sentences(article_id: str, body: str) -> list[tuple[str, int, int, int]]:
+    """(article_id, number, start, end) of each non-blank line: PTC articles hold one sentence a line."""
+    rows, offset = [], 0
+    for line in body.split("\n"):
+        if line.strip():
+            rows.append((article_id, len(rows), offset, offset + len(line)))
+        offset += len(line) + 1
+    return rows
+
+
+def _sentence_labels(sentences: pd.DataFrame, spans: pd.DataFrame) -> np.ndarray:
+    """Whether each sentence overlaps one of ``spans`` (same article, shared characters)."""
+    labels = np.zeros(len(sentences), dtype=bool)
+    if spans.empty:
+        return labels
+    position = {key: i for i, key in enumerate(sentences["article_id"].unique())}
+    hit = overlapping(sentences, spans, position)
+    labels[hit] = True
+    return labels
+
+
+def overlapping(left: pd.DataFrame, right: pd.DataFrame, articles: dict[str, int] | None = None) -> np.ndarray:
+    """Row numbers of ``left`` whose ``[start, end)`` shares a character with a row of ``right`` in the same article.
+
+    Examples
+    --------
+    >>> left = pd.DataFrame({"article_id": ["a", "a", "b"], "start": [0, 10, 0], "end": [5, 15, 5]})
+    >>> right = pd.DataFrame({"article_id": ["a", "b"], "start": [4, 5], "end": [11, 9]})
+    >>> overlapping(left, right).tolist()
+    [0, 1]
+    """
+    if left.empty or right.empty:
+        return np.empty(0, dtype=np.int64)
+    pairs = left[["article_id", "start", "end"]].reset_index(drop=True).reset_index(names="row")
+    merged = pairs.merge(right[["article_id", "start", "end"]], on="article_id", suffixes=("", "_other"))
+    shared = (merged["start"] < merged["end_other"]) & (merged["start_other"] < merged["end"])
+    return np.unique(merged.loc[shared, "row"].to_numpy(dtype=np.int64))
+
+
+def read_ptc(path: str | os.PathLike[str], *, techniques: Sequence[str] = PTC_LOADED_TECHNIQUES) -> Gold:
+    """A PTC-style folder: ``articles/article<ID>.txt`` and ``labels.tsv`` of technique spans.
+
+    Parameters
+    ----------
+    path : path
+        The folder (or its ``labels.tsv``).
+    techniques : sequence of str, default=("Loaded_Language", "Name_Calling,Labeling")
+        Techniques whose spans count as loaded wording; a sentence is loaded when it
+        overlaps one of them.
+
+    Raises
+    ------
+    GoldError
+        A missing file or column, a span outside its article, or a technique no row has.
+    """
+    folder = Path(path)
+    folder = folder.parent if folder.name == "labels.tsv" else folder
+    labels_file, article_dir = folder / "labels.tsv", folder / "articles"
+    if not labels_file.is_file() or not article_dir.is_dir():
+        raise GoldError(f"{folder}: a PTC-style gold needs labels.tsv and an articles/ folder of article<ID>.txt files")
+    with labels_file.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    if rows and rows[0][:4] == ["article_id", "technique", "start", "end"]:
+        rows = rows[1:]
+    documents, bodies = [], {}
+    for file in sorted(article_dir.glob("article*.txt")):
+        article_id = file.stem.removeprefix("article")
+        bodies[article_id] = file.read_text(encoding="utf-8")
+        documents.append((article_id, "", "", bodies[article_id]))
+    if not documents:
+        raise GoldError(f"{article_dir}: no article<ID>.txt files")
+    spans, seen = [], set()
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 4 or not row[2].isdigit() or not row[3].isdigit():
+            raise GoldError(f"{labels_file}:{number}: expected 'article_id<TAB>technique<TAB>start<TAB>end', got {row!r}")
+        article_id, technique, start, end = row[0], row[1], int(row[2]), int(row[3])
+        seen.add(technique)
+        if article_id not in bodies:
+            raise GoldError(f"{labels_file}:{number}: no file articles/article{article_id}.txt for this span")
+        if not 0 <= start < end <= len(bodies[article_id]):
+            raise GoldError(
+                f"{labels_file}:{number}: span {start}-{end} is outside article {article_id} ({len(bodies[article_id])} characters)"
+            )
+        if technique in techniques:
+            spans.append((article_id, number, start, end, technique))
+    unknown = sorted(set(techniques) - seen)
+    if unknown:
+        raise GoldError(f"{labels_file}: no span of technique {', '.join(unknown)}; the file has {', '.join(sorted(seen))}")
+    docs = pd.DataFrame(documents, columns=DOCUMENT_COLUMNS)
+    sentences = pd.DataFrame(
+        [s for article_id, body in bodies.items() for s in _line_sentences(article_id, body)],
+        columns=SENTENCE_COLUMNS[:-1],
+    )
+    span_table = _span_table(spans)
+    return Gold("ptc", str(folder), docs, sentences.assign(label=_sentence_labels(sentences, span_table)), span_table)
+
+
+def read_basil(path: str | os.PathLike[str], *, bias: Sequence[str] = ("lex",)) -> Gold:
+    """A BASIL-style JSON: ``events``, each with ``articles`` (``outlet``, ``title``, ``sentences``
+    or ``paragraphs``, ``spans``).
+
+    A document's body is its title, a blank line, then its sentences, one paragraph a
+    line pair (a blank line between paragraphs, a space between sentences). Spans with
+    ``bias`` in ``bias`` (default lexical only) are gold; ``location: title`` spans are placed
+    in the title. Documents are ``<event_id>/<outlet>``, with the event id as ``event``.
+
+    Raises
+    ------
+    GoldError
+        A missing key or a span outside its sentence; the message names the event and outlet.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise GoldError(f"{path}: not readable JSON ({err})") from None
+    events = data.get("events") if isinstance(data, dict) else data
+    if not isinstance(events, list):
+        raise GoldError(f"{path}: expected a list of events (or an object with 'events')")
+    documents, sentences, spans = [], [], []
+    for e_number, event in enumerate(events):
+        event_id = str(event.get("event_id", e_number))
+        for article in event.get("articles", []):
+            where = f"{path}: event {event_id}, outlet {article.get('outlet')!r}"
+            if "outlet" not in article or not ("sentences" in article or "paragraphs" in article):
+                raise GoldError(f"{where}: an article needs 'outlet' and 'sentences' (or 'paragraphs')")
+            doc_id = f"{event_id}/{article['outlet']}"
+            paragraphs = article.get("paragraphs") or [[s] for s in article["sentences"]]
+            title = article.get("title") or ""
+            body, offsets = title + "\n\n", []
+            for p_number, paragraph in enumerate(paragraphs):
+                for s_number, sentence in enumerate(paragraph):
+                    body += "" if s_number == 0 else " "
+                    offsets.append(len(body))
+                    sentences.append((doc_id, len(offsets) - 1, len(body), len(body) + len(sentence)))
+                    body += sentence
+                body += "\n\n" if p_number < len(paragraphs) - 1 else ""
+            document_sentences = [s for p in paragraphs for s in p]
+            for span in article.get("spans", []):
+                if span.get("bias") not in bias:
+                    continue
+                start, end = int(span["start"]), int(span["end"])
+                if span.get("location") == "title":
+                    base, length = 0, len(title)
+                else:
+                    index = span.get("sentence_index")
+                    if not isinstance(index, int) or not 0 <= index < len(offsets):
+                        raise GoldError(f"{where}: span {span.get('text')!r} has sentence_index {index!r}, outside the article")
+                    base, length = offsets[index], len(document_sentences[index])
+                if not 0 <= start < end <= length:
+                    raise GoldError(f"{where}: span {span.get('text')!r} ({start}-{end}) is outside its sentence")
+                spans.append((doc_id, len(spans), base + start, base + end, span["bias"]))
+            documents.append((doc_id, str(article["outlet"]), event_id, body))
+    if not documents:
+        raise GoldError(f"{path}: no articles")
+    sentence_table = pd.DataFrame(sentences, columns=SENTENCE_COLUMNS[:-1])
+    span_table = _span_table(spans)
+    return Gold(
+        "basil",
+        str(path),
+        pd.DataFrame(documents, columns=DOCUMENT_COLUMNS),
+        sentence_table.assign(label=_sentence_labels(sentence_table, span_table)),
+        span_table,
+    )
+
+
+def read_gold(
+    path: str | os.PathLike[str], *, format: GoldFormat | None = None, techniques: Sequence[str] = PTC_LOADED_TECHNIQUES
+) -> Gold:
+    """Read a gold file or folder in ``format`` (inferred from the path when None).
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path``.
+    GoldError
+        The format cannot be inferred or the file cannot be read.
+    """
+    if not Path(path).exists():
+        raise FileNotFoundError(f"gold {str(path)!r} not found: give a BABE CSV, a PTC folder or a BASIL JSON file")
+    chosen = format or infer_gold_format(path)
+    if chosen == "ptc":
+        return read_ptc(path, techniques=techniques)
+    return read_basil(path) if chosen == "basil" else read_babe(path)
+
+
+# ---------------------------------------------------------------------------
+# Metrics
+# ---------------------------------------------------------------------------
+
+
+def confusion_counts(gold: np.ndarray, predicted: np.ndarray) -> tuple[int, int, int, int]:
+    """True positives, false positives, false negatives, true negatives of two boolean arrays."""
+    gold, predicted = np.asarray(gold, dtype=bool), np.asarray(predicted, dtype=bool)
+    return (
+        int(np.sum(gold & predicted)),
+        int(np.sum(~gold & predicted)),
+        int(np.sum(gold & ~predicted)),
+        int(np.sum(~gold & ~predicted)),
+    )
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("nan")
+
+
+def binary_scores(gold: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of the positive class, and macro-F1 (mean F1 of both classes).
+
+    Examples
+    --------
+    >>> scores = binary_scores([1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 0, 1, 0, 0, 0, 0])
+    >>> {k: round(v, 4) for k, v in scores.items()}
+    {'precision': 0.6667, 'recall': 0.6667, 'f1': 0.6667, 'macro_f1': 0.7333}
+    """
+    tp, fp, fn, tn = confusion_counts(gold, predicted)
+    negative_f1 = _ratio(2 * tn, 2 * tn + fn + fp)
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    return {
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": f1,
+        "macro_f1": (f1 + negative_f1) / 2,
+    }
+
+
+def bootstrap_macro_f1(
+    gold: np.ndarray, predicted: np.ndarray, groups: np.ndarray, *, n_boot: int = 1000, seed: int = 0
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """95% percentile intervals of F1 and macro-F1, resampling ``groups`` (documents) with replacement.
+
+    Sentences of one article are not independent: the article is the unit resampled.
+    """
+    codes, _ = pd.factorize(pd.Series(groups))
+    n = int(codes.max()) + 1 if len(codes) else 0
+    gold, predicted = np.asarray(gold, dtype=bool), np.asarray(predicted, dtype=bool)
+    cells = np.column_stack([gold & predicted, ~gold & predicted, gold & ~predicted, ~gold & ~predicted]).astype(float)
+    per_group = np.zeros((n, 4))
+    np.add.at(per_group, codes, cells)
+    if n < 2:
+        nan = (float("nan"), float("nan"))
+        return nan, nan
+    rng = np.random.default_rng(seed)
+    weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(n_boot)]).astype(float)
+    tp, fp, fn, tn = (weights @ per_group).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = 2 * tp / (2 * tp + fp + fn)
+        macro = (f1 + 2 * tn / (2 * tn + fn + fp)) / 2
+    bounds = [tuple(float(b) for b in np.nanpercentile(values, [2.5, 97.5])) for values in (f1, macro)]
+    return bounds[0], bounds[1]
+
+
+def precision_table(inside: pd.Series, by: pd.Series) -> pd.DataFrame:
+    """Hits and the share inside gold spans per value of ``by`` (term or category), with Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``by``'s values, most hits first: ``hits``, ``inside``, ``precision``,
+        ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> table = precision_table(pd.Series([True, False, True, True]), pd.Series(["a", "a", "b", "b"]))
+    >>> table[["hits", "inside", "precision"]].to_dict("index")
+    {'b': {'hits': 2, 'inside': 2, 'precision': 1.0}, 'a': {'hits': 2, 'inside': 1, 'precision': 0.5}}
+    """
+    grouped = pd.DataFrame({"key": by.to_numpy(), "inside": inside.to_numpy(dtype=bool)}).groupby("key", sort=True)["inside"]
+    table = pd.DataFrame({"hits": grouped.size(), "inside": grouped.sum().astype(np.int64)})
+    table.index.name = by.name
+    table["precision"] = table["inside"] / table["hits"]
+    table["ci_low"], table["ci_high"] = wilson(table["inside"].to_numpy(), table["hits"].to_numpy())
+    return table.sort_values(["hits", "precision"], ascending=[False, False], kind="stable")
+
+
+def pair_order_agreement(densities: pd.DataFrame) -> tuple[int, int]:
+    """Within each event, outlet pairs the measure orders as the gold does: (agreeing, pairs).
+
+    Parameters
+    ----------
+    densities : DataFrame
+        One row per document: ``event``, ``gold`` (e.g. lexical-bias spans per word),
+        ``measure`` (e.g. loaded hits per word of narration).
+
+    Notes
+    -----
+    Pairs the gold ties are left out (nothing to order); a pair the measure ties while the
+    gold does not counts as not agreeing.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"event": ["e"] * 3, "gold": [3, 1, 1], "measure": [0.5, 0.1, 0.2]})
+    >>> pair_order_agreement(table)
+    (2, 2)
+    """
+    agree = pairs = 0
+    for _, event in densities.groupby("event", sort=False):
+        for (_, a), (_, b) in combinations(event.iterrows(), 2):
+            gold_sign = np.sign(a["gold"] - b["gold"])
+            if gold_sign == 0:
+                continue
+            pairs += 1
+            agree += int(np.sign(a["measure"] - b["measure"]) == gold_sign)
+    return agree, pairs
+
+
+# ---------------------------------------------------------------------------
+# Scoring a measure
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedEvaluation:
+    """A loaded-language measure against one gold.
+
+    Attributes
+    ----------
+    validity : DataFrame
+        The tidy validity table: ``measure``, ``gold``, ``metric``, ``value``, ``ci_low``,
+        ``ci_high``, ``n`` (sentences, hits, gold items or outlet pairs counted).
+    categories, terms : DataFrame
+        Per lexicon category and per term: ``category`` (and ``term``) and the
+        :func:`precision_table` columns; empty for a model.
+    """
+
+    validity: pd.DataFrame
+    categories: pd.DataFrame
+    terms: pd.DataFrame
+
+
+def _row(measure: str, gold: str, metric: str, value: float, low: float, high: float, n: int) -> dict:
+    return {"measure": measure, "gold": gold, "metric": metric, "value": value, "ci_low": low, "ci_high": high, "n": n}
+
+
+def sentence_validity(gold: Gold, predicted: np.ndarray, *, measure: str, n_boot: int = 1000, seed: int = 0) -> list[dict]:
+    """Validity rows of sentence predictions (one bool per ``gold.sentences`` row)."""
+    labels = gold.sentences["label"].to_numpy(dtype=bool)
+    scores = binary_scores(labels, predicted)
+    tp, fp, fn, _ = confusion_counts(labels, predicted)
+    (p_low, p_high), (r_low, r_high) = (tuple(map(float, wilson(tp, d))) for d in (tp + fp, tp + fn))
+    f1_ci, macro_ci = bootstrap_macro_f1(labels, predicted, gold.sentences["article_id"].to_numpy(), n_boot=n_boot, seed=seed)
+    n = len(labels)
+    return [
+        _row(measure, gold.name, "sentence_precision", scores["precision"], p_low, p_high, tp + fp),
+        _row(measure, gold.name, "sentence_recall", scores["recall"], r_low, r_high, tp + fn),
+        _row(measure, gold.name, "sentence_f1", scores["f1"], *f1_ci, n),
+        _row(measure, gold.name, "sentence_macro_f1", scores["macro_f1"], *macro_ci, n),
+    ]
+
+
+def sentences_with_hits(gold: Gold, hits: pd.DataFrame) -> np.ndarray:
+    """Whether each gold sentence holds the start of a hit."""
+    flagged = np.zeros(len(gold.sentences), dtype=bool)
+    if hits.empty:
+        return flagged
+    starts = hits[["article_id", "start"]].assign(end=hits["start"] + 1)
+    flagged[overlapping(gold.sentences, starts)] = True
+    return flagged
+
+
+def lexicon_hits(gold: Gold, matcher) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lexicon's hits in the gold documents, and the documents' token table (project tokenizer)."""
+    from analysis.measures.loaded import loaded_hits
+    from analysis.tokens import tokenize
+
+    tokens = tokenize(gold.documents)
+    return loaded_hits(tokens, matcher), tokens
+
+
+def _narration_words(gold: Gold, tokens: pd.DataFrame) -> pd.Series:
+    words = tokens.loc[tokens["voice"] == "narration"].groupby("article_id", observed=True).size()
+    return words.reindex(gold.documents["id"].astype(str), fill_value=0)
+
+
+def _outlet_order_row(gold: Gold, measure_counts: pd.Series, tokens: pd.DataFrame, *, measure: str) -> dict:
+    """Outlet-pair order agreement within events: measure per narration word vs gold spans per word."""
+    ids = gold.documents["id"].astype(str)
+    words = tokens.groupby("article_id", observed=True).size().reindex(ids, fill_value=0)
+    narration = _narration_words(gold, tokens)
+    gold_counts = gold.spans.groupby("article_id").size().reindex(ids, fill_value=0)
+    densities = pd.DataFrame(
+        {
+            "event": gold.documents["event"].to_numpy(),
+            "gold": (gold_counts / words.clip(lower=1)).to_numpy(),
+            "measure": (measure_counts.reindex(ids, fill_value=0) / narration.clip(lower=1)).to_numpy(),
+        }
+    )
+    agree, pairs = pair_order_agreement(densities)
+    low, high = wilson(agree, pairs)
+    return _row(measure, gold.name, "outlet_order_agreement", _ratio(agree, pairs), float(low), float(high), pairs)
+
+
+def evaluate_lexicon(gold: Gold, matcher, *, n_boot: int = 1000, seed: int = 0) -> LoadedEvaluation:
+    """Score a lexicon (an ``analysis.lexicons.Matcher``) against ``gold``.
+
+    Returns
+    -------
+    LoadedEvaluation
+        Validity metrics: ``sentence_precision``, ``sentence_recall``, ``sentence_f1``,
+        ``sentence_macro_f1`` (a sentence is predicted loaded when a hit starts in it);
+        ``hit_precision`` (share of hits, a passage matched in two categories counting once,
+        overlapping a gold span: a marked word for BABE, a
+        technique span for PTC, a lexical-bias span for BASIL) and ``gold_recall`` (share of
+        marked items a hit overlaps), with Wilson intervals; for a gold with events (BASIL),
+        ``outlet_order_agreement``: outlet pairs within an event that the hits per word of
+        narration order as the gold spans per word do. Per category and per term: hits and
+        precision with Wilson intervals.
+    """
+    hits, tokens = lexicon_hits(gold, matcher)
+    measure = f"lexicon:{matcher.lexicon.name}"
+    rows = sentence_validity(gold, sentences_with_hits(gold, hits), measure=measure, n_boot=n_boot, seed=seed)
+    inside = np.zeros(len(hits), dtype=bool)
+    inside[overlapping(hits, gold.spans)] = True
+    passage = ~hits.duplicated(["article_id", "start", "end"]).to_numpy()  # matched in two categories: one hit
+    found = overlapping(gold.spans, hits)
+    n_items = gold.spans["gold_id"].nunique()
+    n_found = gold.spans["gold_id"].iloc[found].nunique()
+    for metric, k, n in (("hit_precision", int(inside[passage].sum()), int(passage.sum())), ("gold_recall", n_found, n_items)):
+        low, high = wilson(k, n)
+        rows.append(_row(measure, gold.name, metric, _ratio(k, n), float(low), float(high), n))
+    if gold.name == "basil":
+        narration_hits = hits.loc[passage & hits["voice"].eq("narration").to_numpy()].groupby("article_id").size()
+        rows.append(_outlet_order_row(gold, narration_hits, tokens, measure=measure))
+    flags = pd.Series(inside)
+    categories = precision_table(flags, hits["category"].rename("category")).reset_index()
+    terms = precision_table(flags, (hits["term"] + "\t" + hits["category"]).rename("key")).reset_index()
+    terms[["term", "category"]] = terms.pop("key").str.split("\t", expand=True)
+    return LoadedEvaluation(
+        validity=pd.DataFrame(rows, columns=VALIDITY_COLUMNS),
+        categories=categories[["category", *PRECISION_COLUMNS]],
+        terms=terms[["term", "category", *PRECISION_COLUMNS]],
+    )
+
+
+def evaluate_model(gold: Gold, model, *, n_boot: int = 1000, seed: int = 0) -> LoadedEvaluation:
+    """Score a sentence classifier (``analysis.coding.TrainedModel``) against ``gold``.
+
+    A gold sentence is predicted loaded when the model's calibrated probability is 0.5 or
+    more. Validity metrics: the four sentence metrics of :func:`evaluate_lexicon`, and for a
+    gold with events (BASIL) ``outlet_order_agreement`` of loaded narration sentences per
+    word of narration. A model marks no words: there are no hit, category or term figures.
+    """
+    from analysis.measures.loaded_sentences import score_sentences, sentence_units
+    from analysis.tokens import tokenize
+
+    bodies = gold.documents.set_index(gold.documents["id"].astype(str))["body"]
+    texts = [
+        bodies[a][s:e]
+        for a, s, e in zip(gold.sentences["article_id"], gold.sentences["start"], gold.sentences["end"], strict=True)
+    ]
+    predicted = model.probabilities(texts) >= 0.5
+    measure = f"model:{model.codebook}/{model.code}"
+    rows = sentence_validity(gold, predicted, measure=measure, n_boot=n_boot, seed=seed)
+    if gold.name == "basil":
+        tokens = tokenize(gold.documents)
+        units = sentence_units(tokens, gold.documents)
+        scored = score_sentences(units.loc[units["voice"] == "narration"], model)
+        rows.append(_outlet_order_row(gold, scored.groupby("article_id")["predicted"].sum(), tokens, measure=measure))
+    empty = pd.DataFrame(columns=["category", *PRECISION_COLUMNS])
+    return LoadedEvaluation(pd.DataFrame(rows, columns=VALIDITY_COLUMNS), empty, empty.assign(term=pd.Series(dtype=str)))

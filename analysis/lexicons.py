@@ -622,3 +622,31 @@ def match_tokens(
     first, last = np.repeat(first, per_key), np.repeat(last, per_key)
     order = np.lexsort((last, first))
     return first[order], last[order], entry[order]
+
+
+# ---------------------------------------------------------------------------
+# Measured precision
+# ---------------------------------------------------------------------------
+
+PRECISION_SUFFIX = ".precision.csv"
+
+
+def load_term_precision(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> pd.DataFrame | None:
+    """Each term's measured precision, from ``<lexicon>.precision.csv`` beside the lexicon file.
+
+    Returns
+    -------
+    DataFrame or None
+        ``term``, ``category`` and one ``precision_<corpus>`` column per gold corpus
+        (``precision_babe``, ``precision_ptc``: the share of the term's hits inside spans
+        the annotators marked, cross-validated; NaN where it had no held-out hits); None when
+        the lexicon has no precision file.
+    """
+    path = resolve_lexicon(path_or_name)
+    file = path.with_name(path.stem + PRECISION_SUFFIX)
+    if not file.is_file():
+        return None
+    table = pd.read_csv(file, comment="#", dtype={"term": str, "category": str, "corpus": str})
+    wide = table.pivot_table(index=["term", "category"], columns="corpus", values="precision", aggfunc="first")
+    wide.columns = [f"precision_{corpus}" for corpus in wide.columns]
+    return wide.reset_index()

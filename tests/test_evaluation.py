@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.evaluation import GoldError, evaluate, evaluate_cleaning, read_gold
+from analysis.evaluation import GoldError, evaluate, evaluate_cleaning, read_page_gold
 from analysis.stats import wilson
 
 GOLD = Path(__file__).parent / "fixtures" / "gold"
@@ -42,7 +42,7 @@ def _article(article_id, raw, *, headline="", dek="", dateline="", body="", remo
 def _gold(tmp_path, records, name="gold.json"):
     path = tmp_path / name
     path.write_text(json.dumps(records), encoding="utf-8")
-    return read_gold(path)
+    return read_page_gold(path)
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_bad_gold_files_are_named(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(GoldError, match=message.replace("(", r"\(").replace(")", r"\)")) as raised:
-        read_gold(path)
+        read_page_gold(path)
     assert str(path) in str(raised.value)
 
 
