@@ -59,7 +59,7 @@ bench-report: $(STAMP)  ## framing report on the seeds with --jobs 1 and 2: wall
 	$(BIN)/python benchmarks/bench_report.py
 
 bench-validity: $(STAMP)  ## Validity on ../shared/validation: cleaning on the real dev pages (per split), loaded language vs BABE, PTC, BASIL
-	$(BIN)/python benchmarks/bench_validity.py
+	$(BIN)/python benchmarks/bench_validity.py --write-validity
 
 MEASURES_ARTICLES ?= 100000
 bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory

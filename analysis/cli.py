@@ -337,7 +337,7 @@ def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
     if precision is not None and not args.json:
         print(
             "\nprecision_<gold>: share of the term's hits inside words or spans people marked as loaded in that gold "
-            "(5-fold cross-validated; see the README's Validity section); empty: no held-out hits."
+            "(README: Validity; measured as shipped for 'default', 5-fold cross-validated for 'revised'); empty: no hits there."
         )
 
 

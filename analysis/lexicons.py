@@ -650,3 +650,60 @@ def load_term_precision(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) 
     wide = table.pivot_table(index=["term", "category"], columns="corpus", values="precision", aggfunc="first")
     wide.columns = [f"precision_{corpus}" for corpus in wide.columns]
     return wide.reset_index()
+
+
+VALIDITY_SUFFIX = ".validity.csv"
+#: What the note under a chart reports, in this order, from the lexicon's validity file.
+_NOTED_METRICS = {"hit_precision": "hit precision", "gold_recall": "share of marked items found"}
+
+
+def load_validity(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> pd.DataFrame | None:
+    """A lexicon's measured agreement with human annotators, from ``<lexicon>.validity.csv`` beside it.
+
+    Written by ``make bench-validity`` (``--write-validity``) from the development splits of
+    BABE, PTC and BASIL (README: Validity), so that every output can say how far to trust the
+    measure without the annotated data at hand.
+
+    Returns
+    -------
+    DataFrame or None
+        ``gold``, ``metric``, ``value``, ``ci_low``, ``ci_high``, ``n``, ``scheme`` (``as
+        shipped`` or a cross-validation), ``measured`` (date); None when the lexicon has no
+        validity file (a user's own lexicon).
+    """
+    path = resolve_lexicon(path_or_name)
+    file = path.with_name(path.stem + VALIDITY_SUFFIX)
+    if not file.is_file():
+        return None
+    return pd.read_csv(file, comment="#", dtype={"gold": str, "metric": str, "scheme": str, "measured": str})
+
+
+def validity_note(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> str:
+    """One line for under a chart of loaded-term rates: the lexicon's precision and recall against annotators.
+
+    Examples
+    --------
+    >>> validity_note("default").startswith("Validity of lexicon 'default' against human annotators")
+    True
+    """
+    name = Path(path_or_name).stem if Path(path_or_name).suffix else str(path_or_name)
+    table = load_validity(path_or_name)
+    if table is None:
+        return (
+            f"Validity of lexicon {name!r}: not measured. Run `framing evaluate loaded GOLD --lexicon {path_or_name}` on "
+            "annotated text before reading these rates as loaded language."
+        )
+    parts = []
+    for metric, label in _NOTED_METRICS.items():
+        rows = table[table["metric"] == metric]
+        shown = ", ".join(
+            f"{row.value:.2f} [{row.ci_low:.2f}, {row.ci_high:.2f}] on {row.gold.upper()}" for row in rows.itertuples()
+        )
+        if shown:
+            parts.append(f"{label} {shown}")
+    scheme = "; ".join(sorted(set(table["scheme"])))
+    return (
+        f"Validity of lexicon {name!r} against human annotators ({scheme}; measured {table['measured'].iloc[0]}; README: "
+        f"Validity): {'; '.join(parts)}. Hit precision is the share of the lexicon's hits that people marked as loaded: "
+        "read the rates as counts of these words, not as a measure of bias."
+    )

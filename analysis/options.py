@@ -13,6 +13,10 @@ from typing import Literal
 #: Which words a measure counts: all of them, the outlet's own narration, or quotations.
 Voice = Literal["all", "narration", "quoted"]
 VOICE_OPTIONS: tuple[Voice, ...] = ("all", "narration", "quoted")
+#: The voice of a token (``analysis.tokens``): the outlet's own words or words it quotes.
+TOKEN_VOICES: tuple[Voice, ...] = ("narration", "quoted")
+#: The voices of a group statistic's rows, in the order tables list them.
+REPORTED_VOICES: tuple[Voice, ...] = (*TOKEN_VOICES, "all")
 
 
 def check_choice(parameter: str, value: object, allowed: Collection[object]) -> None:

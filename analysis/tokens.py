@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analysis.options import TOKEN_VOICES
+
 # Initialisms ("U.S.", "U.K.") stay whole; hyphens and apostrophes join word parts
 # ("near-fatal", "Kremlin's", "Kremlin’s").
 WORD_PATTERN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:[’'\-][^\W_]+)*")
@@ -29,7 +31,6 @@ ABBREVIATIONS = frozenset(
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _NON_SPACE = re.compile(r"\S")
-VOICES = ("narration", "quoted")
 
 
 _BMP = 0x10000  # code points of the Basic Multilingual Plane: one lookup table holds them all
@@ -562,7 +563,7 @@ def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFra
             "token": pd.array(tokens, dtype="str"),
             "sentence": column["sentence"],
             "paragraph": column["paragraph"],
-            "voice": pd.Categorical.from_codes((column["quote_id"] >= 0).astype(np.int8), categories=VOICES),
+            "voice": pd.Categorical.from_codes((column["quote_id"] >= 0).astype(np.int8), categories=TOKEN_VOICES),
             "quote_id": column["quote_id"],
         },
         copy=False,  # the arrays are new: no need to copy them into one block

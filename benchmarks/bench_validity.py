@@ -40,7 +40,7 @@ from analysis.lexicon_revision import (
     precision_file_table,
     revise_lexicon,
 )
-from analysis.lexicons import LEXICON_DIR, PRECISION_SUFFIX, build_matcher, load_lexicon, load_matcher
+from analysis.lexicons import LEXICON_DIR, PRECISION_SUFFIX, VALIDITY_SUFFIX, build_matcher, load_lexicon, load_matcher
 from analysis.paths import INTERIM, PROJECT_ROOT
 
 VALIDATION = PROJECT_ROOT.parent / "shared" / "validation"
@@ -140,11 +140,13 @@ def read_golds(folder: Path) -> dict[str, Gold]:
     return {name: read_gold(folder / relative) for name, relative in GOLD_FILES.items()}
 
 
-def shipped_lexicon(golds: dict[str, Gold], lexicon: str) -> pd.DataFrame:
-    """A lexicon as shipped, scored on every gold (it was not fitted to them)."""
+def shipped_lexicon(golds: dict[str, Gold], lexicon: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A lexicon as shipped, scored on every gold (it was not fitted to them): validity, and each term's precision."""
     matcher = load_matcher(lexicon)
-    tables = [evaluate_lexicon(gold, matcher).validity for gold in golds.values()]
-    return pd.concat(tables, ignore_index=True).assign(scheme="as shipped")
+    results = {name: evaluate_lexicon(gold, matcher) for name, gold in golds.items()}
+    validity = pd.concat([r.validity for r in results.values()], ignore_index=True).assign(scheme="as shipped")
+    terms = pd.concat([r.terms.assign(corpus=name) for name, r in results.items()], ignore_index=True)
+    return validity, terms
 
 
 REVISED_HEADER = """Loaded-language lexicon revised from human annotations (benchmarks/bench_validity.py --write-lexicon).
@@ -242,16 +244,51 @@ def run_cleaning(validation: Path, texts: Path, out: Path) -> None:
     print(f"misses: {out / 'cleaning.json'}")
 
 
-def run_loaded(validation: Path, out: Path, *, lexicon: str, write_lexicon: bool) -> None:
+def write_default_precision(terms: pd.DataFrame) -> None:
+    """``lexicons/default.precision.csv``: each curated term's precision as shipped (no fitting), per gold."""
+    table = precision_file_table(terms, load_lexicon("default"))
+    target = LEXICON_DIR / f"default{PRECISION_SUFFIX}"
+    target.write_text(
+        "# Each term's precision as shipped (not fitted to these items) on BABE, PTC and BASIL: benchmarks/bench_validity.py\n"
+        + table.to_csv(index=False),
+        encoding="utf-8",
+    )
+    print(f"written {target}")
+
+
+def write_validity_files(validity: pd.DataFrame) -> None:
+    """``lexicons/<name>.validity.csv`` for each shipped lexicon measured: what notebooks and
+    ``validity_note`` show under every loaded-terms chart, without the annotated data at hand."""
+    measured = time.strftime("%Y-%m-%d")
+    for name in ("default", "revised"):
+        rows = validity[validity["measure"] == f"lexicon:{name}"]
+        if rows.empty:
+            continue
+        table = rows[["gold", "metric", "value", "ci_low", "ci_high", "n", "scheme"]].assign(measured=measured)
+        target = LEXICON_DIR / f"{name}{VALIDITY_SUFFIX}"
+        target.write_text(
+            f"# Lexicon {name!r} against BABE, PTC and BASIL development splits: benchmarks/bench_validity.py\n"
+            + table.round(4).to_csv(index=False),
+            encoding="utf-8",
+        )
+        print(f"written {target}")
+
+
+def run_loaded(validation: Path, out: Path, *, lexicon: str, write_lexicon: bool, write_validity: bool) -> None:
     """The loaded-language figures on BABE, PTC and BASIL; writes ``results.{md,json}``."""
     started = time.process_time()
     golds = read_golds(validation)
-    validity = pd.concat([shipped_lexicon(golds, lexicon), revised_lexicon(golds, write=write_lexicon), supervised_model(golds)])
+    shipped, shipped_terms = shipped_lexicon(golds, lexicon)
+    validity = pd.concat([shipped, revised_lexicon(golds, write=write_lexicon), supervised_model(golds)])
     columns = ["gold", "measure", "scheme", "metric", "value", "ci_low", "ci_high", "n"]
     records = json.loads(validity[columns].to_json(orient="records"))
     (out / "results.json").write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
     table = markdown_table(validity)
     (out / "results.md").write_text(table, encoding="utf-8")
+    if write_validity:
+        write_validity_files(validity)
+        if lexicon == "default":
+            write_default_precision(shipped_terms)
     print("### Loaded language\n\n" + table)
     print(f"{time.process_time() - started:.1f} CPU s; written to {out}/results.{{json,md}}")
 
@@ -266,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-lexicon", action="store_true", help="also write analysis/lexicons/revised.yaml and its precision file"
     )
+    parser.add_argument(
+        "--write-validity", action="store_true", help="also write analysis/lexicons/<name>.validity.csv (shown under charts)"
+    )
     args = parser.parse_args(argv)
     if not args.validation.is_dir():
         print(f"bench_validity: no validation data at {args.validation} (see the README's Validity section)", file=sys.stderr)
@@ -274,7 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "cleaning"):
         run_cleaning(args.validation, args.texts, args.out)
     if args.only in (None, "loaded"):
-        run_loaded(args.validation, args.out, lexicon=args.lexicon, write_lexicon=args.write_lexicon)
+        run_loaded(
+            args.validation, args.out, lexicon=args.lexicon, write_lexicon=args.write_lexicon, write_validity=args.write_validity
+        )
     return 0
 
 

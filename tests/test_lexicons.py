@@ -301,3 +301,20 @@ def test_matcher_is_rebuilt_when_the_file_changes(tmp_path):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     after = load_matcher(path)
     assert after is not before and [e.term for e in after.lexicon.entries] == ["regime", "junta"]
+
+
+def test_the_shipped_lexicons_carry_their_measured_validity_and_a_users_lexicon_says_it_has_none():
+    from analysis.lexicons import load_validity, validity_note
+
+    default = load_validity("default")
+    assert set(default["gold"]) == {"babe", "ptc", "basil"}
+    precision = default[default["metric"] == "hit_precision"].set_index("gold")
+    assert ((precision["ci_low"] <= precision["value"]) & (precision["value"] <= precision["ci_high"])).all()
+    assert (precision["n"] > 100).all()
+    note = validity_note("default")
+    babe = precision.loc["babe"]
+    assert f"hit precision {babe['value']:.2f} [{babe['ci_low']:.2f}, {babe['ci_high']:.2f}] on BABE" in note
+    assert "5-fold CV" in validity_note("revised")
+    custom = Path(__file__).parent / "fixtures" / "lexicons" / "terms.csv"
+    assert load_validity(custom) is None
+    assert "not measured" in validity_note(custom) and "framing evaluate loaded" in validity_note(custom)

@@ -1,6 +1,7 @@
 """Loaded language: hits with voice on the seeds, rates on a hand-made corpus, KWIC, CLI."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -318,3 +319,18 @@ def test_overlap_chains_keep_every_span_that_does_not_overlap_a_kept_one():
     tokens = hand_tokens([("x", word, 0, "narration") for word in ["a", "b", "c", "d", "e"]])
     # 'a b' is kept; 'b c d' overlaps it and is dropped; 'c d e' overlaps only the dropped span, so it counts
     assert list(loaded_hits(tokens, build_matcher(lexicon))["match"]) == ["a b", "c d e"]
+
+
+def test_term_validity_counts_the_hits_here_and_adds_the_measured_precision(seeds):
+    from analysis.lexicons import load_term_precision
+    from analysis.measures.loaded import term_validity
+
+    hits = loaded_hits(tokenize(seeds), load_matcher("default"))
+    table = term_validity(hits)
+    assert table["hits"].sum() == len(hits) and table["hits"].is_monotonic_decreasing
+    assert {"precision_babe", "precision_ptc", "precision_basil"} <= set(table.columns)
+    shipped = load_term_precision("default").set_index(["term", "category"])
+    row = table.dropna(subset=["precision_ptc"]).iloc[0]
+    assert row["precision_ptc"] == shipped.loc[(row["term"], row["category"]), "precision_ptc"]
+    custom = Path(__file__).parent / "fixtures" / "lexicons" / "terms.csv"
+    assert not any(c.startswith("precision_") for c in term_validity(hits, lexicon=custom).columns)

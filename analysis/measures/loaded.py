@@ -18,12 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.engine import Engine, EngineError, map_articles, map_reduce
-from analysis.lexicons import Matcher, load_matcher, match_tokens, token_stream
+from analysis.lexicons import Matcher, load_matcher, load_term_precision, match_tokens, token_stream
+from analysis.options import REPORTED_VOICES
 from analysis.provenance import own_tokens
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
 from analysis.tokens import kwic, tokenize
-
-VOICES = ("narration", "quoted", "all")
 
 HIT_COLUMNS = ["article_id", "term", "match", "category", "start", "end", "voice", "sentence"]
 RATE_COLUMNS = [
@@ -157,9 +156,9 @@ def voice_token_counts(tokens: pd.DataFrame) -> pd.DataFrame:
     per_voice = {"narration": everything - quoted, "quoted": quoted, "all": everything}
     return pd.DataFrame(
         {
-            "article_id": pd.array(np.repeat(np.asarray(ids, dtype=object), len(VOICES)), dtype="str"),
-            "voice": pd.array(np.tile(np.array(VOICES, dtype=object), len(ids)), dtype="str"),
-            "tokens": np.column_stack([per_voice[v] for v in VOICES]).ravel(),
+            "article_id": pd.array(np.repeat(np.asarray(ids, dtype=object), len(REPORTED_VOICES)), dtype="str"),
+            "voice": pd.array(np.tile(np.array(REPORTED_VOICES, dtype=object), len(ids)), dtype="str"),
+            "tokens": np.column_stack([per_voice[v] for v in REPORTED_VOICES]).ravel(),
         }
     )
 
@@ -222,12 +221,12 @@ def loaded_rates(
     counts = tokens if "tokens" in tokens.columns else voice_token_counts(tokens)
     wide_tokens = (
         counts.pivot_table(index="article_id", columns="voice", values="tokens", aggfunc="sum")
-        .reindex(index=groups.index, columns=list(VOICES), fill_value=0)
+        .reindex(index=groups.index, columns=list(REPORTED_VOICES), fill_value=0)
         .fillna(0)
         .astype(np.int64)
     )
     categories = list(categories) if categories is not None else sorted(pd.unique(hits["category"]))
-    keys = pd.MultiIndex.from_product([categories, VOICES], names=["category", "voice"])
+    keys = pd.MultiIndex.from_product([categories, REPORTED_VOICES], names=["category", "voice"])
     hit_counts = hits if "hits" in hits.columns else article_hit_counts(hits)
     if hit_counts.empty:
         wide_hits = pd.DataFrame(0, index=groups.index, columns=keys)
@@ -367,3 +366,31 @@ def measure_loaded(
         **run,
         **options,
     )
+
+
+def term_validity(hits: pd.DataFrame, *, lexicon: str = "default") -> pd.DataFrame:
+    """The terms counted in ``hits``, most frequent first, with each term's measured precision.
+
+    Parameters
+    ----------
+    hits : DataFrame
+        From :func:`loaded_hits`.
+    lexicon : str, default="default"
+        The lexicon the hits came from; its ``.precision.csv`` (``make bench-validity``) gives
+        the share of the term's hits that human annotators marked as loaded, per gold corpus.
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``category``, ``hits`` (here), ``articles`` (here), then one
+        ``precision_<corpus>`` column per gold corpus (NaN where the term had no hits there, and
+        none at all for a lexicon without a precision file).
+    """
+    counted = (
+        hits.groupby(["term", "category"], observed=True)
+        .agg(hits=("article_id", "size"), articles=("article_id", "nunique"))
+        .reset_index()
+        .sort_values(["hits", "term"], ascending=[False, True], ignore_index=True)
+    )
+    precision = load_term_precision(lexicon)
+    return counted if precision is None else counted.merge(precision, on=["term", "category"], how="left")

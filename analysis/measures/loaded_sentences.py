@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.options import REPORTED_VOICES
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
 
 UNIT_COLUMNS = ["article_id", "sentence", "start", "end", "voice", "words", "text"]
 SENTENCE_RATE_COLUMNS = ["group", "voice", "loaded", "sentences", "share", "ci_low", "ci_high", "n_articles", "small_sample"]
-VOICES = ("narration", "quoted", "all")
 
 
 def sentence_units(tokens: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -70,13 +70,13 @@ def loaded_sentence_rates(
     groups = group_labels(articles, by)
     both = pd.concat([scored, scored.assign(voice="all")], ignore_index=True)
     counts = both.groupby(["article_id", "voice"]).agg(loaded=("predicted", "sum"), sentences=("predicted", "size"))
-    loaded = counts["loaded"].unstack("voice").reindex(index=groups.index, columns=list(VOICES)).fillna(0)
-    sentences = counts["sentences"].unstack("voice").reindex(index=groups.index, columns=list(VOICES)).fillna(0)
+    loaded = counts["loaded"].unstack("voice").reindex(index=groups.index, columns=list(REPORTED_VOICES)).fillna(0)
+    sentences = counts["sentences"].unstack("voice").reindex(index=groups.index, columns=list(REPORTED_VOICES)).fillna(0)
     rows = []
     for label in sorted(pd.unique(groups)):
         members = (groups == label).to_numpy()
         low, high = bootstrap_ratios(loaded.to_numpy()[members], sentences.to_numpy()[members], n_boot=n_boot, seed=seed)
-        for index, voice in enumerate(VOICES):
+        for index, voice in enumerate(REPORTED_VOICES):
             k, n = int(loaded.to_numpy()[members, index].sum()), int(sentences.to_numpy()[members, index].sum())
             rows.append((label, voice, k, n, k / n if n else np.nan, low[index], high[index], int(members.sum())))
     table = pd.DataFrame(rows, columns=SENTENCE_RATE_COLUMNS[:-1])

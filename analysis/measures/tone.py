@@ -22,10 +22,10 @@ import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from analysis.engine import Engine, EngineError, map_reduce
+from analysis.options import REPORTED_VOICES
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
 from analysis.tokens import sentence_spans, tokenize
 
-VOICES = ("narration", "quoted", "all")
 SCORES = ("compound", "pos", "neg", "neu")
 
 SENTENCE_COLUMNS = ["article_id", "sentence", "start", "end", "voice", "tokens", "compound", "pos", "neg", "neu"]
@@ -174,12 +174,12 @@ def tone_by_group(
     # articles × (measure, voice), zeros where an article has no sentence in a voice
     wide = (
         sums.pivot_table(index="article_id", columns="voice", values=measures, aggfunc="sum")
-        .reindex(index=groups.index, columns=pd.MultiIndex.from_product([measures, VOICES]))
+        .reindex(index=groups.index, columns=pd.MultiIndex.from_product([measures, REPORTED_VOICES]))
         .fillna(0)
     )
     all_tokens = articles["n_tokens"].to_numpy() if "n_tokens" in articles.columns else wide[("tokens", "all")].to_numpy()
     codes, labels = pd.factorize(groups, sort=True)
-    n_groups, n_voices = len(labels), len(VOICES)
+    n_groups, n_voices = len(labels), len(REPORTED_VOICES)
     totals = wide.groupby(codes).sum().reindex(range(n_groups), fill_value=0)
     n_articles = np.bincount(codes, minlength=n_groups)
     low, high = np.full((n_groups, n_voices), np.nan), np.full((n_groups, n_voices), np.nan)
@@ -195,7 +195,7 @@ def tone_by_group(
     table = pd.DataFrame(
         {
             "group": pd.array(np.repeat(np.asarray(labels, dtype=object), n_voices), dtype="str"),
-            "voice": pd.array(np.tile(np.array(VOICES, dtype=object), n_groups), dtype="str"),
+            "voice": pd.array(np.tile(np.array(REPORTED_VOICES, dtype=object), n_groups), dtype="str"),
             "sentences": count.astype(np.int64),
             "compound_mean": means["compound"],
             "ci_low": low.ravel(),
