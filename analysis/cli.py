@@ -972,8 +972,8 @@ def _log_to_stderr() -> None:
 def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     """``framing evaluate KIND GOLD CORPUS``: one subcommand per kind of :data:`analysis.evaluation.EVALUATIONS`.
 
-    Each kind reads its own keys of the same gold records; later kinds (quotes, events,
-    provenance) add their parser here.
+    Each kind reads its own keys of the same gold records (``loaded`` reads annotated text
+    in the BABE, PTC or BASIL formats instead).
     """
     evaluate_help = "agreement of a measure with a hand-labelled gold file (README: Validity): figures with intervals, misses"
     evaluate = commands.add_parser("evaluate", help=evaluate_help, description=evaluate_help)
@@ -984,6 +984,16 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     cleaning.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
     cleaning.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
     cleaning.set_defaults(func=cmd_evaluate, kind="cleaning")
+    for kind, kind_help, keys in (
+        ("quotes", "quotations found and their speakers right", "quotes: [[first words, speaker], ...]"),
+        ("events", "inferred events against the gold event: adjusted Rand index, same-event pair precision and recall", "event"),
+        ("provenance", "text-reuse pairs against the gold wire family: copy-pair precision, recall, F1", "family"),
+    ):
+        page = kinds.add_parser(kind, help=kind_help, description=kind_help)
+        page.add_argument("gold", help=f"gold JSON: per article file or id and {keys} (README: Validity)")
+        page.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
+        page.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
+        page.set_defaults(func=cmd_evaluate, kind=kind)
     evaluate_loaded = kinds.add_parser(
         "loaded",
         help="loaded language vs BABE, PTC or BASIL: sentence P/R/F1, hit precision, recall, per term, outlet order",

@@ -53,7 +53,7 @@ import pandas as pd
 from analysis.stats import wilson
 from analysis.tokens import WORD_PATTERN, sentence_spans
 
-EvaluationKind = Literal["cleaning"]
+EvaluationKind = Literal["cleaning", "quotes", "events", "provenance"]
 VALIDITY_COLUMNS = ["measure", "gold", "metric", "value", "ci_low", "ci_high", "n"]
 MISS_COLUMNS = ["article_id", "metric", "expected", "got", "detail"]
 
@@ -386,9 +386,284 @@ def evaluate_cleaning(
     return Evaluation(validity=validity, misses=pd.DataFrame(misses, columns=MISS_COLUMNS))
 
 
+# ---------------------------------------------------------------------------
+# Quotations, events and copies on labelled pages
+# ---------------------------------------------------------------------------
+
+
+_PARENTHESIS = re.compile(r"\([^)]*\)")
+
+
+def _same_person(gold_speaker: str, got: Sequence[str]) -> bool:
+    """Whether one of ``got`` (speaker, attributed name, actor) names the gold speaker.
+
+    Names are compared on their words (letters and digits, casefolded; a gold note in
+    parentheses such as "(Navalny's lawyer)" left out): right when either name's last word is
+    a word of the other ("Putin" and "Vladimir Putin"; "Mikhailova" and "Olga Mikhailova"; "US
+    State Department" and "US State Department spokesperson").
+
+    Examples
+    --------
+    >>> _same_person("Olga Mikhailova (Navalny's lawyer)", ["Mikhailova"]), _same_person("Blinken", ["United States"])
+    (True, False)
+    """
+    expected = [_letters(w) for w in _PARENTHESIS.sub(" ", gold_speaker).split()]
+    for name in got:
+        words = [_letters(w) for w in str(name or "").split()]
+        if expected and words and (expected[-1] in words or words[-1] in expected):
+            return True
+    return False
+
+
+def _not_loaded(gold: pd.DataFrame, articles: pd.DataFrame, skipped: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    """A ``not_loaded`` miss for each labelled article the corpus table lacks, with the loader's reason."""
+    missing = sorted(set(gold["article_id"]) - set(articles["id"].astype(str)))
+    return [
+        {"article_id": a, "metric": "not_loaded", "expected": "", "got": "", "detail": (skipped or {}).get(a, "")}
+        for a in missing
+    ]
+
+
+def evaluate_quotes(
+    articles: pd.DataFrame,
+    gold: pd.DataFrame,
+    *,
+    quotes: pd.DataFrame | None = None,
+    gold_name: str = "gold",
+    skipped: Mapping[str, str] | None = None,
+) -> Evaluation:
+    """Quotations and their speakers against the gold ``quotes`` ([first words, speaker]) of each page.
+
+    A gold quotation is found when an extracted quotation of its article contains its first
+    words (compared on letters and digits only); its speaker is right when the extraction's
+    ``speaker``, ``attributed_to`` or actor names the gold speaker (equal, or sharing the gold
+    name's last word), or when both are empty.
+
+    Returns
+    -------
+    Evaluation
+        ``validity`` rows (measure ``quotes``): ``quotes_found`` (n gold quotations),
+        ``speaker_right`` (n gold quotations: a quotation not found counts as wrong) and
+        ``speaker_right_when_found`` (n found), each with its Wilson interval; the misses name
+        every gold quotation not found or given another speaker.
+    """
+    from analysis.quotes import extract_quotes
+
+    loaded = set(articles["id"].astype(str))
+    labelled = gold[gold["article_id"].isin(loaded)]
+    quotes = extract_quotes(articles[articles["id"].astype(str).isin(set(labelled["article_id"]))]) if quotes is None else quotes
+    by_article = {key: rows for key, rows in quotes.groupby(quotes["article_id"].astype(str))}
+    found = right = n = 0
+    misses = _not_loaded(gold[gold["quotes"].map(bool)], articles, skipped)
+    for article_id, labels in zip(labelled["article_id"], labelled["quotes"], strict=True):
+        rows = by_article.get(article_id, quotes.iloc[0:0])
+        texts = [_letters(text) for text in rows["text"].astype(str)]
+        for first_words, speaker in labels or []:
+            n += 1
+            key = _letters(first_words)
+            match = next((i for i, text in enumerate(texts) if key and key in text), None)
+            if match is None:
+                misses.append(
+                    {
+                        "article_id": article_id,
+                        "metric": "quote_not_found",
+                        "expected": first_words,
+                        "got": "",
+                        "detail": speaker or "",
+                    }
+                )
+                continue
+            found += 1
+            row = rows.iloc[match]
+            names = [row.get("speaker", ""), row.get("attributed_to", ""), row.get("actor", "")]
+            names = ["" if pd.isna(v) else str(v) for v in names]
+            ok = _same_person(speaker, names) if speaker else not any(names)
+            right += ok
+            if not ok:
+                got = next((v for v in names if v), "")
+                misses.append(
+                    {
+                        "article_id": article_id,
+                        "metric": "speaker_wrong",
+                        "expected": speaker or "(none)",
+                        "got": got or "(none)",
+                        "detail": first_words,
+                    }
+                )
+    validity = pd.DataFrame(
+        [
+            _rate_row(gold_name, "quotes_found", found, n),
+            _rate_row(gold_name, "speaker_right", right, n),
+            _rate_row(gold_name, "speaker_right_when_found", right, found),
+        ],
+        columns=VALIDITY_COLUMNS,
+    ).assign(measure="quotes")
+    return Evaluation(validity=validity, misses=pd.DataFrame(misses, columns=MISS_COLUMNS))
+
+
+def _pair_scores(
+    gold_name: str, measure: str, predicted: set[tuple[str, str]], expected: set[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Pair precision and recall (Wilson intervals) and F1 of two sets of article pairs."""
+    hit = len(predicted & expected)
+    precision, recall = (
+        _rate_row(gold_name, "pair_precision", hit, len(predicted)),
+        _rate_row(gold_name, "pair_recall", hit, len(expected)),
+    )
+    f1 = 2 * hit / (len(predicted) + len(expected)) if predicted or expected else float("nan")
+    rows = [
+        precision,
+        recall,
+        {
+            "measure": measure,
+            "gold": gold_name,
+            "metric": "pair_f1",
+            "value": f1,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n": len(predicted | expected),
+        },
+    ]
+    return [row | {"measure": measure} for row in rows]
+
+
+def _pairs_of(labels: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """Pairs of articles (sorted ids) that share a label; articles without a label pair with none."""
+    groups: dict[Any, list[str]] = {}
+    for article_id, label in labels.items():
+        if label is not None and not (isinstance(label, float) and np.isnan(label)):
+            groups.setdefault(label, []).append(article_id)
+    return {tuple(sorted(pair)) for members in groups.values() for pair in combinations(members, 2)}
+
+
+def evaluate_events(
+    articles: pd.DataFrame,
+    gold: pd.DataFrame,
+    *,
+    events: pd.DataFrame | None = None,
+    gold_name: str = "gold",
+    skipped: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Evaluation:
+    """Inferred events (:func:`analysis.events.group_events` without the corpus's labels) against the gold ``event``.
+
+    Returns
+    -------
+    Evaluation
+        ``validity`` rows (measure ``events``): ``adjusted_rand`` (n articles; no interval),
+        ``pair_precision`` (pairs put in one event that the gold puts in one), ``pair_recall``
+        and ``pair_f1``; the misses list each article whose inferred event mixes gold events
+        or splits one.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    from analysis.events import group_events
+
+    labelled = gold[gold["article_id"].isin(set(articles["id"].astype(str)))]
+    chosen = articles[articles["id"].astype(str).isin(set(labelled["article_id"]))]
+    if events is None:
+        events = group_events(chosen, use_labels=False, **options)
+    inferred = dict(zip(events["article_id"].astype(str), events["inferred_event"].astype(str), strict=True))
+    truth = dict(zip(labelled["article_id"], labelled["event"], strict=True))
+    ids = sorted(set(inferred) & set(truth))
+    ari = adjusted_rand_score([truth[i] for i in ids], [inferred[i] for i in ids]) if ids else float("nan")
+    rows = [
+        {
+            "measure": "events",
+            "gold": gold_name,
+            "metric": "adjusted_rand",
+            "value": ari,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n": len(ids),
+        }
+    ]
+    rows += _pair_scores(gold_name, "events", _pairs_of({i: inferred[i] for i in ids}), _pairs_of({i: truth[i] for i in ids}))
+    misses = _not_loaded(gold, articles, skipped)
+    for event_id, members in pd.Series({i: inferred[i] for i in ids}).groupby(lambda i: inferred[i]):
+        gold_events = sorted({truth[i] for i in members.index})
+        if len(gold_events) > 1:
+            misses += [
+                {
+                    "article_id": i,
+                    "metric": "mixed_event",
+                    "expected": truth[i],
+                    "got": event_id,
+                    "detail": ", ".join(gold_events),
+                }
+                for i in members.index
+            ]
+    for event_id, members in pd.Series({i: truth[i] for i in ids}).groupby(lambda i: truth[i]):
+        split = sorted({inferred[i] for i in members.index})
+        if len(split) > 1:
+            misses += [
+                {
+                    "article_id": i,
+                    "metric": "split_event",
+                    "expected": event_id,
+                    "got": inferred[i],
+                    "detail": f"{len(split)} inferred events",
+                }
+                for i in members.index
+            ]
+    return Evaluation(validity=pd.DataFrame(rows, columns=VALIDITY_COLUMNS), misses=pd.DataFrame(misses, columns=MISS_COLUMNS))
+
+
+def evaluate_provenance(
+    articles: pd.DataFrame,
+    gold: pd.DataFrame,
+    *,
+    pairs: pd.DataFrame | None = None,
+    gold_name: str = "gold",
+    skipped: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Evaluation:
+    """Text-reuse pairs (:func:`analysis.provenance.text_reuse`) against the gold wire ``family``.
+
+    Two articles are a gold copy pair when both are labelled copies of the same upstream story
+    (same ``family``); every pair the provenance step reports counts as a predicted copy, so
+    articles that only quote the same statement lower the precision.
+
+    Returns
+    -------
+    Evaluation
+        ``validity`` rows (measure ``provenance``): ``pair_precision``, ``pair_recall``,
+        ``pair_f1``; the misses list each reported pair of different families (``not_a_copy``,
+        with the share of text they share) and each family pair not reported (``copy_missed``).
+    """
+    from analysis.provenance import text_reuse
+
+    labelled = gold[gold["article_id"].isin(set(articles["id"].astype(str)))]
+    chosen = articles[articles["id"].astype(str).isin(set(labelled["article_id"]))]
+    if pairs is None:
+        pairs = text_reuse(chosen, **options)
+    predicted = {tuple(sorted((str(a), str(b)))) for a, b in zip(pairs["article_a"], pairs["article_b"], strict=True)}
+    expected = _pairs_of(dict(zip(labelled["article_id"], labelled["family"], strict=True)))
+    shared = {
+        tuple(sorted((str(a), str(b)))): max(sa, sb)
+        for a, b, sa, sb in zip(pairs["article_a"], pairs["article_b"], pairs["shared_a"], pairs["shared_b"], strict=True)
+    }
+    misses = _not_loaded(gold[gold["family"].notna()], articles, skipped)
+    misses += [
+        {"article_id": a, "metric": "not_a_copy", "expected": "", "got": b, "detail": f"shares {shared[(a, b)]:.0%}"}
+        for a, b in sorted(predicted - expected)
+    ]
+    misses += [
+        {"article_id": a, "metric": "copy_missed", "expected": b, "got": "", "detail": ""}
+        for a, b in sorted(expected - predicted)
+    ]
+    rows = _pair_scores(gold_name, "provenance", predicted, expected)
+    return Evaluation(validity=pd.DataFrame(rows, columns=VALIDITY_COLUMNS), misses=pd.DataFrame(misses, columns=MISS_COLUMNS))
+
+
 #: Each kind of evaluation: ``(articles, gold, gold_name=...) -> Evaluation``. Later issues add
 #: quotes, events and provenance here, reading their own keys of the same gold records.
-EVALUATIONS: dict[str, Callable[..., Evaluation]] = {"cleaning": evaluate_cleaning}
+EVALUATIONS: dict[str, Callable[..., Evaluation]] = {
+    "cleaning": evaluate_cleaning,
+    "quotes": evaluate_quotes,
+    "events": evaluate_events,
+    "provenance": evaluate_provenance,
+}
 
 
 def evaluate(kind: EvaluationKind, articles: pd.DataFrame, gold: pd.DataFrame, **options: Any) -> Evaluation:

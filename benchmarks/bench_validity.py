@@ -32,7 +32,15 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.corpus import read_corpus
-from analysis.evaluation import Gold, evaluate_cleaning, evaluate_lexicon, read_gold, read_page_gold, skipped_articles
+from analysis.evaluation import (
+    EVALUATIONS,
+    Gold,
+    evaluate_cleaning,
+    evaluate_lexicon,
+    read_gold,
+    read_page_gold,
+    skipped_articles,
+)
 from analysis.lexicon_revision import (
     cross_validate_revision,
     gather_evidence,
@@ -242,6 +250,45 @@ def run_cleaning(validation: Path, texts: Path, out: Path) -> None:
     )
     print(markdown)
     print(f"misses: {out / 'cleaning.json'}")
+    run_sources_events_copies(gold, articles, skipped_articles(problems), out)
+
+
+PAGE_MEASURES = {
+    "quotes": {"quotes_found": "quotations found", "speaker_right": "speaker right (of all gold quotations)"},
+    "events": {"adjusted_rand": "event grouping, adjusted Rand index", "pair_f1": "same-event pairs, F1"},
+    "provenance": {
+        "pair_precision": "copy pairs reported that are one wire family",
+        "pair_recall": "wire-family pairs reported",
+        "pair_f1": "wire-family pairs, F1",
+    },
+}
+
+
+def run_sources_events_copies(gold: pd.DataFrame, articles: pd.DataFrame, skipped: dict[str, str], out: Path) -> None:
+    """Speakers, inferred events and copy pairs on all development pages (nothing was tuned to them); writes ``pages.{md,json}``."""
+    tables, misses = [], []
+    for kind in PAGE_MEASURES:
+        result = EVALUATIONS[kind](articles, gold, gold_name="devpages.json", skipped=skipped)
+        tables.append(result.validity)
+        misses.append(result.misses.assign(measure=kind))
+    validity = pd.concat(tables, ignore_index=True)
+    lines = ["| measure | value | n |", "|---|---:|---:|"]
+    for kind, metrics in PAGE_MEASURES.items():
+        for metric, label in metrics.items():
+            row = validity[(validity["measure"] == kind) & (validity["metric"] == metric)].iloc[0]
+            interval = "" if pd.isna(row["ci_low"]) else f" ({row['ci_low']:.2f}–{row['ci_high']:.2f})"
+            lines.append(f"| {label} | {row['value']:.2f}{interval} | {int(row['n'])} |")
+    markdown = "### Quotations, events and copies on real pages\n\n" + "\n".join(lines) + "\n"
+    (out / "pages.md").write_text(markdown, encoding="utf-8")
+    (out / "pages.json").write_text(
+        json.dumps(
+            {"validity": validity.to_dict("records"), "misses": pd.concat(misses).to_dict("records")},
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    print(markdown)
 
 
 def write_default_precision(terms: pd.DataFrame) -> None:

@@ -243,3 +243,67 @@ def test_a_page_the_loader_skipped_is_named_with_its_reason(tmp_path, capsys):
     misses = json.loads(capsys.readouterr().out)["misses"]
     assert [(m["article_id"], m["metric"]) for m in misses] == [("b", "not_loaded")]
     assert misses[0]["detail"].startswith("duplicate of") and "skipped" in misses[0]["detail"]
+
+
+# --- quotes, events and provenance on labelled pages: metrics on hand-made tables -----------------
+
+
+def _page_gold(**columns) -> pd.DataFrame:
+    ids = list(next(iter(columns.values())))
+    return pd.DataFrame({"article_id": ids, **{k: list(v.values()) for k, v in columns.items()}})
+
+
+def test_speakers_are_right_by_name_words_and_a_quote_not_found_counts_as_wrong():
+    from analysis.evaluation import evaluate_quotes
+
+    articles = pd.DataFrame({"id": ["a", "b", "c"]})
+    gold = _page_gold(
+        quotes={
+            "a": [["we will respond", "Vladimir Putin"], ["no comment", None]],
+            "b": [["talks were useful", "Olga Mikhailova (Navalny's lawyer)"], ["the ministry said", "Blinken"]],
+            "c": [["never said", "Lavrov"]],
+        }
+    )
+    quotes = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "b"],
+            "text": ["We will respond in kind", "No comment", "The talks were useful.", "The ministry said so"],
+            "speaker": ["Putin", "", "Mikhailova", "United States"],
+            "attributed_to": ["", "", "", ""],
+        }
+    )
+    result = evaluate_quotes(articles, gold, quotes=quotes)
+    figures = result.validity.set_index("metric")
+    assert (figures.loc["quotes_found", "value"], figures.loc["quotes_found", "n"]) == (4 / 5, 5)
+    assert (figures.loc["speaker_right", "value"], figures.loc["speaker_right_when_found", "value"]) == (3 / 5, 3 / 4)
+    assert sorted(result.misses["metric"]) == ["quote_not_found", "speaker_wrong"]
+    wrong = result.misses[result.misses["metric"] == "speaker_wrong"].iloc[0]
+    assert (wrong["expected"], wrong["got"]) == ("Blinken", "United States")
+
+
+def test_event_figures_against_hand_worked_pairs_and_rand_index():
+    from analysis.evaluation import evaluate_events
+
+    articles = pd.DataFrame({"id": list("abcd")})
+    gold = _page_gold(event={"a": "E1", "b": "E1", "c": "E2", "d": "E2"})
+    events = pd.DataFrame({"article_id": list("abcd"), "inferred_event": ["X", "X", "X", "Y"]})
+    figures = evaluate_events(articles, gold, events=events).validity.set_index("metric")["value"]
+    # predicted pairs ab, ac, bc; gold pairs ab, cd: one in common
+    assert figures["pair_precision"] == 1 / 3 and figures["pair_recall"] == 1 / 2
+    assert figures["pair_f1"] == pytest.approx(0.4)
+    assert figures["adjusted_rand"] == pytest.approx(0.0)  # (1 - 3·2/6) / ((3 + 2)/2 - 3·2/6)
+
+
+def test_copy_pairs_come_from_one_family_and_common_source_pairs_lower_the_precision():
+    from analysis.evaluation import evaluate_provenance
+
+    articles = pd.DataFrame({"id": list("abcde")})
+    gold = _page_gold(family={"a": "F", "b": "F", "c": "F", "d": None, "e": "G"})
+    pairs = pd.DataFrame(
+        {"article_a": ["a", "a", "b"], "article_b": ["b", "d", "c"], "shared_a": [0.9, 0.2, 0.8], "shared_b": [0.9, 0.3, 0.7]}
+    )
+    result = evaluate_provenance(articles, gold, pairs=pairs)
+    figures = result.validity.set_index("metric")["value"]
+    assert figures["pair_precision"] == 2 / 3 and figures["pair_recall"] == 2 / 3 and figures["pair_f1"] == pytest.approx(2 / 3)
+    assert result.misses[["article_id", "metric", "got"]].values.tolist()[0] == ["a", "not_a_copy", "d"]
+    assert result.misses["metric"].tolist() == ["not_a_copy", "copy_missed"]
