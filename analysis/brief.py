@@ -112,7 +112,7 @@ def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     passages : DataFrame
-        :func:`analysis.provenance.event_shared_text` (``article_a``, ``article_b``,
+        :func:`analysis.reuse.event_shared_text` (``article_a``, ``article_b``,
         ``outlet_a``, ``outlet_b``, ``shared_a``, ``shared_b``, ``kind``, one row per passage).
 
     Returns

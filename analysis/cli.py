@@ -285,7 +285,7 @@ def _loaded_sentences(args: argparse.Namespace) -> int:
         score_sentences,
         sentence_units,
     )
-    from analysis.provenance import own_tokens
+    from analysis.reuse import own_tokens
     from analysis.tokens import tokenize
 
     if args.engine == "dask" or args.kwic:
@@ -908,7 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--exclude-reused",
             action="store_true",
             help="leave out words the article took from another (earlier, more complete, or when it republishes wire "
-            "copy); see analysis.provenance.exclude_reused",
+            "copy); see analysis.reuse.exclude_reused",
         )
     events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, confidence")
     events.add_argument("--ignore-labels", action="store_true", help="infer events even where the manifest names them")

@@ -66,6 +66,11 @@ def test_the_engine_and_the_cluster_import_no_measure():
     assert graph["analysis.cluster"] == set()
     measures = {name for name in graph if name.startswith("analysis.measures")} | {
         "analysis.provenance",
+        "analysis.reuse",
+        "analysis.passages",
+        "analysis.omission",
+        "analysis.evaluation",
+        "analysis.coding",
         "analysis.events",
         "analysis.lexicons",
         "analysis.quotes",

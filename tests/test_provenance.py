@@ -10,23 +10,17 @@ import pandas as pd
 import pytest
 
 from analysis.corpus import read_corpus
+from analysis.passages import passage_table, passages_html, save_passages_html
 from analysis.provenance import (
     PAIR_COLUMNS,
     alignment_key,
     article_words,
     candidate_pairs,
-    event_shared_text,
-    exclude_reused,
     pair_direction,
     passage_kind,
-    passage_table,
-    passages_html,
-    reuse_matrix,
-    reused_spans,
-    reused_word_counts,
-    save_passages_html,
     text_reuse,
 )
+from analysis.reuse import event_shared_text, exclude_reused, reuse_matrix, reused_spans, reused_word_counts
 from analysis.tokens import tokenize
 from tests.conftest import FIXTURES
 

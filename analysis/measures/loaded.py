@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from analysis.engine import Engine, EngineError, map_articles, map_reduce
 from analysis.lexicons import Matcher, load_matcher, load_term_precision, match_tokens, token_stream
 from analysis.options import REPORTED_VOICES
-from analysis.provenance import own_tokens
+from analysis.reuse import own_tokens
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
 from analysis.tokens import kwic, tokenize
 
@@ -279,7 +279,7 @@ def loaded_counts(
     """The map of loaded language: tokens, then lexicon hits and tokens per voice.
 
     With ``exclude_reused``, the words an article took from another are left out first
-    (:func:`analysis.provenance.exclude_reused`: needs the whole corpus in one map).
+    (:func:`analysis.reuse.exclude_reused`: needs the whole corpus in one map).
 
     Returns
     -------

@@ -26,8 +26,8 @@ from analysis.cluster import Engine, EngineError, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import pool_articles
 from analysis.options import VOICE_OPTIONS, Voice, check_voice
-from analysis.provenance import own_tokens
 from analysis.query import filter_articles
+from analysis.reuse import own_tokens
 from analysis.stats import group_labels, small_sample
 from analysis.tokens import tokenize
 

@@ -221,13 +221,13 @@ def tone_sums(articles: pd.DataFrame, *, exclude_reused: bool = False) -> pd.Dat
     """The map of tone: VADER scores of each sentence, summed per article and voice.
 
     With ``exclude_reused``, sentences mostly taken from another article are left out first
-    (:func:`analysis.provenance.exclude_reused_sentences`: needs the whole corpus in one map).
+    (:func:`analysis.reuse.exclude_reused_sentences`: needs the whole corpus in one map).
     Columns are those of :func:`article_tone`; rows sorted by article id.
     """
     tokens = tokenize(articles)
     sentences = sentence_tone(articles, tokens=tokens)
     if exclude_reused:
-        from analysis.provenance import exclude_reused_sentences
+        from analysis.reuse import exclude_reused_sentences
 
         sentences = exclude_reused_sentences(sentences, tokens, articles)
     return article_tone(sentences)
