@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -23,8 +24,9 @@ from typing import Literal
 import ahocorasick
 import pandas as pd
 import yaml
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from analysis.tokens import paragraph_spans, quote_spans, sentence_spans
+from analysis.tokens import fold_word, paragraph_spans, quote_spans, sentence_spans
 
 ACTORS_FILE = Path(__file__).with_name("actors.yaml")
 KINDS = ("person", "institution", "group", "media", "country")
@@ -431,3 +433,77 @@ def candidate_names(articles: pd.DataFrame, *, actors: ActorList | None = None, 
     )
     table = table[table["count"] >= min_count].reset_index()
     return table.sort_values(["count", "name"], ascending=[False, True]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Names in running text without profiles: the evidence event grouping and omission compare
+# (lowercased, titles dropped), beside ``candidate_names`` above, which proposes profiles
+# ---------------------------------------------------------------------------
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+(?:[A-Z][a-zA-Z’'\-]+|of|al-|bin))*\b")
+
+
+_NOT_NAME_WORDS = (
+    frozenset(
+        "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+        "august september october november december mr mrs ms dr".split()
+    )
+    | ENGLISH_STOP_WORDS
+)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised names in ``text``, lowercased; a capitalised word opening a sentence is not one.
+
+    Examples
+    --------
+    >>> names_in("Kremlin spokesman Dmitry Peskov said. The White House did not.")
+    ['kremlin', 'dmitry peskov', 'white house']
+    """
+    openings = {start for start, _ in sentence_spans(text)} if text else set()
+    found = []
+    for match in _CAPITALISED_RUN.finditer(text):
+        words = match.group().split()
+        if match.start() in openings or (match.start() > 0 and text[match.start() - 1] in "“\"‘'"):
+            # "Kremlin" opening a sentence is still a name if it is not a common word.
+            if words[0].lower() in _NOT_NAME_WORDS:
+                words = words[1:]
+        words = [w for w in words if w.lower() not in _NOT_NAME_WORDS or w.islower()]
+        while words and words[-1].lower() in ("of", "al-", "bin"):
+            words.pop()
+        if words and any(w[0].isupper() for w in words):
+            found.append(fold_word(" ".join(words)).removesuffix("'s"))
+    return found
+
+
+TITLE_WORDS = frozenset(
+    "president presidents minister ministry foreign spokesman spokeswoman spokesperson secretary deputy press "
+    "prime chief head state department russian american chinese us u.s ukrainian iranian british french "
+    "european syrian turkish israeli german western".split()
+)
+
+
+def actor_names(names: Sequence[str]) -> list[str]:
+    """Names as actors: titles and nationality words dropped, a bare surname joined to the one full name ending in it.
+
+    Examples
+    --------
+    >>> actor_names(["russian president vladimir putin", "putin", "russian", "white house"])
+    ['vladimir putin', 'vladimir putin', 'white house']
+    """
+    stripped = [" ".join(w for w in name.split() if w not in TITLE_WORDS) for name in names]
+    stripped = [name for name in stripped if name]
+    full = sorted({name for name in stripped if " " in name})
+    resolved = []
+    for name in stripped:
+        longer = [f for f in full if f.endswith(" " + name)]
+        resolved.append(longer[0] if len(longer) == 1 else name)
+    return resolved
+
+
+def name_words(text: str) -> list[str]:
+    """The distinct words of the names in ``text`` (:func:`names_in`), titles left out.
+
+    So "Russian President Vladimir Putin" and "Vladimir Putin" share ``vladimir`` and ``putin``.
+    """
+    return sorted({w for name in names_in(text) for w in name.split() if w not in TITLE_WORDS})

@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
-from analysis.tokens import fold_word, quote_spans, sentence_spans
+from analysis.actors import name_words
+from analysis.tokens import quote_spans
 
 if TYPE_CHECKING:
     from analysis.engine import Engine
@@ -57,16 +57,8 @@ LABEL_TERMS = 3
 EVENT_COLUMNS = ["article_id", "outlet", "published", "event", "label", "confidence", "inferred_event", "event_source"]
 SCORE_COLUMNS = ["article_a", "article_b", "days", "text", "names", "numbers", "quotes", "score"]
 
-_NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+(?:[A-Z][a-zA-Z’'\-]+|of|al-|bin))*\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\d%?|\b\d%")
 QUOTE_WORD = re.compile(r"[^\W_]+")
-_NOT_NAMES = (
-    frozenset(
-        "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-        "august september october november december mr mrs ms dr".split()
-    )
-    | ENGLISH_STOP_WORDS
-)
 
 
 class EventError(ValueError):
@@ -78,62 +70,7 @@ class EventError(ValueError):
 # ---------------------------------------------------------------------------
 
 
-def names_in(text: str) -> list[str]:
-    """Capitalised names in ``text``, lowercased; a capitalised word opening a sentence is not one.
-
-    Examples
-    --------
-    >>> names_in("Kremlin spokesman Dmitry Peskov said. The White House did not.")
-    ['kremlin', 'dmitry peskov', 'white house']
-    """
-    openings = {start for start, _ in sentence_spans(text)} if text else set()
-    found = []
-    for match in _NAME.finditer(text):
-        words = match.group().split()
-        if match.start() in openings or (match.start() > 0 and text[match.start() - 1] in "“\"‘'"):
-            # "Kremlin" opening a sentence is still a name if it is not a common word.
-            if words[0].lower() in _NOT_NAMES:
-                words = words[1:]
-        words = [w for w in words if w.lower() not in _NOT_NAMES or w.islower()]
-        while words and words[-1].lower() in ("of", "al-", "bin"):
-            words.pop()
-        if words and any(w[0].isupper() for w in words):
-            found.append(fold_word(" ".join(words)).removesuffix("'s"))
-    return found
-
-
 # Titles and offices join names ("Russian President Vladimir Putin") but identify nobody.
-TITLE_WORDS = frozenset(
-    "president presidents minister ministry foreign spokesman spokeswoman spokesperson secretary deputy press "
-    "prime chief head state department russian american chinese us u.s ukrainian iranian british french "
-    "european syrian turkish israeli german western".split()
-)
-
-
-def actor_names(names: Sequence[str]) -> list[str]:
-    """Names as actors: titles and nationality words dropped, a bare surname joined to the one full name ending in it.
-
-    Examples
-    --------
-    >>> actor_names(["russian president vladimir putin", "putin", "russian", "white house"])
-    ['vladimir putin', 'vladimir putin', 'white house']
-    """
-    stripped = [" ".join(w for w in name.split() if w not in TITLE_WORDS) for name in names]
-    stripped = [name for name in stripped if name]
-    full = sorted({name for name in stripped if " " in name})
-    resolved = []
-    for name in stripped:
-        longer = [f for f in full if f.endswith(" " + name)]
-        resolved.append(longer[0] if len(longer) == 1 else name)
-    return resolved
-
-
-def name_words(text: str) -> list[str]:
-    """The distinct words of the names in ``text`` (:func:`names_in`), titles left out.
-
-    So "Russian President Vladimir Putin" and "Vladimir Putin" share ``vladimir`` and ``putin``.
-    """
-    return sorted({w for name in names_in(text) for w in name.split() if w not in TITLE_WORDS})
 
 
 def numbers_in(text: str) -> list[str]:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from analysis.events import QUOTE_WORD, TITLE_WORDS, EventError, actor_names, article_texts, linkage_clusters, names_in
+from analysis.actors import TITLE_WORDS, actor_names, names_in
+from analysis.events import QUOTE_WORD, EventError, article_texts, linkage_clusters
 from analysis.tokens import sentence_spans
 
 ActorSource = Literal["profiles", "names"]
@@ -160,7 +161,7 @@ def actor_inclusion(articles: pd.DataFrame, *, source: ActorSource = "profiles",
     source : {"profiles", "names"}, default="profiles"
         ``profiles``: mentions of the actors in the actor profiles (``analysis.actors``:
         names, surnames, aliases, canonical names); ``names``: every capitalised name
-        (:func:`names_in`, resolved by :func:`actor_names`), for actors no profile covers.
+        (:func:`analysis.actors.names_in`, resolved by :func:`analysis.actors.actor_names`), for actors no profile covers.
     min_outlets : int, default=1
         Leave out actors fewer outlets mention.
 

@@ -13,16 +13,15 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from analysis.actors import actor_names, names_in
 from analysis.cli import main
 from analysis.corpus import read_corpus
 from analysis.events import (
     EVENT_COLUMNS,
     EventError,
-    actor_names,
     assign_events,
     event_blocks,
     group_events,
-    names_in,
     numbers_in,
     similarity_scores,
 )
