@@ -243,6 +243,30 @@ def _site_name_reason(line: str, site_keys: frozenset[str]) -> str | None:
     return None
 
 
+# Words a sentence does not end on: a line ending with one runs on into the next.
+_RUN_ON_WORDS = frozenset("a an and as at by for from in into of on or that the to with".split())
+
+
+def _runs_on(line: str, next_line: str) -> bool:
+    """Whether ``line`` stops mid-sentence and ``next_line`` carries on with it (hard-wrapped prose).
+
+    Examples
+    --------
+    >>> _runs_on("counterparts in a highly unusual extended", "opening statement."), _runs_on("Wheat prices fall", "Port strikes end")
+    (True, False)
+    >>> _runs_on("a speech of 20 minutes in", "Russian while the others waited")
+    True
+    """
+    words = line.rstrip().split()
+    if not words or not next_line.strip():
+        return False
+    last = words[-1].strip("\"“”'’")
+    if last.casefold() in _RUN_ON_WORDS:
+        return True
+    stops_mid = line.rstrip()[-1:] in ",-–—" or last[:1].islower()
+    return stops_mid and next_line.lstrip()[:1].islower()
+
+
 def _title_like(line: str, *, max_words: int = 20) -> bool:
     """A short line that does not end a sentence: a headline, a link, a menu item."""
     return len(line.split()) <= max_words and line.rstrip()[-1:] not in ".:;"
@@ -410,10 +434,14 @@ def _drop_lists_and_boilerplate(kept: list[str], removed: list[Removal], stopwor
     classes = justext_classes([kept[i] for i in texts], stopwords) if stopwords else [("", "", 1.0)] * len(texts)
     # the article has begun at its first long paragraph with the stop words of running text
     started = next((n for n, (context_free, _, _) in enumerate(classes) if context_free in ("good", "neargood")), len(texts))
+    # lines of hard-wrapped prose that run on into each other are story text, never a list item
+    prose = {i for i in texts if i + 1 < len(kept) and _runs_on(kept[i], kept[i + 1])}
+    prose |= {i + 1 for i in prose}
     drop: dict[int, str] = {}
     run: list[int] = []
     for n, i in enumerate([*texts, -1]):  # -1 closes the last run
-        if i >= 0 and n > started and _title_like(kept[i], max_words=12) and not _ends_like_text(kept[i]):
+        listed = i >= 0 and n > started and i not in prose
+        if listed and _title_like(kept[i], max_words=12) and not _ends_like_text(kept[i]):
             run.append(i)
             continue
         if len(run) >= _LIST_RUN:
@@ -422,7 +450,7 @@ def _drop_lists_and_boilerplate(kept: list[str], removed: list[Removal], stopwor
     for n, (i, (context_free, final, density)) in enumerate(zip(texts, classes, strict=True)):
         # short, few stop words, unpunctuated, among boilerplate: a story line is none of these
         short_boilerplate = final == "bad" and context_free == "short" and density < STOPWORDS_LOW
-        if n > started and i not in drop and short_boilerplate and not _ends_like_text(kept[i]):
+        if n > started and i not in drop and i not in prose and short_boilerplate and not _ends_like_text(kept[i]):
             drop[i] = "boilerplate (jusText: a short line among boilerplate)"
     for i in sorted(drop):
         removed.append({"text": kept[i], "reason": drop[i]})

@@ -329,3 +329,26 @@ def test_a_given_title_keeps_the_first_paragraph_in_the_body():
         "headline (given by the manifest or the page title)",
         "dek (given by the manifest or table)",
     ]
+
+
+HARD_WRAPPED = """Grain talks resume in the capital
+By Staff Writer
+ANKARA (Wire) - Negotiators from both countries met on Tuesday and agreed to keep talking about the corridor, officials from both delegations told reporters after the session ended late in the evening.
+"We will press for the inspection of ships at the ports of Odesa, Mykolaiv,
+Chornomorsk and the Danube," the Turkish Deputy Minister told his Ukrainian
+counterparts in a highly unusual extended opening statement before the
+cameras. The Russian envoy replied with a speech of 20 minutes in
+Russian while the others waited for translation, criticising what
+he called the failure of the West to lift sanctions on farm exports.
+Read more:
+Wheat prices fall
+Port strikes end
+"""
+
+
+def test_hard_wrapped_prose_is_never_taken_for_a_list_of_links():
+    article = clean.clean_article(HARD_WRAPPED)
+    reasons = {r["text"]: r["reason"] for r in article.removed}
+    assert set(reasons) == {"By Staff Writer", "Read more:", "Wheat prices fall", "Port strikes end"}
+    for line in HARD_WRAPPED.splitlines()[3:9]:  # every wrapped line of the story stays
+        assert " ".join(line.replace('"', "").split()[1:-1]) in article.body.replace("“", "").replace("”", "")
