@@ -295,12 +295,8 @@ def _loaded_sentences(args: argparse.Namespace) -> int:
     _check_by(articles, args.by)
     tokens = own_tokens(tokenize(articles), articles, exclude=getattr(args, "exclude_reused", False))
     rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
-    f1 = model.metrics.set_index("metric")["value"]
-    note = (
-        f"Model {args.model} ({model.codebook}/{model.code}): share of sentences with probability >= 0.5; 95% bootstrap "
-        f"intervals over articles. Its cross-validated precision {f1['precision']:.2f}, recall {f1['recall']:.2f}, "
-        f"macro-F1 {f1['macro_f1']:.2f} on its training annotations; the share carries that error."
-    )
+    note = f"Model {args.model}: share of sentences with probability >= 0.5; 95% bootstrap intervals over articles. "
+    note += model.validity_note()
     _print_rates(rates, SENTENCE_RATE_COLUMNS, as_json=args.json, note=note)
     return 0
 

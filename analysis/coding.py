@@ -309,6 +309,19 @@ class TrainedModel:
         a, b = self.calibration
         return 1 / (1 + np.exp(-(a * scores + b)))
 
+    def validity_note(self) -> str:
+        """One line for under a chart of this model's shares: its cross-validated agreement with its coders."""
+        figures = self.metrics.set_index("metric")
+        shown = ", ".join(
+            f"{label} {figures.loc[metric, 'value']:.2f} [{figures.loc[metric, 'ci_low']:.2f}, {figures.loc[metric, 'ci_high']:.2f}]"
+            for metric, label in (("precision", "precision"), ("recall", "recall"), ("macro_f1", "macro-F1"))
+        )
+        return (
+            f"Validity of model {self.codebook}/{self.code}: {self.info.get('folds', '?')}-fold cross-validated on its "
+            f"{self.info.get('sentences', '?')} training sentences, {shown} (95% intervals). A share is a count of "
+            "sentences the model calls loaded at probability 0.5; it carries the model's error."
+        )
+
 
 def _platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """Platt scaling of decision scores: a one-feature logistic regression, barely regularised."""

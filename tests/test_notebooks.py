@@ -288,3 +288,18 @@ def test_the_seed_report_matches_its_committed_digest(suite):
     assert sorted(digests) == sorted(expected)
     changed = sorted(name for name in digests if digests[name] != expected[name])
     assert not changed, f"{len(changed)} output(s) differ from the committed digest, e.g. {changed[:5]}"
+
+
+def test_the_loaded_language_notebook_shows_a_trained_model_beside_the_lexicon(scratch):
+    from analysis.coding import load_codebook, read_annotations, save_model, train_model
+
+    annotations = FIXTURES / "validation" / "annotations.csv"
+    model = train_model(read_annotations(annotations), codebook=load_codebook("loaded_language"), folds=3)
+    path = save_model(model, scratch / "model.joblib")
+    result = runner.run_report(notebooks=["03"], params={"model": str(path)}, out=scratch / "runs" / "model", progress=None)
+    assert result.status == "ok", result.message
+    table = pd.read_csv(result.folder / "tables" / "03-loaded-sentences-by-voice.csv")
+    assert set(table["voice"]) == {"narration", "quoted", "all"} and table["share"].between(0, 1).all()
+    caption = (result.folder / "figures" / "03-loaded-sentences-by-voice.txt").read_text(encoding="utf-8")
+    assert "cross-validated" in caption and "macro-F1" in caption
+    assert "Validity of lexicon 'default'" in (result.folder / "03-loaded-language.html").read_text(encoding="utf-8")
