@@ -291,8 +291,7 @@ def _loaded_sentences(args: argparse.Namespace) -> int:
     if args.engine == "dask" or args.kwic:
         raise UsageError("--model runs with --engine local and without --kwic")
     model = _load_model(args.model)
-    articles = load_for_command(args)
-    _check_by(articles, args.by)
+    articles = _measure_source(args)
     tokens = own_tokens(tokenize(articles), articles, exclude=getattr(args, "exclude_reused", False))
     rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
     note = f"Model {args.model}: share of sentences with probability >= 0.5; 95% bootstrap intervals over articles. "

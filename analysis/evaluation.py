@@ -236,10 +236,10 @@ def _removal_reason(sentence_key: str, article: dict[str, Any]) -> str:
     return "not found in the output"
 
 
-def _rate_row(gold_name: str, metric: str, count: int, n: int) -> dict[str, Any]:
+def _rate_row(gold_name: str, metric: str, count: int, n: int, *, measure: str = "cleaning") -> dict[str, Any]:
     low, high = wilson(count, n)
     return {
-        "measure": "cleaning",
+        "measure": measure,
         "gold": gold_name,
         "metric": metric,
         "value": count / n if n else float("nan"),
@@ -492,12 +492,12 @@ def evaluate_quotes(
                 )
     validity = pd.DataFrame(
         [
-            _rate_row(gold_name, "quotes_found", found, n),
-            _rate_row(gold_name, "speaker_right", right, n),
-            _rate_row(gold_name, "speaker_right_when_found", right, found),
+            _rate_row(gold_name, "quotes_found", found, n, measure="quotes"),
+            _rate_row(gold_name, "speaker_right", right, n, measure="quotes"),
+            _rate_row(gold_name, "speaker_right_when_found", right, found, measure="quotes"),
         ],
         columns=VALIDITY_COLUMNS,
-    ).assign(measure="quotes")
+    )
     return Evaluation(validity=validity, misses=pd.DataFrame(misses, columns=MISS_COLUMNS))
 
 
@@ -506,25 +506,13 @@ def _pair_scores(
 ) -> list[dict[str, Any]]:
     """Pair precision and recall (Wilson intervals) and F1 of two sets of article pairs."""
     hit = len(predicted & expected)
-    precision, recall = (
-        _rate_row(gold_name, "pair_precision", hit, len(predicted)),
-        _rate_row(gold_name, "pair_recall", hit, len(expected)),
-    )
     f1 = 2 * hit / (len(predicted) + len(expected)) if predicted or expected else float("nan")
-    rows = [
-        precision,
-        recall,
-        {
-            "measure": measure,
-            "gold": gold_name,
-            "metric": "pair_f1",
-            "value": f1,
-            "ci_low": np.nan,
-            "ci_high": np.nan,
-            "n": len(predicted | expected),
-        },
+    n = len(predicted | expected)
+    return [
+        _rate_row(gold_name, "pair_precision", hit, len(predicted), measure=measure),
+        _rate_row(gold_name, "pair_recall", hit, len(expected), measure=measure),
+        {"measure": measure, "gold": gold_name, "metric": "pair_f1", "value": f1, "ci_low": np.nan, "ci_high": np.nan, "n": n},
     ]
-    return [row | {"measure": measure} for row in rows]
 
 
 def _pairs_of(labels: Mapping[str, Any]) -> set[tuple[str, str]]:
