@@ -23,9 +23,9 @@ from typing import Literal
 
 import ahocorasick
 import pandas as pd
-import yaml
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from analysis.paths import read_yaml
 from analysis.tokens import fold_word, paragraph_spans, quote_spans, sentence_spans
 
 ACTORS_FILE = Path(__file__).with_name("actors.yaml")
@@ -114,6 +114,8 @@ def _parse_actor(entry: object, index: int, source: str) -> Actor:
     forms = [entry["name"], *variants]
     if entry["kind"] == "person":
         surname = entry.get("surname") or entry["name"].split()[-1]
+        if not isinstance(surname, str):
+            raise ActorsError(f"{where} ({entry['name']}): 'surname' must be text")
         forms += _person_forms(surname, surname, entry["pronoun"])
     return Actor(
         name=entry["name"],
@@ -142,7 +144,7 @@ def load_actors(path: str | os.PathLike[str] | None = None) -> ActorList:
 def _load_actors(path: str) -> ActorList:
     if not Path(path).exists():
         raise FileNotFoundError(f"actors file {path!r} not found: give a YAML file like analysis/actors.yaml")
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(path, ActorsError)
     if not isinstance(data, dict) or not isinstance(data.get("actors"), list):
         raise ActorsError(f"{path}: expected a mapping with an 'actors' list (see analysis/actors.yaml)")
     actors = tuple(_parse_actor(entry, i, path) for i, entry in enumerate(data["actors"]))
@@ -152,6 +154,11 @@ def _load_actors(path: str) -> ActorList:
             if owner.setdefault(variant, actor.name) != actor.name:
                 raise ActorsError(f"{path}: variant {variant!r} belongs to both {owner[variant]!r} and {actor.name!r}")
     words = data.get("label_words") or {}
+    if not isinstance(words, dict) or not all(
+        isinstance(words.get(key) or [], list) and all(isinstance(w, str) for w in words.get(key) or [])
+        for key in ("heads", "modifiers")
+    ):
+        raise ActorsError(f"{path}: 'label_words' must map heads and modifiers to lists of words (see analysis/actors.yaml)")
     return ActorList(
         actors=actors,
         label_heads=frozenset(w.lower() for w in words.get("heads", [])),

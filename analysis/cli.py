@@ -10,6 +10,8 @@ import argparse
 import json
 import logging
 import math
+import os
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -49,6 +51,8 @@ def _json_value(value: Any) -> Any:
         return [_json_value(v) for v in value]
     if value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
     return value
 
 
@@ -57,11 +61,47 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def print_table(table: pd.DataFrame, *, as_json: bool, columns: Sequence[str] | None = None, width: int = 60) -> None:
-    """Print ``table`` as JSON records, or as a text table with long cells shortened."""
-    if as_json:
+def machine_readable(args: argparse.Namespace) -> bool:
+    """Whether the command was asked for ``--json`` or ``--csv``: every row and column, no notes."""
+    return bool(getattr(args, "json", False) or getattr(args, "csv", False))
+
+
+#: Text cells are never shortened below this many characters (or their header) to fit the terminal.
+NARROWEST_CELL = 10
+
+
+def _fit_to_width(shown: pd.DataFrame, width: int) -> pd.DataFrame:
+    """Shorten the widest text columns (with "…") until the table is at most ``width`` characters wide."""
+    cells = shown.astype(object).map(str)
+    widths = {c: max(len(str(c)), int(cells[c].str.len().max())) for c in shown.columns}
+    excess = sum(widths.values()) + 2 * (len(widths) - 1) - width
+    text_columns = [c for c in shown.columns if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c])]
+    while excess > 0:
+        shrinkable = [c for c in text_columns if widths[c] > max(NARROWEST_CELL, len(str(c)))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=widths.__getitem__)
+        cut = min(excess, widths[widest] - max(NARROWEST_CELL, len(str(widest))))
+        widths[widest] -= cut
+        excess -= cut
+    for column in text_columns:
+        limit = widths[column]
+        shown[column] = shown[column].map(lambda v, n=limit: v if not isinstance(v, str) or len(v) <= n else v[: n - 1] + "…")
+    return shown
+
+
+def print_table(table: pd.DataFrame, args: argparse.Namespace | None = None, *, columns: Sequence[str] | None = None) -> None:
+    """Print ``table`` as ``args`` asks: JSON records (``--json``) or CSV (``--csv``) of every
+    column, else a text table of ``columns`` fitted to the terminal (``--wide``: never shortened).
+    """
+    if getattr(args, "json", False):
         json.dump(records(table), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
+        return
+    if getattr(args, "csv", False):
+        from analysis.run import csv_text
+
+        sys.stdout.write(csv_text(table))
         return
     shown = table.loc[:, list(columns)] if columns else table
     if shown.empty:
@@ -69,12 +109,28 @@ def print_table(table: pd.DataFrame, *, as_json: bool, columns: Sequence[str] | 
         return
     shown = shown.copy()
     for column in shown.columns:
-        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: v if not isinstance(v, str) or len(v) <= width else v[: width - 1] + "…")
-        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = shown[column].dt.strftime("%Y-%m-%d")
-    with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_columns", None):
+        elif shown[column].dtype == object:
+            shown[column] = shown[column].map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
+    if getattr(args, "wide", False):
         print(shown.to_string(index=False))
+        return
+    width = shutil.get_terminal_size((120, 24)).columns
+    # Shorten the widest text first; what still does not fit continues below, as pandas wraps.
+    print(_fit_to_width(shown, width).to_string(index=False, line_width=width))
+
+
+def print_tables(tables: dict[str, pd.DataFrame], args: argparse.Namespace) -> None:
+    """``--json``: ``{name: records}`` of every table; ``--csv``: the first table (the others need --json)."""
+    if args.json:
+        json.dump({name: records(table) for name, table in tables.items()}, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    first, *others = tables
+    print_table(tables[first], args)
+    if others:
+        print(f"framing: --csv prints the {first} table; --json prints {', '.join(others)} too", file=sys.stderr)
 
 
 def _report_problems(problems: Sequence[Any], *, to_stdout: bool = False) -> None:
@@ -91,7 +147,7 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
     """Load the corpus named on the command line; report skipped articles on stderr."""
     from analysis.corpus import read_corpus
 
-    articles, problems = read_corpus(args.corpus)
+    articles, problems = read_corpus(args.corpus, outlets=getattr(args, "outlets", None))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"{len(errors)} article(s) skipped; run 'framing validate' for every problem:", file=sys.stderr)
@@ -117,7 +173,13 @@ def select_by_query(articles: pd.DataFrame, args: argparse.Namespace) -> pd.Data
     return chosen
 
 
+def _check_dask_outlets(args: argparse.Namespace) -> None:
+    if args.engine == "dask" and getattr(args, "outlets", None):
+        raise UsageError("--outlets works with --engine local; with dask, put the profiles in the corpus folder's outlets.yaml")
+
+
 def cmd_corpus(args: argparse.Namespace) -> int:
+    _check_dask_outlets(args)
     if args.engine == "dask":
         from analysis.engine import map_articles, without_raw
 
@@ -125,10 +187,10 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     else:
         articles = load_for_command(args)
     articles = articles.assign(removed_count=articles["removed"].map(len))
-    if args.json:
-        print_table(articles.drop(columns=["raw"], errors="ignore"), as_json=True)
+    if machine_readable(args):
+        print_table(articles.drop(columns=["raw"], errors="ignore"), args)
     else:
-        print_table(articles, as_json=False, columns=["id", "outlet", "published", "headline", "n_tokens", "removed_count"])
+        print_table(articles, args, columns=["id", "outlet", "published", "headline", "n_tokens", "removed_count"])
         print(
             f"\n{len(articles)} articles, {articles['n_tokens'].sum():,} words in bodies, "
             f"{articles['outlet'].nunique()} outlets. A handful of articles is not a population."
@@ -141,16 +203,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from analysis.corpus import validate_corpus
 
-    problems = validate_corpus(args.corpus)
-    if args.json:
-        print_table(pd.DataFrame([asdict(p) for p in problems]), as_json=True)
-    elif problems:
+    problems = validate_corpus(args.corpus, outlets=args.outlets)
+    errors = sum(p.severity == "error" for p in problems)
+    if machine_readable(args):
+        print_table(pd.DataFrame([asdict(p) | {"kind": p.kind} for p in problems]), args)
+    elif args.all:
         _report_problems(problems, to_stdout=True)
-        errors = sum(p.severity == "error" for p in problems)
-        print(f"\n{errors} error(s), {len(problems) - errors} warning(s).")
     else:
+        _report_grouped(problems)
+    if problems and not machine_readable(args):
+        print(f"\n{errors} error(s), {len(problems) - errors} warning(s). Exit 1 only for errors: articles that were skipped.")
+    elif not machine_readable(args):
         print("No problems found.")
-    return 1 if problems else 0
+    return 1 if errors else 0
+
+
+#: Problems of one kind shown by ``framing validate`` before "and N more".
+SHOWN_PER_KIND = 3
+
+
+def _report_grouped(problems: Sequence[Any]) -> None:
+    """Problems by kind, errors first, each kind with its count and its first few."""
+    kinds: dict[str, list[Any]] = {}
+    for problem in sorted(problems, key=lambda p: p.severity != "error"):
+        kinds.setdefault(problem.kind, []).append(problem)
+    for kind, members in kinds.items():
+        print(f"{kind} ({len(members):,})" if len(members) > 1 else kind)
+        for problem in members[:SHOWN_PER_KIND]:
+            print(f"  {problem}")
+        if len(members) > SHOWN_PER_KIND:
+            print(f"  … and {len(members) - SHOWN_PER_KIND:,} more (--all lists every problem)")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -158,7 +240,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from analysis.store import StoreError, store_summary
 
     try:
-        result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler)
+        options = {"outlets": str(Path(args.outlets).resolve())} if args.outlets else {}
+        result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler, **options)
     except StoreError as err:
         raise UsageError(str(err)) from None
     errors = [p for p in result.problems if p.severity == "error"]
@@ -168,8 +251,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for article_id in result.id_conflicts:
         print(f"skipped {article_id}: the store holds this id with another body; give the new version a new id", file=sys.stderr)
     summary = store_summary(result.store)
-    print_table(summary, as_json=args.json, columns=["outlet", "month", "files", "articles"])
-    if not args.json:
+    print_table(summary, args, columns=["outlet", "month", "files", "articles"])
+    if not machine_readable(args):
         print(
             f"\n{result.added} article(s) added, {result.duplicates} already in the store, "
             f"{len(result.id_conflicts)} id conflict(s); {int(summary['articles'].sum())} articles in {result.store}"
@@ -187,12 +270,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             outlets=args.outlets,
             notebooks=args.notebooks,
             out=args.out,
+            reports=args.reports,
             formats=args.formats,
             jobs=args.jobs,
             params=read_params_file(args.params) if args.params else None,
             if_changed=args.if_changed,
             since_last=args.since_last,
-            progress=None if args.json else lambda line: print(line, flush=True),
+            progress=None if machine_readable(args) else lambda line: print(line, flush=True),
         )
     except ReportError as err:
         raise UsageError(str(err)) from err
@@ -210,7 +294,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         columns=["notebook", "status", "seconds", "html", "error"],
     )
     digest_file = result.folder / "digest.json" if result.folder is not None and args.since_last else None
-    if args.json and digest_file is not None and digest_file.is_file():
+    if args.json and digest_file is not None and digest_file.is_file():  # --csv: the notebooks table
         json.dump(
             {"notebooks": records(table), "digest": json.loads(digest_file.read_text(encoding="utf-8"))},
             sys.stdout,
@@ -218,8 +302,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             ensure_ascii=False,
         )
         sys.stdout.write("\n")
-    elif args.json:
-        print_table(table, as_json=True)
+    elif machine_readable(args):
+        print_table(table, args)
     else:
         if digest_file is not None and digest_file.with_suffix(".md").is_file():
             print(digest_file.with_suffix(".md").read_text(encoding="utf-8"))
@@ -238,11 +322,11 @@ def _check_by(articles: pd.DataFrame, by: str) -> None:
         raise UsageError(f"--by {by!r}: no such article column; available: {', '.join(map(str, shown))}")
 
 
-def _print_rates(table: pd.DataFrame, columns: list[str], *, as_json: bool, note: str) -> None:
-    if as_json:
-        print_table(table[columns], as_json=True)
+def _print_rates(table: pd.DataFrame, columns: list[str], args: argparse.Namespace, *, note: str) -> None:
+    if machine_readable(args):
+        print_table(table[columns], args)
         return
-    print_table(table.round(3), as_json=False, columns=columns)
+    print_table(table.round(3), args, columns=columns)
     print(
         f"\n{note} Intervals need two or more articles in a group (NaN otherwise); small_sample marks groups "
         "under the article or token thresholds. A handful of articles is not a population."
@@ -252,6 +336,7 @@ def _print_rates(table: pd.DataFrame, columns: list[str], *, as_json: bool, note
 def _measure_source(args: argparse.Namespace) -> Any:
     """What a measure's entry point reads: the corpus path for the workers with ``--engine dask``
     (each partition selects ``--query`` itself), else the articles loaded and selected here."""
+    _check_dask_outlets(args)
     if args.engine == "dask":
         return args.corpus
     articles = load_for_command(args)
@@ -259,8 +344,20 @@ def _measure_source(args: argparse.Namespace) -> Any:
     return articles
 
 
-def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace, **options: Any) -> pd.DataFrame:
-    """``measure(corpus, engine=..., **options)``: the one path of a measure command, on either engine."""
+def _sample(source: Any) -> str:
+    """The ``n = …`` line of a chart: the articles measured (on Dask, the corpus they came from)."""
+    from analysis.plots import n_label
+
+    if isinstance(source, pd.DataFrame):
+        return n_label(len(source), int(source["n_tokens"].sum()), n_outlets=source["outlet"].nunique())
+    return f"n = the articles of {source or 'the seeds'}"
+
+
+def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace, **options: Any) -> tuple[pd.DataFrame, str]:
+    """``measure(corpus, engine=..., **options)``: the one path of a measure command, on either engine.
+
+    Returns the table and the sample line its chart carries.
+    """
     from analysis.engine import EngineError
 
     dask = args.engine == "dask"
@@ -268,7 +365,8 @@ def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace,
     if getattr(args, "exclude_reused", False):
         options["exclude_reused"] = True
     try:
-        return measure(_measure_source(args), **run, **options)
+        source = _measure_source(args)
+        return measure(source, **run, **options), _sample(source)
     except EngineError as err:
         raise UsageError(str(err).replace("exclude_reused", "--exclude-reused")) from None
     except KeyError as err:
@@ -296,7 +394,7 @@ def _loaded_sentences(args: argparse.Namespace) -> int:
     rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
     note = f"Model {args.model}: share of sentences with probability >= 0.5; 95% bootstrap intervals over articles. "
     note += model.validity_note()
-    _print_rates(rates, SENTENCE_RATE_COLUMNS, as_json=args.json, note=note)
+    _print_rates(rates, SENTENCE_RATE_COLUMNS, args, note=note)
     return 0
 
 
@@ -310,12 +408,28 @@ def cmd_loaded(args: argparse.Namespace) -> int:
         matcher = load_matcher(args.lexicon)
     except LexiconError as err:
         raise UsageError(str(err)) from err
-    table = _run_measure(measure_loaded, args, lexicon=args.lexicon, by=args.by, in_context=args.kwic)
+    table, sample = _run_measure(measure_loaded, args, lexicon=args.lexicon, by=args.by, in_context=args.kwic)
     if args.kwic:
         _print_kwic(table, args)
         return 0
     note = f"Lexicon {matcher.lexicon.name}: hits per 1,000 word tokens of each voice; 95% bootstrap intervals over articles."
-    _print_rates(table, LOADED_COLUMNS, as_json=args.json, note=note)
+    _save_chart(
+        args,
+        lambda plots: plots.term_panels(
+            table[table["voice"] == "all"],
+            panel="group",
+            term="category",
+            value="rate_per_1000",
+            outlet_column="group" if args.by == "outlet" else None,
+            top=len(matcher.lexicon.categories),
+            sort=False,
+            title=f"Loaded terms per 1,000 words by category and {args.by}",
+            n=sample,
+            xlabel="hits per 1,000 words",
+        ),
+        f"Loaded-term rates (lexicon {matcher.lexicon.name!r}) by category and {args.by}, all voices. {matcher_validity(args)}",
+    )
+    _print_rates(table, LOADED_COLUMNS, args, note=note)
     return 0
 
 
@@ -328,8 +442,8 @@ def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
     if precision is not None:
         table = table.merge(precision, on=["term", "category"], how="left")
         columns += [c for c in precision.columns if c.startswith("precision_")]
-    print_table(table, as_json=args.json, columns=columns)
-    if precision is not None and not args.json:
+    print_table(table, args, columns=columns)
+    if precision is not None and not machine_readable(args):
         print(
             "\nprecision_<gold>: share of the term's hits inside words or spans people marked as loaded in that gold "
             "(README: Validity; measured as shipped for 'default', 5-fold cross-validated for 'revised'); empty: no hits there."
@@ -339,10 +453,57 @@ def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
 def cmd_tone(args: argparse.Namespace) -> int:
     from analysis.measures.tone import measure_tone
 
-    table = _run_measure(measure_tone, args, by=args.by)
+    table, sample = _run_measure(measure_tone, args, by=args.by)
     note = "VADER compound per sentence (-1 to +1), averaged by voice; 95% bootstrap intervals over articles."
-    _print_rates(table, TONE_COLUMNS, as_json=args.json, note=note)
+    _save_chart(
+        args,
+        lambda plots: plots.interval_chart(
+            table,
+            value="compound_mean",
+            hue="voice",
+            outlet_column="group" if args.by == "outlet" else None,
+            title=f"Sentence tone by {args.by} and voice",
+            n=sample,
+            xlabel="mean VADER compound (-1 negative to +1 positive)",
+        ),
+        f"Mean VADER compound score of sentences by {args.by} and voice; bars are 95% bootstrap intervals over articles, "
+        "hollow markers flag small samples. VADER was built for social media text, not news: compare groups, not levels.",
+    )
+    _print_rates(table, TONE_COLUMNS, args, note=note)
     return 0
+
+
+def matcher_validity(args: argparse.Namespace) -> str:
+    """The lexicon's measured validity, one sentence (README: Validity), for a chart's caption."""
+    from analysis.lexicons import validity_note
+
+    return validity_note(args.lexicon)
+
+
+#: Formats ``--chart`` writes, chosen by the file's suffix (none: all three).
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _save_chart(args: argparse.Namespace, draw: Callable[[Any], Any], caption: str) -> None:
+    """``--chart FILE``: draw the command's figure (``draw(analysis.plots)``) in the notebooks' house style,
+    and write it with its caption beside it (``FILE.txt``)."""
+    if not getattr(args, "chart", None):
+        return
+    target = Path(args.chart).expanduser()
+    suffix = target.suffix.lower()
+    if suffix and suffix not in CHART_SUFFIXES:
+        raise UsageError(f"--chart {args.chart}: end the name in .png, .svg or .pdf (or leave the suffix off for all three)")
+    from analysis import plots
+
+    stem = target.with_suffix("") if suffix else target
+    written = plots.save_figure(
+        draw(plots),
+        stem,
+        caption=f"{caption} A handful of articles is not a population.",
+        formats=[suffix[1:]] if suffix else plots.FIGURE_FORMATS,
+    )
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
 
 
 ATTENTION_COLUMNS = ["group", "period", "matching", "total", "ratio", "ci_low", "ci_high", "small_sample"]
@@ -351,7 +512,6 @@ TREND_COLUMNS = ["measure", "group", "period", "value", "ci_low", "ci_high", "n_
 
 
 def cmd_attention(args: argparse.Namespace) -> int:
-    from analysis.plots import plot_attention
     from analysis.query import QuerySyntaxError, build_index, match
     from analysis.trends import attention
 
@@ -362,22 +522,19 @@ def cmd_attention(args: argparse.Namespace) -> int:
     except (QuerySyntaxError, KeyError) as err:
         raise UsageError(f"--query: {err.args[0] if isinstance(err, KeyError) else err}") from None
     table = attention(articles, matching, by=args.by, interval=args.interval)
-    if args.chart:
-        from analysis.plots import save_figure
-
-        caption = (
-            f"Share of each {args.by}'s articles per {args.interval} matching {args.match_query!r}, with 95% Wilson "
-            f"intervals; {int(matching.sum())} of {len(articles)} articles match. A handful of articles is not a population."
-        )
-        for path in save_figure(plot_attention(table, query=args.match_query), args.chart, caption=caption):
-            print(f"wrote {path}", file=sys.stderr)
+    _save_chart(
+        args,
+        lambda plots: plots.plot_attention(table, query=args.match_query),
+        f"Share of each {args.by}'s articles per {args.interval} matching {args.match_query!r}, with 95% Wilson "
+        f"intervals; {int(matching.sum())} of {len(articles)} articles match.",
+    )
     note = (
         f"{int(matching.sum())} of {len(articles)} articles match {args.match_query!r}. ratio = matching / total per "
         f"{args.by} and {args.interval}, 95% Wilson interval; total 0 means nothing published that {args.interval}; "
         "small_sample: fewer than 5 articles. A handful of articles is not a population."
     )
-    print_table(table if args.json else table.round(3), as_json=args.json, columns=ATTENTION_COLUMNS)
-    if not args.json:
+    print_table(table if machine_readable(args) else table.round(3), args, columns=ATTENTION_COLUMNS)
+    if not machine_readable(args):
         print(f"\n{note}")
     return 0
 
@@ -399,9 +556,11 @@ def cmd_trends(args: argparse.Namespace) -> int:
     if args.terms:
         from analysis.trends import distinctive_terms
 
-        terms = distinctive_terms(tokens, articles, by=args.by, interval=args.interval, top=args.terms)
-        print_table(terms if args.json else terms.round(3), as_json=args.json, columns=DISTINCTIVE_COLUMNS)
-        if not args.json:
+        terms = distinctive_terms(
+            tokens, articles, by=args.by, interval=args.interval, top=args.terms, stop_words=_stop_words(args)
+        )
+        print_table(terms if machine_readable(args) else terms.round(3), args, columns=DISTINCTIVE_COLUMNS)
+        if not machine_readable(args):
             print(
                 f"\nWords that set each {args.interval} apart from the {args.by}'s other {args.interval}s: weighted log-odds z "
                 "(|z| > 1.96 is the usual bar); groups with one period are left out. A handful of articles is not a population."
@@ -419,12 +578,22 @@ def cmd_trends(args: argparse.Namespace) -> int:
         f"{args.interval}, 95% bootstrap intervals over articles. shift: the interval does not overlap the previous "
         f"{args.interval} with articles (both not small samples); {int(table['shift'].sum())} shift(s)."
     )
-    _print_rates(table, TREND_COLUMNS, as_json=args.json, note=note)
+    _print_rates(table, TREND_COLUMNS, args, note=note)
     return 0
 
 
 TERMS_COLUMNS = ["group", "term", "tfidf", "count"]
-KEYNESS_COLUMNS = ["group", "reference", "term", "count", "count_reference", "log_odds", "z", "chi2", "g2"]
+KEYNESS_COLUMNS = ["group", "reference", "rank", "term", "count", "count_reference", "log_odds", "z", "chi2", "g2"]
+
+
+def _stop_words(args: argparse.Namespace) -> Any:
+    """``--stop-words``: ``english`` (scikit-learn's list and reporting verbs), ``none``, or a file of words."""
+    from analysis.measures.tfidf import stop_words_option
+
+    try:
+        return stop_words_option(args.stop_words)
+    except ValueError as err:
+        raise UsageError(f"--stop-words {err}") from None
 
 
 def cmd_terms(args: argparse.Namespace) -> int:
@@ -432,12 +601,28 @@ def cmd_terms(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UsageError(f"--top must be 1 or more, not {args.top}")
-    table = _run_measure(measure_top_terms, args, by=args.by, voice=args.voice, top=args.top)
-    print_table(table if args.json else table.round(4), as_json=args.json, columns=TERMS_COLUMNS)
-    if not args.json:
+    table, sample = _run_measure(
+        measure_top_terms, args, by=args.by, voice=args.voice, top=args.top, stop_words=_stop_words(args)
+    )
+    _save_chart(
+        args,
+        lambda plots: plots.term_panels(
+            table,
+            value="tfidf",
+            top=min(args.top, 10),
+            outlet_column="group" if args.by == "outlet" else None,
+            title=f"Top TF-IDF words per {args.by}",
+            n=sample,
+            xlabel="TF-IDF weight",
+        ),
+        f"The words with the highest TF-IDF weight per {args.by}, each {args.by}'s articles as one document "
+        f"({args.voice} words; stop words: {args.stop_words}).",
+    )
+    print_table(table if machine_readable(args) else table.round(4), args, columns=TERMS_COLUMNS)
+    if not machine_readable(args):
         print(
-            f"\nTF-IDF with each {args.by} as one document (its articles' {args.voice} words; English stop words "
-            "left out); count = occurrences in the group. A handful of articles is not a population."
+            f"\nTF-IDF with each {args.by} as one document (its articles' {args.voice} words; stop words: "
+            f"{args.stop_words}); count = occurrences in the group. A handful of articles is not a population."
         )
     return 0
 
@@ -452,19 +637,44 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     prior = None
     if args.prior_corpus:
         prior = prior_word_counts(args.prior_corpus, voice=args.voice, engine=args.engine, scheduler=args.scheduler)
-    options = {"reference": args.reference, "prior_mass": args.prior_mass, "prior_counts": prior, "top": args.top}
+    if args.min_count < 1:
+        raise UsageError(f"--min-count must be 1 or more, not {args.min_count}")
+    options = {
+        "reference": args.reference,
+        "prior_mass": args.prior_mass,
+        "prior_counts": prior,
+        "top": args.top,
+        "stop_words": _stop_words(args),
+        "min_count": args.min_count,
+    }
     try:
-        table = _run_measure(measure_keyness, args, by=args.by, voice=args.voice, **options)
+        table, sample = _run_measure(measure_keyness, args, by=args.by, voice=args.voice, **options)
     except UnknownGroupError as err:
         raise UsageError(f"--reference: {err.args[0]}") from None
     except ValueError as err:
         raise UsageError(str(err)) from None
-    print_table(table if args.json else table.round(3), as_json=args.json, columns=KEYNESS_COLUMNS)
-    if not args.json:
+    _save_chart(
+        args,
+        lambda plots: plots.term_panels(
+            table,
+            value="z",
+            top=min(args.top, 10),
+            outlet_column="group" if args.by == "outlet" else None,
+            title=f"Distinctive words per {args.by} (weighted log-odds z)",
+            n=sample,
+            xlabel="z (|z| > 1.96 is the usual bar)",
+        ),
+        f"Words that set each {args.by} apart from {'the ' + args.reference if args.reference else 'the others pooled'}: "
+        f"weighted log-odds z with an informative Dirichlet prior (Monroe et al. 2008); stop words: {args.stop_words}, "
+        f"words used fewer than {args.min_count} times left out.",
+    )
+    print_table(table if machine_readable(args) else table.round(3), args, columns=KEYNESS_COLUMNS)
+    if not machine_readable(args):
         print(
             f"\nz: weighted log-odds with an informative Dirichlet prior (Monroe et al. 2008, prior mass "
             f"{args.prior_mass:g}); |z| > 1.96 is the usual bar. chi2 (Yates, as quanteda) and g2 are signed: positive = "
-            "used more by the group. Words are not independent draws: read p-values as a ranking. "
+            "used more by the group. Words are not independent draws: read p-values as a ranking; rank: tied words "
+            f"share one. Stop words: {args.stop_words}; words used fewer than {args.min_count} times are not listed. "
             "A handful of articles is not a population."
         )
     return 0
@@ -485,7 +695,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     quotes = extract_quotes(load_for_command(args), actors=actors)
     if args.kind != "all":
         quotes = quotes[quotes["kind"] == args.kind]
-    print_table(quotes, as_json=args.json, columns=QUOTES_COLUMNS)
+    print_table(quotes, args, columns=QUOTES_COLUMNS)
     return 0
 
 
@@ -498,9 +708,9 @@ def cmd_actors(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from err
     articles = load_for_command(args)
     if args.candidates:
-        print_table(candidate_names(articles, actors=actors, min_count=args.min_count), as_json=args.json)
+        print_table(candidate_names(articles, actors=actors, min_count=args.min_count), args)
         return 0
-    print_table(actor_mentions(articles, actors=actors), as_json=args.json, columns=ACTORS_COLUMNS)
+    print_table(actor_mentions(articles, actors=actors), args, columns=ACTORS_COLUMNS)
     return 0
 
 
@@ -535,8 +745,8 @@ def cmd_events(args: argparse.Namespace) -> int:
         )
     except (EventError, EngineError) as err:
         raise UsageError(str(err)) from None
-    print_table(table if args.json else table.round(3), as_json=args.json, columns=EVENTS_COLUMNS)
-    if not args.json:
+    print_table(table if machine_readable(args) else table.round(3), args, columns=EVENTS_COLUMNS)
+    if not machine_readable(args):
         print(
             f"\n{table['event'].nunique()} event(s). Inferred events join articles published within {args.window_days} days "
             f"whose average combined score (TF-IDF, names, numbers, quotes; see analysis.events) is at least "
@@ -569,10 +779,10 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
-    if args.json:
-        print_table(pairs.drop(columns=["words_a", "words_b"]), as_json=True)
+    if machine_readable(args):
+        print_table(pairs.drop(columns=["words_a", "words_b"]), args)
         return 0
-    print_table(pairs.round(3), as_json=False, columns=PROVENANCE_COLUMNS)
+    print_table(pairs.round(3), args, columns=PROVENANCE_COLUMNS)
     for pair in pairs.to_dict("records"):
         for passage in pair["passages"]:
             changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
@@ -603,17 +813,15 @@ def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
         except LexiconError as err:
             raise UsageError(str(err)) from err
         result = evaluate_lexicon(gold, matcher)
-    if args.json:
-        tables = {"validity": result.validity, "categories": result.categories, "terms": result.terms}
-        json.dump({name: records(table) for name, table in tables.items()}, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
+    if machine_readable(args):
+        print_tables({"validity": result.validity, "categories": result.categories, "terms": result.terms}, args)
         return 0
-    print_table(result.validity.round(3), as_json=False)
+    print_table(result.validity.round(3), args)
     if not args.model:
         print("\nPer category (precision: share of hits inside a gold span, 95% Wilson interval):")
-        print_table(result.categories.round(3), as_json=False)
+        print_table(result.categories.round(3), args)
         print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
-        print_table(result.terms.head(args.top).round(3), as_json=False)
+        print_table(result.terms.head(args.top).round(3), args)
     print(
         f"\n{gold.name} gold {gold.source}: {len(gold.documents)} documents, {len(gold.sentences)} sentences "
         f"({int(gold.sentences['label'].sum())} loaded), {gold.spans['gold_id'].nunique()} marked items. "
@@ -663,6 +871,9 @@ def cmd_code_train(args: argparse.Namespace) -> int:
     except CodingError as err:
         raise UsageError(str(err)) from None
     path = save_model(model, args.out)
+    if args.csv:
+        print_table(model.metrics, args)
+        return 0
     if args.json:
         summary = {
             "model": str(path),
@@ -680,7 +891,7 @@ def cmd_code_train(args: argparse.Namespace) -> int:
     print(
         f"{model.info['folds']}-fold cross-validated ({model.info['sentences']} sentences, {model.info['positive']} {model.code}):"
     )
-    print_table(model.metrics.round(3), as_json=False)
+    print_table(model.metrics.round(3), args)
     for direction in ("loaded", "not"):
         words = model.top_words.loc[model.top_words["direction"] == direction]
         shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
@@ -722,21 +933,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except GoldError as err:
         print(f"framing: {err}", file=sys.stderr)
         return 1
-    articles, problems = read_corpus(args.corpus, min_tokens=0)  # an article cleaned to nothing is scored, not skipped
+    articles, problems = read_corpus(
+        args.corpus, min_tokens=0, outlets=args.outlets
+    )  # an article cleaned to nothing is scored, not skipped
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"{len(errors)} article(s) could not be loaded (listed as not_loaded):", file=sys.stderr)
         _report_problems(errors)
     result = evaluate(args.kind, articles, gold, gold_name=Path(args.gold).name, skipped=skipped_articles(problems))
-    if args.json:
-        json.dump(
-            {"validity": records(result.validity), "misses": records(result.misses)}, sys.stdout, ensure_ascii=False, indent=1
-        )
-        sys.stdout.write("\n")
+    if machine_readable(args):
+        print_tables({"validity": result.validity, "misses": result.misses}, args)
         return 0
-    print_table(result.validity.round(3), as_json=False, columns=VALIDITY_COLUMNS)
+    print_table(result.validity.round(3), args, columns=VALIDITY_COLUMNS)
     print(f"\n{VALIDITY_NOTE} {len(gold)} labelled articles, {len(articles)} in the corpus table.\n")
-    print_table(result.misses, as_json=False, columns=MISS_COLUMNS)
+    print_table(result.misses, args, columns=MISS_COLUMNS)
     return 0
 
 
@@ -748,6 +958,7 @@ def add_command(
     *,
     corpus: bool = True,
     query: bool | None = None,
+    profiles: bool = True,
 ) -> argparse.ArgumentParser:
     """Register ``framing NAME`` with the CORPUS argument and ``--json`` every analysis takes.
 
@@ -761,6 +972,8 @@ def add_command(
             default=None,
             help="corpus folder (with manifest.csv), CSV/JSONL/Parquet table, or store from framing ingest; default: the seeds",
         )
+        if profiles:
+            add_outlets_argument(parser)
     if corpus if query is None else query:
         parser.add_argument(
             "--query",
@@ -768,9 +981,29 @@ def add_command(
             metavar="Q",
             help='only articles matching Q: words, "phrases", AND/OR/NOT, (), wildcard*, outlet:X, published:A..B (see analysis.query)',
         )
-    parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    add_output_arguments(parser)
     parser.set_defaults(func=func)
     return parser
+
+
+def add_outlets_argument(parser: argparse.ArgumentParser) -> None:
+    """``--outlets FILE``: outlet profiles that add to the shipped ones (how a table corpus gets its own)."""
+    parser.add_argument(
+        "--outlets",
+        default=None,
+        metavar="FILE.yaml",
+        help="outlet profiles (outlets.yaml format) added to the shipped ones and the corpus folder's own",
+    )
+
+
+def add_output_arguments(
+    parser: argparse.ArgumentParser, json_help: str = "print a JSON list of records instead of a table"
+) -> None:
+    """``--json`` | ``--csv`` (every row and column, nothing else on stdout) and ``--wide``."""
+    formats = parser.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help=json_help)
+    formats.add_argument("--csv", action="store_true", help="print the table as CSV (cells spreadsheet-safe) instead")
+    parser.add_argument("--wide", action="store_true", help="never shorten cells to fit the terminal")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -783,9 +1016,14 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "corpus", cmd_corpus, "print the cleaned articles: id, outlet, published, headline, words, removals"
     )
     add_engine_arguments(corpus)
-    add_command(
-        commands, "validate", cmd_validate, "report every problem in a corpus at once (exit 1 if there are any)", query=False
+    validate = add_command(
+        commands,
+        "validate",
+        cmd_validate,
+        "report every problem in a corpus at once, grouped by kind (exit 1 if an article had to be skipped)",
+        query=False,
     )
+    validate.add_argument("--all", action="store_true", help="list every problem, not the first few of each kind")
     ingest = add_command(
         commands,
         "ingest",
@@ -803,13 +1041,22 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_report,
         "run the notebook suite with papermill into a run folder: HTML, figures, tables, run.json",
         query=False,
+        profiles=False,  # --outlets chooses outlets here; a corpus folder's outlets.yaml adds profiles
     )
     report.add_argument("--event", default=None, help="event id to report on, or 'all' (default)")
     report.add_argument("--outlets", default=None, metavar="A,B", help="comma-separated outlets, or 'all' (default)")
     report.add_argument(
         "--notebooks", default=None, metavar="01,03", help="notebook numbers or names; default: all numbered ones"
     )
-    report.add_argument("--out", default=None, metavar="DIR", help="run folder; default: reports/<UTC timestamp>/")
+    report.add_argument(
+        "--out", default=None, metavar="DIR", help="the run folder itself, new or empty; nothing is written outside it"
+    )
+    report.add_argument(
+        "--reports",
+        default=None,
+        metavar="ROOT",
+        help="without --out: the run goes to ROOT/<UTC timestamp>/ and ROOT/index.html lists every run (default: reports/)",
+    )
     report.add_argument("--formats", default=None, help="figure formats, comma-separated (default: png,svg,pdf)")
     report.add_argument("--jobs", type=int, default=None, metavar="N", help="notebooks run at once; default: number of cores")
     report.add_argument("--params", default=None, metavar="FILE.yaml", help="more notebook parameters as a YAML mapping")
@@ -848,9 +1095,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     attention.add_argument("--by", default="outlet", metavar="COL", help="article column to group by (default: outlet)")
     attention.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
-    attention.add_argument(
-        "--chart", default=None, metavar="PATH", help="also save the chart as PATH.png/.svg/.pdf with a caption"
-    )
+
     trends = add_command(
         commands, "trends", cmd_trends, "loaded-term rates and tone per group and period, with shifts the intervals support"
     )
@@ -898,6 +1143,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
     actors.add_argument("--min-count", type=int, default=2, metavar="N", help="with --candidates: seen at least N times")
+    for charted in (loaded, tone, terms, key, attention):
+        charted.add_argument(
+            "--chart",
+            default=None,
+            metavar="FILE.png|svg|pdf",
+            help="also save the table's chart in the notebooks' style, its caption in FILE.txt (no suffix: all three formats)",
+        )
+    for listing in (terms, key, trends):
+        listing.add_argument(
+            "--stop-words",
+            default="english",
+            metavar="english|none|FILE",
+            help="words left out: english (default: scikit-learn's list and reporting verbs such as said, told), none, "
+            "or a file with one word per line",
+        )
+    key.add_argument(
+        "--min-count", type=int, default=3, metavar="N", help="list only words used N times or more by both sides (default: 3)"
+    )
     for measure in (loaded, tone, terms, key):
         measure.add_argument(
             "--exclude-reused",
@@ -944,7 +1207,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
     train.add_argument("--seed", type=int, default=0, help="seed of the folds (default: 0)")
     train.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic regression (default: 4)")
-    train.add_argument("--json", action="store_true", help="print metrics, top words and the model's record as JSON")
+    add_output_arguments(train, "print metrics, top words and the model's record as JSON (--csv: the metrics)")
     train.set_defaults(func=cmd_code_train)
     return parser
 
@@ -977,7 +1240,8 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     cleaning = kinds.add_parser("cleaning", help=cleaning_help, description=cleaning_help)
     cleaning.add_argument("gold", help="gold JSON: per article file or id, headline, dek, chrome (README: Validity)")
     cleaning.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
-    cleaning.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
+    add_outlets_argument(cleaning)
+    add_output_arguments(cleaning, "print {validity, misses} as JSON records (--csv: the validity table)")
     cleaning.set_defaults(func=cmd_evaluate, kind="cleaning")
     for kind, kind_help, keys in (
         ("quotes", "quotations found and their speakers right", "quotes: [[first words, speaker], ...]"),
@@ -987,7 +1251,8 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
         page = kinds.add_parser(kind, help=kind_help, description=kind_help)
         page.add_argument("gold", help=f"gold JSON: per article file or id and {keys} (README: Validity)")
         page.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
-        page.add_argument("--json", action="store_true", help="print {validity, misses} as JSON records")
+        add_outlets_argument(page)
+        add_output_arguments(page, "print {validity, misses} as JSON records (--csv: the validity table)")
         page.set_defaults(func=cmd_evaluate, kind=kind)
     evaluate_loaded = kinds.add_parser(
         "loaded",
@@ -1011,7 +1276,7 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
         "--model", default=None, metavar="MODEL", help="score a model from 'framing code train' instead of a lexicon"
     )
     evaluate_loaded.add_argument("--top", type=int, default=25, metavar="N", help="terms printed (default: 25)")
-    evaluate_loaded.add_argument("--json", action="store_true", help="print the validity, category and term tables as JSON")
+    add_output_arguments(evaluate_loaded, "print the validity, category and term tables as JSON (--csv: validity)")
     evaluate_loaded.set_defaults(func=cmd_evaluate_loaded)
 
 
@@ -1031,6 +1296,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("framing: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except ValueError as err:
+        if not type(err).__module__.startswith("analysis."):
+            return _unexpected(err)
+        print(f"framing: {err}", file=sys.stderr)  # the package's own errors carry a message for the user
+        return 1
+    except Exception as err:  # the last line of defence: one line, never a traceback
+        return _unexpected(err)
+
+
+def _unexpected(err: Exception) -> int:
+    """One line for an error no command expected (``FRAMING_DEBUG=1``: the traceback), exit 1."""
+    if os.environ.get("FRAMING_DEBUG"):
+        raise err
+    print(
+        f"framing: unexpected {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+        "(an input framing does not understand, or a bug: rerun with FRAMING_DEBUG=1 for the traceback and report it)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

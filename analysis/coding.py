@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
@@ -40,7 +39,7 @@ from sklearn.pipeline import Pipeline
 
 from analysis import __version__
 from analysis.evaluation import binary_scores, bootstrap_macro_f1, confusion_counts
-from analysis.paths import PACKAGE_DIR
+from analysis.paths import PACKAGE_DIR, read_yaml
 from analysis.stats import wilson
 
 CODEBOOK_DIR = PACKAGE_DIR / "codebooks"
@@ -89,10 +88,7 @@ def load_codebook(path_or_name: str | os.PathLike[str]) -> Codebook:
     if not path.is_file():
         shipped = ", ".join(sorted(p.stem for p in CODEBOOK_DIR.glob("*.yaml")))
         raise CodingError(f"codebook {str(path_or_name)!r} not found: give a .yaml file or a shipped codebook ({shipped})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise CodingError(f"{path}: not valid YAML ({err})") from None
+    data = read_yaml(path, CodingError)
     if not isinstance(data, dict) or not isinstance(data.get("codes"), dict) or not data["codes"]:
         raise CodingError(f"{path}: a codebook needs 'codes', a mapping of code names to definitions")
     unit = data.get("unit", "sentence")

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from analysis import clean
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
-from analysis.paths import resolve_corpus
+from analysis.paths import decode_bytes, resolve_corpus
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
 from analysis.tokens import count_words, shingle_hashes
 
@@ -62,6 +62,14 @@ class Problem:
     line: int | None = None
     field: str | None = None
     article_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The message with its particulars (quoted names, numbers, paths, asides) taken out:
+        problems of one kind share it, so that a long list can be shown grouped."""
+        text = re.sub(r"\s*\([^()]*\)", "", re.sub(r"\s*\([^()]*\)", "", self.message))
+        text = re.sub(r"'[^']*'|\"[^\"]*\"|\S*/\S*|\S+\.\w+ (?:row|line) \d+", "…", text)
+        return f"{self.severity}: " + re.sub(r"(?<![\w-])\d[\d,.]*%?", "N", text).strip()
 
     def __str__(self) -> str:
         where = self.source
@@ -102,42 +110,143 @@ class _Entry:
 
 
 # ---------------------------------------------------------------------------
-# Reading bytes
-# ---------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode article bytes, trying UTF-8, UTF-8 with BOM, then cp1252.
-
-    Returns
-    -------
-    text, encoding : str, str
-
-    Raises
-    ------
-    UnicodeDecodeError
-        When none of the encodings fits, or the bytes look binary.
-    """
-    if b"\x00" in data[:8192]:
-        raise UnicodeDecodeError("binary", data, data.index(b"\x00"), data.index(b"\x00") + 1, "NUL byte: a binary file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as first:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise first from None
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t")
-        if controls > 0.05 * max(len(text), 1):
-            raise UnicodeDecodeError("binary", data, 0, 1, "control characters: a binary file") from None
-        return text, "cp1252"
-
-
-# ---------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------
+
+
+#: Columns the loader computes: a source's own column of that name is kept as ``meta_<name>``.
+COMPUTED_COLUMNS = frozenset(ARTICLE_COLUMNS) - {"id", "outlet", "published", "url", "event", "language", "country", "ownership"}
+
+
+def _undo_mojibake(value: str) -> str:
+    """Text decoded as UTF-8 with ``surrogateescape`` whose bad bytes are really cp1252, decoded so."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("cp1252")
+    except UnicodeDecodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | None:
+    """Header and ``(row number, row)`` of a CSV file, reading on past bad rows.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1, blank rows are not
+    counted (a cell may hold several lines).
+
+    A row with more cells than the header is skipped with an error naming its line; a row
+    with fewer gets empty cells. Bytes that are not UTF-8 are decoded as cp1252 in that row
+    only, with a warning. Returns None (and an error) when the file has no header.
+    """
+    import csv
+
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        problems.append(Problem(str(path), "is a binary file, not CSV", "Save it as UTF-8 CSV with a header row"))
+        return None
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    reader = csv.reader(text.splitlines(keepends=True), strict=False)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    line = 0
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            line += 1
+            if any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell):
+                cells = [_undo_mojibake(cell) for cell in cells]
+                problems.append(
+                    Problem(
+                        str(path),
+                        "not UTF-8; this row decoded as cp1252 (Windows-1252)",
+                        "Re-save the file as UTF-8",
+                        "warning",
+                        line,
+                    )
+                )
+            if header is None:
+                header = [cell.strip().lower() for cell in cells]
+                continue
+            if len(cells) > len(header):
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"{len(cells)} cells where the header has {len(header)}; row skipped",
+                        "Quote cells that contain commas, or remove the extra cells",
+                        line=line,
+                    )
+                )
+                continue
+            rows.append((line, dict(zip(header, [*cells, *[""] * (len(header) - len(cells))], strict=True))))
+    except csv.Error as err:
+        problems.append(Problem(str(path), f"cannot be read as CSV after row {line} ({err})", "Fix the quoting"))
+    if header is None:
+        problems.append(Problem(str(path), "is empty", "Save it as UTF-8 CSV with a header row"))
+        return None
+    return header, rows
+
+
+def _jsonl_records(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file with their line numbers; bad lines are skipped one by one."""
+    records = []
+    for number, data in enumerate(path.read_bytes().splitlines(), start=1):
+        if not data.strip():
+            continue
+        try:
+            text, encoding = decode_bytes(data)
+            record = json.loads(text)
+        except UnicodeDecodeError as err:
+            problems.append(Problem(str(path), f"undecodable bytes ({err.reason})", "Re-save the file as UTF-8", line=number))
+            continue
+        except json.JSONDecodeError as err:
+            problems.append(Problem(str(path), f"not valid JSON ({err.msg})", "Fix or remove the line", line=number))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(str(path), "not a JSON object", "Write one object per line", line=number))
+            continue
+        if encoding == "cp1252":
+            problems.append(Problem(str(path), "not UTF-8; decoded as cp1252", "Re-save the file as UTF-8", "warning", number))
+        records.append(record | {"__line__": number})
+    return records
+
+
+def _as_text(value: Any) -> Any:
+    """A metadata value as the loader keeps it: text (as a CSV gives it), or None when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _metadata(
+    row: dict[str, Any], used: tuple[str, ...], source: str, problems: list[Problem], renamed: set[str]
+) -> dict[str, Any]:
+    """The metadata of a source row: every column not in ``used``, as text, renamed where it
+    would replace a column the loader computes (warned once per column in ``renamed``)."""
+    fields = {}
+    for key, value in row.items():
+        if key in used or key == "__line__":
+            continue
+        if key in COMPUTED_COLUMNS:
+            if key not in renamed:
+                renamed.add(key)
+                problems.append(
+                    Problem(
+                        source,
+                        f"column {key!r} is one the loader computes; the source's own is kept as 'meta_{key}'",
+                        "Rename the column if that is not what you want"
+                        + (" (the headline goes in 'title')" if key == "headline" else ""),
+                        severity="warning",
+                        field=key,
+                    )
+                )
+            key = f"meta_{key}"
+        fields[key] = _as_text(value)
+    return fields
 
 
 def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
@@ -151,13 +260,11 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
             )
         )
         return []
-    try:
-        table = pd.read_csv(manifest, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        problems.append(Problem(str(manifest), f"cannot be read as CSV ({err})", "Save it as UTF-8 CSV with a header row"))
+    read = _csv_rows(manifest, problems)
+    if read is None:
         return []
-    table.columns = [c.strip().lower() for c in table.columns]
-    missing = [c for c in MANIFEST_REQUIRED if c not in table.columns]
+    header, table = read
+    missing = [c for c in MANIFEST_REQUIRED if c not in header]
     if missing:
         problems.append(
             Problem(
@@ -172,8 +279,9 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
     root = folder.resolve()
     entries: list[_Entry] = []
     listed: set[Path] = set()
-    for index, row in table.iterrows():
-        line = int(index) + 2  # header is line 1
+    renamed: set[str] = set()
+    for line, row in table:
+        row = _with_title(row)
         name = row["file"].strip()
         path = (folder / name).resolve()
         where = str(manifest)
@@ -200,7 +308,7 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
             line=line,
             title=row.get("title", "").strip(),
             dek=row.get("dek", "").strip(),
-            fields={k: v for k, v in row.items() if k not in (*MANIFEST_REQUIRED, "title", "dek")},
+            fields=_metadata(row, (*MANIFEST_REQUIRED, "title", "dek"), str(manifest), problems, renamed),
         )
         if path.suffix.lower() not in ARTICLE_KINDS:
             problems.append(
@@ -279,51 +387,48 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
     return entries
 
 
-def _read_table(path: Path, problems: list[Problem]) -> list[_Entry]:
+def _table_records(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]] | None:
+    """``(line or row number, record)`` of a CSV, JSONL or Parquet table; None when it cannot be read at all."""
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            first_line = 2
-        elif suffix in (".jsonl", ".ndjson"):
-            records = []
-            for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as err:
-                    problems.append(Problem(str(path), f"not valid JSON ({err.msg})", "Fix or remove the line", line=number))
-                    continue
-                if not isinstance(record, dict):
-                    problems.append(Problem(str(path), "not a JSON object", "Write one object per line", line=number))
-                    continue
-                records.append(record | {"__line__": number})
-            table = pd.DataFrame.from_records(records).fillna("")
-            first_line = 1
-        elif suffix == ".parquet":
-            table = pd.read_parquet(path).fillna("")
-            first_line = 1
-        else:
+    if suffix == ".csv":
+        read = _csv_rows(path, problems)
+        return None if read is None else read[1]
+    if suffix in (".jsonl", ".ndjson"):
+        return [(record.pop("__line__"), record) for record in _jsonl_records(path, problems)]
+    if suffix == ".parquet":
+        try:
+            table = pd.read_parquet(path)
+        except Exception as err:  # pyarrow raises many kinds for a damaged or foreign file
             problems.append(
-                Problem(
-                    str(path),
-                    f"unsupported corpus file type {suffix!r}",
-                    f"Give a folder with {MANIFEST}, or a {', '.join(TABLE_SUFFIXES)} table",
-                )
+                Problem(str(path), f"cannot be read as Parquet ({type(err).__name__})", "Check that the file is a Parquet table")
             )
-            return []
-    except Exception as err:
-        problems.append(
-            Problem(
-                str(path),
-                f"cannot be read ({type(err).__name__}: {err})",
-                "Check that the file is a valid table of the type its name says",
-            )
+            return None
+        table.columns = [str(c) for c in table.columns]
+        return list(enumerate(table.to_dict("records"), start=1))
+    problems.append(
+        Problem(
+            str(path),
+            f"unsupported corpus file type {suffix!r}",
+            f"Give a folder with {MANIFEST}, or a {', '.join(TABLE_SUFFIXES)} table",
         )
+    )
+    return None
+
+
+def _with_title(row: dict[str, Any]) -> dict[str, Any]:
+    """Lower-case keys; a ``headline`` column is the title when there is no ``title``."""
+    row = {str(k).strip().lower(): v for k, v in row.items()}
+    if "title" not in row and "headline" in row:
+        row["title"] = row.pop("headline")
+    return row
+
+
+def _read_table(path: Path, problems: list[Problem]) -> list[_Entry]:
+    records = _table_records(path, problems)
+    if records is None:
         return []
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    missing = [c for c in TABLE_REQUIRED if c not in table.columns]
+    columns = set(_with_title(records[0][1])) if records else set()
+    missing = [c for c in TABLE_REQUIRED if c not in columns]
     if missing:
         problems.append(
             Problem(
@@ -335,21 +440,22 @@ def _read_table(path: Path, problems: list[Problem]) -> list[_Entry]:
         )
         return []
     entries = []
-    for index, row in enumerate(table.to_dict("records")):
-        line = int(row.pop("__line__", index + first_line))
-        published = row["published"]
-        published = published.date().isoformat() if hasattr(published, "date") else str(published).strip()
+    renamed: set[str] = set()
+    for line, record in records:
+        row = _with_title(record)
+        published = row.get("published")
+        published = published.date().isoformat() if hasattr(published, "date") else (_as_text(published) or "").strip()
         entries.append(
             _Entry(
-                id=str(row["id"]).strip(),
-                outlet=str(row["outlet"]).strip(),
+                id=(_as_text(row.get("id")) or "").strip(),
+                outlet=(_as_text(row.get("outlet")) or "").strip(),
                 published=published,
                 source=f"{path.name} row {line}",
                 line=line,
-                raw=str(row["text"]),
-                title=str(row.get("title", "")).strip(),
-                dek=str(row.get("dek", "")).strip(),
-                fields={k: v for k, v in row.items() if k not in (*TABLE_REQUIRED, "title", "dek")},
+                raw=_as_text(row.get("text")) or "",
+                title=(_as_text(row.get("title")) or "").strip(),
+                dek=(_as_text(row.get("dek")) or "").strip(),
+                fields=_metadata(row, (*TABLE_REQUIRED, "title", "dek"), str(path), problems, renamed),
             )
         )
     return entries
@@ -449,8 +555,25 @@ def _furniture_share(row: dict[str, Any]) -> float:
     return removed / (removed + kept) if removed else 0.0
 
 
+#: Publication dates before this year, or after tomorrow, are warned about.
+EARLIEST_YEAR = 1900
+
+
+def plausible_date(published: pd.Timestamp) -> bool:
+    """Whether a publication date is from ``EARLIEST_YEAR`` on and no later than tomorrow (UTC)."""
+    day = (published.tz_convert(None) if published.tzinfo else published).normalize()
+    tomorrow = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(days=1)
+    return pd.Timestamp(EARLIEST_YEAR, 1, 1) <= day <= tomorrow
+
+
 def _build_articles(
-    entries: list[_Entry], profiles: dict[str, OutletProfile], problems: list[Problem], *, min_tokens: int, near_duplicate: float
+    entries: list[_Entry],
+    profiles: dict[str, OutletProfile],
+    problems: list[Problem],
+    *,
+    min_tokens: int,
+    near_duplicate: float,
+    profiles_hint: str,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
@@ -475,19 +598,27 @@ def _build_articles(
                 field_name="published",
             )
             continue
+        if not plausible_date(published):
+            problem(
+                f"publication date {entry.published!r} is before {EARLIEST_YEAR} or in the future",
+                "Check the date (the article is used; periods without articles are not listed)",
+                severity="warning",
+                field_name="published",
+            )
         url = str(entry.fields.get("url", "") or "")
         outlet = canonical_outlet(entry.outlet, profiles, url=url)
+        if outlet is None and not entry.outlet:
+            problem("no outlet", "Name the outlet of every article (or give its url, for a profiled site)", field_name="outlet")
+            continue
         if outlet is None:
             suggestion = closest_outlet(entry.outlet, profiles)
             hint = f"Did you mean {suggestion!r}? " if suggestion else ""
             problem(
                 f"unknown outlet {entry.outlet!r}",
-                hint + "Add a profile for it to outlets.yaml in the corpus folder",
+                hint + profiles_hint,
                 severity="warning",
                 field_name="outlet",
             )
-            if not entry.outlet:
-                continue
             outlet = entry.outlet
         profile = profiles.get(outlet)
         text, markup_title = texts[id(entry)]
@@ -523,9 +654,10 @@ def _build_articles(
                 "source": entry.source,
                 "removed": parts.removed,
                 "encoding": entry.encoding,
-                "country": profile.country if profile else None,
-                "ownership": profile.ownership if profile else None,
                 **{k: v for k, v in entry.fields.items() if k not in ("id",)},
+                # The profile's, where it has one; else the source's own column.
+                "country": (profile.country if profile else None) or entry.fields.get("country") or None,
+                "ownership": (profile.ownership if profile else None) or entry.fields.get("ownership") or None,
             }
         )
 
@@ -600,7 +732,11 @@ def _build_articles(
 
 
 def read_corpus(
-    corpus: str | Path | None = None, *, min_tokens: int = 25, near_duplicate: float = 0.8
+    corpus: str | Path | None = None,
+    *,
+    min_tokens: int = 25,
+    near_duplicate: float = 0.8,
+    outlets: str | Path | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and clean a corpus; return the article table and every problem found.
 
@@ -614,6 +750,10 @@ def read_corpus(
     near_duplicate : float, default=0.8
         Jaccard similarity of 5-word shingles from which two bodies are reported as
         near-duplicates (reported, not skipped: republication is what provenance studies).
+    outlets : path, optional
+        An outlet profiles file (``outlets.yaml`` format) that adds to and overrides the
+        shipped profiles and a corpus folder's own ``outlets.yaml``; how a table corpus
+        gets profiles of its own.
 
     Returns
     -------
@@ -642,13 +782,20 @@ def read_corpus(
         from analysis.store import read_store
 
         return read_store(path), problems
+    if outlets is not None and not Path(outlets).is_file():
+        raise FileNotFoundError(f"outlet profiles {str(outlets)!r} not found: give a YAML file like analysis/outlets.yaml")
+    extra = [Path(outlets)] if outlets is not None else []
     if path.is_dir():
-        profiles = load_profiles(path / PROFILES_FILE)
+        profiles = load_profiles(path / PROFILES_FILE, *extra)
         entries = _read_manifest(path, problems)
+        hint = f"Add a profile for it to {PROFILES_FILE} in the corpus folder"
     else:
-        profiles = load_profiles()
+        profiles = load_profiles(*extra)
         entries = _read_table(path, problems)
-    articles = _build_articles(entries, profiles, problems, min_tokens=min_tokens, near_duplicate=near_duplicate)
+        hint = "Add a profile for it to an outlets.yaml and pass that with --outlets FILE"
+    articles = _build_articles(
+        entries, profiles, problems, min_tokens=min_tokens, near_duplicate=near_duplicate, profiles_hint=hint
+    )
     return articles, problems
 
 
@@ -679,5 +826,11 @@ def load_corpus(corpus: str | Path | None = None, **options: Any) -> pd.DataFram
 
 
 def validate_corpus(corpus: str | Path | None = None, **options: Any) -> list[Problem]:
-    """Every problem in ``corpus``, at once. An empty list means it is clean."""
-    return read_corpus(corpus, **options)[1]
+    """Every problem in ``corpus``, at once; a corpus without a usable article is an error.
+
+    An empty list means it is clean. Options are those of :func:`read_corpus`.
+    """
+    articles, problems = read_corpus(corpus, **options)
+    if articles.empty and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(str(resolve_corpus(corpus)), "no articles", "Add rows (articles) to the corpus"))
+    return problems

@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from analysis.paths import PACKAGE_DIR
+from analysis.paths import PACKAGE_DIR, read_text
 from analysis.tokens import WORD_PATTERN, fold_word
 
 LEXICON_DIR = PACKAGE_DIR / "lexicons"
@@ -454,10 +454,7 @@ def load_lexicon(path_or_name: str | os.PathLike[str] = DEFAULT_LEXICON) -> Lexi
     suffix = path.suffix.lower()
     if suffix not in LEXICON_SUFFIXES:
         raise LexiconError(f"{path}: unknown lexicon format {suffix!r}; use one of {', '.join(LEXICON_SUFFIXES)}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")  # older LIWC files are Windows-encoded
+    text = read_text(path, LexiconError)  # older LIWC files are Windows-encoded: cp1252 is tried too
     parse = {".dic": parse_dic_lexicon, ".csv": parse_csv_lexicon}.get(suffix, parse_yaml_lexicon)
     notes, entries = parse(text, source=str(path))
     if not entries:

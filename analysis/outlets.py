@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-import yaml
-
-from analysis.paths import OUTLET_PROFILES
+from analysis.paths import OUTLET_PROFILES, read_yaml
 
 Ownership = Literal["state", "public", "private", "aggregator", "wire"]
 OWNERSHIPS: tuple[str, ...] = ("state", "public", "private", "aggregator", "wire")
@@ -40,23 +38,36 @@ class OutletProfile:
     headline_suffix: re.Pattern[str] | None = field(default=None, repr=False)
 
 
+def _texts(entry: dict, key: str, where: str) -> tuple[str, ...]:
+    """``entry[key]`` as a tuple of strings: a list of text, or one text."""
+    value = entry.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        raise ProfileError(f"{where} ({entry['name']}): '{key}' must be a list of text, e.g. {key}: [first, second]")
+    return tuple(str(v) for v in value)
+
+
 def _parse_profile(entry: dict, source: Path, index: int) -> OutletProfile:
     where = f"{source}, profile {index + 1}"
-    if not isinstance(entry, dict) or not entry.get("name"):
-        raise ProfileError(f"{where}: every profile needs a 'name'")
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
+        raise ProfileError(f"{where}: every profile needs a 'name' (text)")
+    for key in ("country", "headline_suffix"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise ProfileError(f"{where} ({entry['name']}): '{key}' must be text")
     ownership = entry.get("ownership")
     if ownership is not None and ownership not in OWNERSHIPS:
         raise ProfileError(f"{where} ({entry['name']}): ownership {ownership!r} is not one of {', '.join(OWNERSHIPS)}")
     try:
-        chrome = tuple(re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE) for pattern in entry.get("chrome") or ())
+        chrome = tuple(re.compile(rf"\s*(?:{pattern})\s*", re.IGNORECASE) for pattern in _texts(entry, "chrome", where))
         suffix = entry.get("headline_suffix")
         suffix_re = re.compile(rf"(?:{suffix})\s*$", re.IGNORECASE) if suffix else None
     except re.error as err:
         raise ProfileError(f"{where} ({entry['name']}): bad regular expression: {err}") from err
     return OutletProfile(
         name=str(entry["name"]),
-        aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-        domains=tuple(str(d).lower() for d in entry.get("domains") or ()),
+        aliases=_texts(entry, "aliases", where),
+        domains=tuple(d.lower() for d in _texts(entry, "domains", where)),
         country=entry.get("country"),
         ownership=ownership,
         republishes_wire=bool(entry.get("republishes_wire", False)),
@@ -68,24 +79,23 @@ def _parse_profile(entry: dict, source: Path, index: int) -> OutletProfile:
 
 def read_profiles(path: Path) -> dict[str, OutletProfile]:
     """Read one profiles YAML file into ``{name: profile}``."""
-    try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as err:
-        raise ProfileError(f"{path}: not valid YAML: {err}") from err
+    entries = read_yaml(path, ProfileError) or []
     if not isinstance(entries, list):
         raise ProfileError(f"{path}: expected a list of profiles, one per outlet")
     profiles = [_parse_profile(entry, path, i) for i, entry in enumerate(entries)]
     return {p.name: p for p in profiles}
 
 
-def load_profiles(extra: Path | None = None) -> dict[str, OutletProfile]:
-    """Return the shipped profiles, updated by ``extra`` (a corpus's own outlets.yaml).
+def load_profiles(*extra: Path) -> dict[str, OutletProfile]:
+    """Return the shipped profiles, updated by each existing file of ``extra`` in turn
+    (a corpus's own outlets.yaml, then ``--outlets FILE``).
 
-    A profile in ``extra`` with the name of a shipped one replaces it; new names add.
+    A profile with the name of an earlier one replaces it; new names add.
     """
     profiles = read_profiles(OUTLET_PROFILES)
-    if extra is not None and extra.is_file():
-        profiles.update(read_profiles(extra))
+    for path in extra:
+        if path.is_file():
+            profiles.update(read_profiles(path))
     return profiles
 
 
@@ -114,8 +124,13 @@ def canonical_outlet(name: str, profiles: dict[str, OutletProfile], *, url: str 
     return None
 
 
+#: Least similarity (difflib's ratio of the folded names) at which an outlet is suggested:
+#: "Reuter" finds "Reuters", "BBC News" does not find "WCE News".
+SUGGESTION_SIMILARITY = 0.8
+
+
 def closest_outlet(name: str, profiles: dict[str, OutletProfile]) -> str | None:
     """Suggest the profile whose name or alias is closest to ``name``."""
     candidates = {_key(alias): p.name for p in profiles.values() for alias in (p.name, *p.aliases)}
-    match = difflib.get_close_matches(_key(name), list(candidates), n=1, cutoff=0.5)
+    match = difflib.get_close_matches(_key(name), list(candidates), n=1, cutoff=SUGGESTION_SIMILARITY)
     return candidates[match[0]] if match else None

@@ -9,6 +9,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = Path(os.environ.get("FRAMING_HOME", PACKAGE_DIR.parent)).resolve()
@@ -46,6 +47,68 @@ def resolve_corpus(corpus: str | os.PathLike[str] | None = None) -> Path:
             "a CSV/JSONL/Parquet table, or 'seeds' for the demo corpus"
         )
     return path.resolve()
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode article bytes, trying UTF-8, UTF-8 with BOM, then cp1252.
+
+    Returns
+    -------
+    text, encoding : str, str
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When none of the encodings fits, or the bytes look binary.
+    """
+    if b"\x00" in data[:8192]:
+        raise UnicodeDecodeError("binary", data, data.index(b"\x00"), data.index(b"\x00") + 1, "NUL byte: a binary file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as first:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise first from None
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t")
+        if controls > 0.05 * max(len(text), 1):
+            raise UnicodeDecodeError("binary", data, 0, 1, "control characters: a binary file") from None
+        return text, "cp1252"
+
+
+def read_text(path: str | os.PathLike[str], error: type[Exception] = ValueError) -> str:
+    """The text of a file the user supplied (UTF-8, with a BOM, or cp1252), or ``error`` in one line.
+
+    ``error`` is raised with a message naming the file and what to do when the file is
+    binary or cannot be decoded; :class:`FileNotFoundError` passes through.
+    """
+    file = Path(path)
+    try:
+        return decode_bytes(file.read_bytes())[0]
+    except UnicodeDecodeError as err:
+        raise error(f"{file}: not a text file (undecodable bytes at offset {err.start}); save it as UTF-8 text") from None
+    except IsADirectoryError:
+        raise error(f"{file}: is a folder, not a file") from None
+
+
+def read_yaml(path: str | os.PathLike[str], error: type[Exception] = ValueError) -> Any:
+    """Parse a YAML file the user supplied; a binary file or a YAML syntax error is ``error`` in one line.
+
+    The message names the file, the line and column of the syntax error and the parser's
+    complaint, so that no parser dump reaches the terminal.
+    """
+    import yaml
+
+    text = read_text(path, error)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise error(f"{path}: not valid YAML{where} ({problem}); fix the file or compare it with the shipped example") from None
 
 
 def _umask() -> int:

@@ -160,6 +160,11 @@ def n_label(n_articles: int, n_tokens: int | None = None, *, n_outlets: int | No
     return "n = " + ", ".join(parts)
 
 
+def readable(label: str) -> str:
+    """A category name as a reader writes it: ``moral_condemnation`` → ``moral condemnation``."""
+    return label.replace("_", " ")
+
+
 def _new_figure(width: Width, height: float | None) -> Figure:
     from matplotlib.figure import Figure
 
@@ -225,7 +230,7 @@ def bar_chart(
     ax = fig.add_subplot()
     positions = np.arange(len(table))[::-1]
     ax.barh(positions, table[value].to_numpy(dtype=float), color=_colors_for(table, outlet_column), height=0.7)
-    ax.set_yticks(positions, table[category].astype(str).tolist())
+    ax.set_yticks(positions, [readable(label) for label in table[category].astype(str)])
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     _titled(fig, title, n)
@@ -291,11 +296,12 @@ def interval_chart(
     handles, labels = [], []
     from matplotlib.lines import Line2D
 
+    drawn = table[value].notna().to_numpy()
     for h, name in enumerate(hues):
-        if name is not None:
+        if name is not None and (table[hue].astype(str).to_numpy()[drawn] == name).any():  # only markers on the chart
             handles.append(Line2D([], [], marker=HUE_MARKERS[h % len(HUE_MARKERS)], color=NEUTRAL, linestyle=""))
             labels.append(name)
-    if small.any():
+    if (small & drawn).any():
         handles.append(Line2D([], [], marker="o", color=NEUTRAL, markerfacecolor="white", linestyle=""))
         labels.append("small sample")
     if handles:
@@ -417,9 +423,10 @@ def term_panels(
         part = part.nlargest(top, value) if sort else part.head(top)
         positions = np.arange(len(part))[::-1]
         ax.barh(positions, part[value].to_numpy(dtype=float), color=_colors_for(part, outlet_column), height=0.7)
-        ax.set_yticks(positions, part[term].astype(str).tolist())
+        ax.set_yticks(positions, [readable(label) for label in part[term].astype(str)])
         ax.set_title(name, loc="left", fontsize=8)
         ax.set_xlabel(xlabel)
+        ax.tick_params(axis="x", labelbottom=True)  # shared axis, but numbers under every panel
         ax.grid(axis="y", visible=False)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)

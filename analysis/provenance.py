@@ -43,11 +43,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import yaml
 
 from analysis.cluster import Engine, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import Partition, partitions, workers_of
+from analysis.paths import read_yaml
 from analysis.tokens import fold_word, shingle_hashes
 
 logger = logging.getLogger(__name__)
@@ -124,9 +124,11 @@ def load_equivalences(path: Path = EQUIVALENCES_FILE) -> dict[str, tuple[str, st
     Groups sharing a stem are merged, so the map stays consistent.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
+        data = read_yaml(path, ProvenanceError) or {}
+    except OSError as err:
         raise ProvenanceError(f"{path}: cannot read the word equivalences ({err}); fix or restore the file") from err
+    if not isinstance(data, dict):
+        raise ProvenanceError(f"{path}: expected a mapping with 'equivalents' and 'synonyms' lists")
     mapping: dict[str, tuple[str, str]] = {}
     for section, relation in (("equivalents", "spelling"), ("synonyms", "synonym")):
         groups = data.get(section) or []

@@ -39,6 +39,7 @@ from analysis.tokens import WORD_PATTERN, fold_word
 FIELDS = ("outlet", "ownership", "country", "event", "language", "id", "published")
 DATE_FIELDS = frozenset({"published"})
 OPERATORS = ("AND", "OR", "NOT")
+MAX_NESTING = 100  # levels of parentheses or NOT; deeper is a generated query gone wrong, and Python would overflow
 
 
 class QuerySyntaxError(ValueError):
@@ -55,7 +56,10 @@ class QuerySyntaxError(ValueError):
         self.reason = message
         self.query = query
         self.position = position
-        super().__init__(f"{message} (at character {position + 1})\n  {query}\n  {' ' * position}^")
+        start = max(0, position - 40)  # a window of a long query, so that the caret line fits a terminal
+        shown = ("…" if start else "") + query[start : position + 40] + ("…" if position + 40 < len(query) else "")
+        caret = position - start + (1 if start else 0)
+        super().__init__(f"{message} (at character {position + 1})\n  {shown}\n  {' ' * caret}^")
 
 
 # ---------------------------------------------------------------------------
@@ -260,6 +264,7 @@ class _Parser:
         self.fields = fields
         self.tokens = _lex(query)
         self.at = 0
+        self.depth = 0
 
     @property
     def current(self) -> _Token:
@@ -296,21 +301,31 @@ class _Parser:
             operands.append(self.unary())
         return operands[0] if len(operands) == 1 else And(tuple(operands))
 
+    def nested(self, token: _Token) -> None:
+        """Count one more level of parentheses or NOT; refuse queries nested deeper than anyone writes."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"nested more than {MAX_NESTING} levels deep: simplify the parentheses or NOTs", token)
+
     def unary(self) -> Node:
         if self.current.kind == "NOT":
-            self.take()
-            return Not(self.unary())
+            self.nested(self.take())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
         token = self.take()
         if token.kind == "(":
+            self.nested(token)
             if self.current.kind == ")":
                 raise self.fail("empty parentheses")
             node = self.or_expr()
             if self.current.kind != ")":
                 raise self.fail("missing ')' to close the '(' opened here", token)
             self.take()
+            self.depth -= 1
             return node
         if token.kind in ("PHRASE", "WORD"):
             return _terms(token.text, self.query, token.position)

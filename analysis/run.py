@@ -55,8 +55,26 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as CSV text (no index): headers and text cells spreadsheet-safe, lists and dicts as JSON."""
+    safe = table.copy()
+    safe.columns = [spreadsheet_safe(str(column)) for column in safe.columns]
+    for position in range(safe.shape[1]):
+        values = safe.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            safe.isetitem(
+                position,
+                values.map(
+                    lambda v: spreadsheet_safe(
+                        json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else v
+                    )
+                ),
+            )
+    return safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
+
+
 def save_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``table`` as CSV (UTF-8, no index), text cells made spreadsheet-safe, atomically.
+    """Write ``table`` as CSV (UTF-8, no index, :func:`csv_text`), atomically.
 
     Parameters
     ----------
@@ -73,14 +91,7 @@ def save_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if target.suffix != ".csv":
         target = target.with_name(target.name + ".csv")
-    safe = table.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: spreadsheet_safe(json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else v)
-            )
-    text = safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
-    return paths.write_text_atomic(target, text)
+    return paths.write_text_atomic(target, csv_text(table))
 
 
 def _hash_files(files: Sequence[Path], root: Path) -> str:
@@ -247,14 +258,41 @@ class NotebookRun:
         """``column`` when the groups are outlets, else None: outlet colours only mean something for outlets."""
         return column if group_by == "outlet" else None
 
-    def sample_note(self) -> str:
-        """One sentence on the sample, with the caveat every output carries."""
-        a = self.articles
+    def sample_note(self, articles: pd.DataFrame | None = None) -> str:
+        """One sentence on the sample (the run's articles, or the ``articles`` a cell selected), with the caveat every output carries."""
+        a = self.articles if articles is None else articles
         return (
             f"{len(a)} article(s), {int(a['n_tokens'].sum()):,} words, from {a['outlet'].nunique()} outlet(s) "
             f"and {a['event'].nunique()} event(s). A handful of articles is not a population: "
             "these numbers describe these texts, not the outlets in general."
         )
+
+
+#: Decimals and rows a notebook shows of a table (the CSV written keeps every digit and row).
+TABLE_DECIMALS = 3
+TABLE_ROWS = 100
+
+
+def show_tables_plainly() -> None:
+    """Show every DataFrame in this notebook without its index, floats to :data:`TABLE_DECIMALS`
+    places, missing values as "–" and at most :data:`TABLE_ROWS` rows: the table a reader copies
+    into a write-up. Outside IPython this does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def plain(table: pd.DataFrame) -> str:
+        shown = table.head(TABLE_ROWS)
+        styled = shown.style.hide(axis="index").format(precision=TABLE_DECIMALS, na_rep="–", escape="html")
+        html = styled.format_index(escape="html", axis=1).to_html()  # cells and headers may hold article text
+        more = f"<p>First {TABLE_ROWS} of {len(table):,} rows; the saved table has all.</p>" if len(table) > TABLE_ROWS else ""
+        return html + more
+
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, plain)
 
 
 def open_run(
@@ -288,6 +326,7 @@ def open_run(
     out_dir = Path(output_dir).expanduser()
     if not out_dir.is_absolute():
         out_dir = paths.PROJECT_ROOT / out_dir
+    show_tables_plainly()
     corpus_articles = load_articles(corpus)
     articles = select_articles(corpus_articles, event=event, outlets=outlets)
     if articles.empty:

@@ -10,7 +10,10 @@ new run folder::
         notebooks/               the executed notebooks (a failing one keeps its error)
         figures/                 PNG, SVG, PDF and a caption .txt per figure
         tables/                  CSV per table
-    reports/index.html           every run
+    reports/index.html           every run (only for runs made under a reports root, not with ``out``)
+
+Nothing is written outside the run folder except that index, and an ``index.html`` framing did
+not write is never replaced.
 
 Each notebook gets only the parameters it declares. Heavy modules (papermill, nbconvert,
 matplotlib) are imported only where they are used, so ``framing`` starts fast.
@@ -106,6 +109,7 @@ class RunResult:
     notebooks: list[NotebookResult]
     message: str
     seconds: float = 0.0
+    index: Path | None = None  # the runs index written, if any
 
     @property
     def failed(self) -> list[NotebookResult]:
@@ -134,15 +138,11 @@ def discover_notebooks(selection: str | Sequence[str] | None = None, *, folder: 
 
 def read_params_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parameters from a YAML mapping ``name: value`` (values: text, numbers, booleans, lists)."""
-    import yaml
-
     file = Path(path)
     try:
-        loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        loaded = paths.read_yaml(file, ReportError)
     except FileNotFoundError as err:
         raise ReportError(f"--params {file}: no such file") from err
-    except yaml.YAMLError as err:
-        raise ReportError(f"--params {file}: not valid YAML ({err})") from err
     if loaded is None:
         return {}
     if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
@@ -293,6 +293,41 @@ def execute_notebook(
     )
 
 
+def _check_run_folder(folder: Path) -> None:
+    """Refuse an ``out`` that is a file, holds a run, or holds files framing did not write."""
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(f"--out {folder} is a file; give a new or empty folder for the run")
+    if (folder / RUN_FILE).exists():
+        raise ReportError(f"--out {folder} already holds a run; choose a new folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise ReportError(f"--out {folder} holds files framing did not write; give a new or empty folder")
+
+
+def exit_with_report(report_pid: int) -> None:
+    """Make this report worker end (SIGTERM) as soon as process ``report_pid`` ends.
+
+    Workers are children of multiprocessing's fork server, not of ``framing report``, and
+    the fork server lives as long as they do, so neither notices when the report is killed
+    (even with SIGKILL): they would run on, holding the caller's stdout open. A thread waits
+    on a pidfd of the report instead; the kernels a worker started exit with it. Where
+    ``os.pidfd_open`` is missing (not Linux) this does nothing.
+    """
+    import select
+    import signal
+    import threading
+
+    try:
+        watched = os.pidfd_open(report_pid)
+    except (AttributeError, OSError):  # not Linux, or the report is already gone
+        return
+
+    def wait_then_end() -> None:
+        select.select([watched], [], [])
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait_then_end, name="exit-with-report", daemon=True).start()
+
+
 def _new_run_folder(root: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder, n = root / stamp, 1
@@ -324,8 +359,14 @@ def _write_json(path: Path, data: Any) -> Path:
     return paths.write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n")
 
 
-_PAGE = """<!DOCTYPE html>
+#: In every page framing writes: an ``index.html`` without it was not written by framing and is never replaced.
+GENERATOR = '<meta name="generator" content="framing report">'
+_PAGE = (
+    """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
+"""
+    + GENERATOR.replace("{", "{{").replace("}", "}}")
+    + """
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -336,6 +377,22 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3r
 <p>A handful of articles is not a population: a run describes its corpus, not the outlets in general.</p>
 </body></html>
 """
+)
+
+
+def run_title(run: Mapping[str, Any]) -> str:
+    """``framing report: <corpus name>, <start time UTC>``: what a reader needs to tell runs apart."""
+    corpus = str(run.get("parameters", {}).get("corpus") or run.get("corpus") or "seeds")
+    started = str(run.get("started", ""))[:16].replace("T", " ")
+    return f"framing report: {Path(corpus).name or corpus}, {started} UTC" if started else f"framing report: {Path(corpus).name}"
+
+
+def _ours(page: Path) -> bool:
+    """Whether ``page`` is missing or was written by framing (so it may be replaced)."""
+    try:
+        return not page.exists() or GENERATOR in page.read_text(encoding="utf-8", errors="replace")[:2000]
+    except OSError:
+        return False
 
 
 def _cell(text: Any) -> str:
@@ -366,24 +423,27 @@ def write_run_page(folder: Path, run: Mapping[str, Any]) -> Path:
         + params
         + "</table>"
     )
-    return paths.write_text_atomic(
-        folder / "index.html", _PAGE.format(title=html.escape(f"framing report {folder.name}"), body=body)
-    )
+    return paths.write_text_atomic(folder / "index.html", _PAGE.format(title=html.escape(run_title(run)), body=body))
 
 
-def write_runs_index(root: Path) -> Path:
-    """``<root>/index.html``: every run under ``root``, newest first; all text escaped."""
+def write_runs_index(root: Path) -> Path | None:
+    """``<root>/index.html``: every run under ``root``, newest first; all text escaped.
+
+    Returns None, writing nothing, when ``root`` holds an ``index.html`` framing did not write.
+    """
+    if not _ours(root / "index.html"):
+        return None
     rows = []
     for run in reversed(_runs(root)):
         name = run["folder"]
         failed = [nb["notebook"] for nb in run.get("notebooks", []) if nb.get("status") == "failed"]
         rows.append(
             f'<tr class="{html.escape(str(run.get("status")))}"><td><a href="{html.escape(name, quote=True)}/index.html">'
-            f"{html.escape(name)}</a></td>{_cell(run.get('status'))}{_cell(run.get('parameters', {}).get('corpus', ''))}"
+            f"{html.escape(name)}</a></td>{_cell(str(run.get('started', ''))[:16].replace('T', ' '))}{_cell(run.get('status'))}{_cell(run.get('parameters', {}).get('corpus', ''))}"
             f"{_cell(run.get('parameters', {}).get('event', ''))}{_cell(len(run.get('notebooks', [])))}{_cell(', '.join(failed))}</tr>"
         )
     body = (
-        "<table><tr><th>run</th><th>status</th><th>corpus</th><th>event</th><th>notebooks</th><th>failed</th></tr>"
+        "<table><tr><th>run</th><th>started (UTC)</th><th>status</th><th>corpus</th><th>event</th><th>notebooks</th><th>failed</th></tr>"
         + "".join(rows)
         + "</table>"
     )
@@ -407,6 +467,7 @@ def run_report(
     outlets: str | Sequence[str] | None = None,
     notebooks: str | Sequence[str] | None = None,
     out: str | os.PathLike[str] | None = None,
+    reports: str | os.PathLike[str] | None = None,
     formats: str | Sequence[str] | None = None,
     jobs: int | None = None,
     params: Mapping[str, Any] | None = None,
@@ -427,7 +488,11 @@ def run_report(
     notebooks : str or sequence, optional
         Numbers or names (``"01,03"``); default: every ``notebooks/[0-9][0-9]-*.ipynb``.
     out : path, optional
-        The run folder; default ``reports/<UTC timestamp>/``. Its parent gets ``index.html``.
+        The run folder itself: new, or empty. Nothing is written outside it; earlier runs
+        for ``if_changed`` and ``since_last`` are looked for beside it.
+    reports : path, optional
+        The reports root when ``out`` is not given (default ``reports/``): the run goes to
+        ``<reports>/<UTC timestamp>/`` and ``<reports>/index.html`` lists every run.
     jobs : int, optional
         Notebooks run at once, each in its own kernel; default: the number of cores.
     params : mapping, optional
@@ -475,7 +540,12 @@ def run_report(
     if unknown := sorted(requested - set(declared)):
         raise ReportError(f"parameter(s) {unknown} are declared by none of the notebooks; they declare {sorted(declared)}")
 
-    root = Path(out).expanduser().resolve().parent if out else paths.REPORTS
+    folder = Path(out).expanduser().resolve() if out else None
+    if folder is not None:
+        _check_run_folder(folder)
+    root = folder.parent if folder is not None else Path(reports or paths.REPORTS).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise ReportError(f"--reports {root} is a file; give a folder for the reports")
     corpus_hash = corpus_fingerprint(corpus_path)
     # Only what the chosen notebooks read can change their outputs, so only that is fingerprinted.
     lexicon_hash = lexicon_fingerprint(str(parameters.get("lexicon", "default"))) if "lexicon" in declared else ""
@@ -486,9 +556,8 @@ def run_report(
         say(message)
         return RunResult("skipped", None, [], message, round(time.perf_counter() - started, 2))
 
-    folder = Path(out).expanduser().resolve() if out else _new_run_folder(root)
-    if (folder / RUN_FILE).exists():
-        raise ReportError(f"--out {folder} already holds a run; choose a new folder")
+    if folder is None:
+        folder = _new_run_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
     parameters["output_dir"] = str(folder)
     load_articles(parameters["corpus"])  # clean once, here; every kernel then reads the cache
@@ -510,7 +579,9 @@ def run_report(
     # (a test session's Dask cluster, say); the server imports papermill and nbconvert once.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["papermill", "nbconvert", "analysis.suite"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_report, initargs=(os.getpid(),)
+    ) as pool:
         futures = {
             pool.submit(execute_notebook, source, folder, parameters, cell_timeout=cell_timeout): source for source in sources
         }
@@ -529,14 +600,16 @@ def run_report(
     run["seconds"] = round(time.perf_counter() - started, 2)
     _write_json(folder / RUN_FILE, run)
     write_run_page(folder, run)
-    write_runs_index(root)
+    index = write_runs_index(root) if out is None else None
+    if out is None and index is None:
+        say(f"{root / 'index.html'} was not written by framing, so the list of runs was not updated")
     failed = [r for r in results if r.status == "failed"]
     message = (
         f"{len(failed)} of {len(results)} notebook(s) failed:\n" + "\n".join(r.describe() for r in failed)
         if failed
         else f"{len(results)} notebook(s) ok in {run['seconds']:.1f} s"
     )
-    return RunResult(run["status"], folder, results, message, run["seconds"])
+    return RunResult(run["status"], folder, results, message, run["seconds"], index)
 
 
 def main_report_lines(result: RunResult) -> list[str]:
@@ -548,5 +621,5 @@ def main_report_lines(result: RunResult) -> list[str]:
         result.message,
         f"report: {index}",
         f"open it: xdg-open {index}  (or python -m webbrowser file://{index})",
-        f"all runs: {result.folder.parent / 'index.html'}",
+        *([f"all runs: {result.index}"] if result.index else []),
     ]

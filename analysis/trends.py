@@ -23,7 +23,8 @@ intervals far too narrow); ``small_sample`` marks those periods, which stay in t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ import pandas as pd
 from analysis.measures.loaded import RATE_COLUMNS
 from analysis.options import Voice, check_voice
 from analysis.stats import group_labels, small_sample, wilson
+
+if TYPE_CHECKING:
+    from analysis.measures.tfidf import StopWords
 
 Interval = Literal["day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
@@ -64,13 +68,32 @@ def period_start(published: pd.Series, *, interval: Interval = "week") -> pd.Ser
     return days - pd.to_timedelta(days.dt.day - 1, unit="D")
 
 
+#: Runs of empty periods up to this long are listed (a quiet week is data); longer gaps,
+#: such as those a mistyped year opens, are not, so that the table stays bounded.
+MAX_EMPTY_PERIODS = 12
+
+
 def all_periods(starts: pd.Series, *, interval: Interval = "week") -> pd.DatetimeIndex:
-    """Every period from the first to the last of ``starts`` (period starts), gaps included."""
-    known = starts.dropna()
+    """The periods of ``starts`` (period starts) and the empty periods between them, except in
+    gaps longer than :data:`MAX_EMPTY_PERIODS`.
+
+    Examples
+    --------
+    >>> starts = pd.Series(pd.to_datetime(["2021-01-04", "2021-01-18", "2030-01-07"]))
+    >>> all_periods(starts).strftime("%Y-%m-%d").tolist()
+    ['2021-01-04', '2021-01-11', '2021-01-18', '2030-01-07']
+    """
+    known = pd.DatetimeIndex(starts.dropna().unique()).sort_values()
     if known.empty:
         return pd.DatetimeIndex([], name="period")
     frequency = {"day": "D", "week": "W-MON", "month": "MS"}[interval]
-    return pd.date_range(known.min(), known.max(), freq=frequency, name="period")
+    periods = [known[:1]]
+    for before, after in pairwise(known):
+        steps = (after.year - before.year) * 12 + after.month - before.month if interval == "month" else (after - before).days
+        empty = steps - 1 if interval != "week" else steps // 7 - 1
+        filled = empty <= MAX_EMPTY_PERIODS
+        periods.append(pd.date_range(before, after, freq=frequency)[1:] if filled else pd.DatetimeIndex([after]))
+    return pd.DatetimeIndex(np.concatenate(periods), name="period")
 
 
 def _check_dates(articles: pd.DataFrame, periods: pd.Series) -> None:
@@ -396,13 +419,14 @@ def distinctive_terms(
     interval: Interval = "week",
     top: int = 10,
     voice: Voice = "all",
+    stop_words: StopWords = "english",
 ) -> pd.DataFrame:
     """The words that set each period apart from the group's other periods (keyness).
 
     Each group's periods are compared with one another by
     ``analysis.measures.keyness.keyness`` (weighted log-odds with an informative Dirichlet
     prior; each period against the group's other periods pooled, or against the other one
-    when there are two). English stop words are left out.
+    when there are two). ``stop_words`` are left out (default: English and reporting verbs).
 
     Parameters
     ----------
@@ -430,7 +454,7 @@ def distinctive_terms(
     for group, members in cells.groupby("_group", sort=True):
         if members["_period_label"].nunique() < 2:
             continue
-        table = keyness(counts, members, by="_period_label", top=top, voice=voice, stop_words="english")
+        table = keyness(counts, members, by="_period_label", top=top, voice=voice, stop_words=stop_words)
         parts.append(table.assign(period=pd.to_datetime(table["group"]), group=group))
     if not parts:
         return pd.DataFrame(columns=DISTINCTIVE_COLUMNS)

@@ -80,7 +80,7 @@ def assert_matches(table: pd.DataFrame, expected: dict[str, dict]) -> None:
 @pytest.mark.parametrize("mass", [100.0, 7.5])
 def test_one_vs_rest_equals_the_formulas_word_by_word(hand_made, mass):
     articles, tokens = hand_made
-    table = keyness(tokens, articles, prior_mass=mass)
+    table = keyness(tokens, articles, prior_mass=mass, stop_words=None, min_count=1)
     everything = words_of(articles, ["Alpha", "Beta", "Gamma"])
     pooled = {w: everything.count(w) for w in set(everything)}
     for outlet in ("Alpha", "Beta", "Gamma"):
@@ -93,7 +93,7 @@ def test_one_vs_rest_equals_the_formulas_word_by_word(hand_made, mass):
 
 def test_pairwise_uses_the_reference_group_and_the_whole_corpus_prior(hand_made):
     articles, tokens = hand_made
-    table = keyness(tokens, articles, reference="Beta")
+    table = keyness(tokens, articles, reference="Beta", stop_words=None, min_count=1)
     assert set(table["group"]) == {"Alpha", "Gamma"} and set(table["reference"]) == {"Beta"}
     everything = words_of(articles, ["Alpha", "Beta", "Gamma"])
     pooled = {w: everything.count(w) for w in set(everything)}
@@ -104,7 +104,7 @@ def test_pairwise_uses_the_reference_group_and_the_whole_corpus_prior(hand_made)
 def test_a_prior_corpus_is_added_to_the_pooled_counts(hand_made):
     articles, tokens = hand_made
     background = pd.Series({"the": 500, "war": 40, "ceasefire": 10})
-    table = keyness(tokens, articles, reference="Alpha", prior_counts=background)
+    table = keyness(tokens, articles, reference="Alpha", prior_counts=background, stop_words=None, min_count=1)
     everything = words_of(articles, ["Alpha", "Beta", "Gamma"])
     pooled = {w: everything.count(w) + background.get(w, 0) for w in set(everything)}
     pooled["ceasefire"] = 10  # in the vocabulary of the prior only: part of α_0, never a row
@@ -138,6 +138,19 @@ def test_chi2_and_g2_equal_scipy_on_one_table(a, b, n_a, n_b):
     assert g2([a], [b], n_a, n_b)[0] == pytest.approx(sign * likelihood, rel=1e-10)
 
 
+def test_stop_words_min_count_and_tied_ranks_by_default(seeds):
+    table = keyness(tokenize(seeds), seeds)
+    assert not table["term"].isin(["the", "said", "told", "according"]).any()  # English and reporting verbs
+    assert ((table["count"] + table["count_reference"]) >= 3).all()
+    everything = keyness(tokenize(seeds), seeds, stop_words=None, min_count=1)
+    assert {"the", "said"} <= set(everything["term"])
+    for _, part in table.groupby(["group", "reference"]):
+        ranks, z = part["rank"].to_numpy(), part["z"].to_numpy()
+        assert ranks[0] == 1 and (np.diff(ranks) >= 0).all()
+        assert ((np.diff(ranks) == 0) == np.isclose(np.diff(z), 0)).all()  # ties, and only ties, share a rank
+    assert (table.groupby(["group", "rank"]).size() > 1).any()  # the seeds have ties
+
+
 def test_quanteda_example_is_yates_corrected():
     # quanteda's own test: d1 = "b b b b b b b a a a", d2 = "a a a a a a a b b"; R's chisq.test(correct = TRUE)
     assert chi2_yates([3, 7], [7, 2], 10, 9) == pytest.approx([-2.632438271604939, 2.632438271604939], rel=1e-12)
@@ -149,13 +162,13 @@ def test_counts_and_tokens_give_the_same_table_in_each_voice(seeds):
         from_tokens = keyness(tokens, seeds, voice=voice)
         from_counts = keyness(term_counts(tokens, voice=voice), seeds, voice=voice)
         pd.testing.assert_frame_equal(from_tokens, from_counts)
-    quoted = keyness(tokens, seeds, voice="quoted")
+    quoted = keyness(tokens, seeds, voice="quoted", min_count=1)
     tass = quoted[(quoted["group"] == "TASS") & (quoted["term"] == "reckless")]
     assert len(tass) == 1 and tass["count"].item() >= 1
 
 
 def test_words_seen_once_or_twice_are_not_called_distinctive_on_the_seeds(seeds):
-    table = keyness(tokenize(seeds), seeds)
+    table = keyness(tokenize(seeds), seeds, stop_words=None, min_count=1)
     rare = table[(table["count"] <= 2) & (table["count_reference"] == 0)]
     assert len(rare) > 100
     assert rare["z"].abs().max() < 1.96

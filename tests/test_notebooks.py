@@ -39,7 +39,7 @@ def scratch():
 def suite(scratch):
     root = scratch / "reports"
     first = runner.run_report(out=root / "first", jobs=2, progress=None)
-    second = runner.run_report(out=root / "second", jobs=2, progress=None)
+    second = runner.run_report(reports=root, jobs=2, progress=None)  # under a reports root: the runs index is updated
     return first, second
 
 
@@ -108,8 +108,11 @@ def test_run_json_records_parameters_versions_hash_and_each_notebook(suite):
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in run["notebooks"])
     assert run["notebooks"][0]["title"] == "01 · Corpus overview and cleaning audit"
     assert ">01 · Corpus overview and cleaning audit</a>" in (first.folder / "index.html").read_text()
-    runs_page = (first.folder.parent / "index.html").read_text()
-    assert 'href="first/index.html"' in runs_page and 'href="second/index.html"' in runs_page
+    assert "<title>framing report: seeds, 20" in (first.folder / "index.html").read_text()
+    second = suite[1]
+    assert second.index == first.folder.parent / "index.html"
+    runs_page = second.index.read_text()
+    assert 'href="first/index.html"' in runs_page and f'href="{second.folder.name}/index.html"' in runs_page
 
 
 def test_figures_come_with_every_format_and_a_caption(suite):
@@ -234,11 +237,86 @@ def test_article_text_in_the_html_is_escaped(hostile_run, page):
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it with apt-get)")
 def test_html_report_opens_in_chromium_without_console_errors(suite, hostile_run):
     first, _ = suite
-    pages = [first.folder / "index.html", first.folder.parent / "index.html"]
+    pages = [first.folder / "index.html", suite[1].index]
     pages += [hostile_run.folder / n.html for n in hostile_run.notebooks]
     pages += [first.folder / n.html for n in first.notebooks]
     for page in pages:
         assert _console_messages(page) == [], page
+
+
+def _png_widths(page: Path) -> list[int]:
+    """Pixel widths of the PNG images embedded in ``page`` (base64 data URIs)."""
+    import base64
+    import re
+    import struct
+
+    widths = []
+    for data in re.findall(r'src="data:image/png;base64,([^"]+)"', page.read_text(encoding="utf-8")):
+        header = base64.b64decode(data[:64])
+        widths.append(struct.unpack(">I", header[16:20])[0])  # IHDR width
+    return widths
+
+
+def test_figures_in_the_html_pages_are_readable_and_tables_have_no_index(suite):
+    first, _ = suite
+    for result in first.notebooks:
+        page = first.folder / result.html
+        widths = _png_widths(page)
+        assert all(width >= 600 for width in widths), (page.name, widths)
+        text = page.read_text(encoding="utf-8")
+        assert "<img" not in text or 'width="' not in text.split("<img", 1)[1].split(">", 1)[0]  # shown at their size
+        assert not re.search(r"<tr>\s*<th[^>]*>\d+</th>", text)  # tables without the pandas index
+    assert sum(len(_png_widths(first.folder / r.html)) for r in first.notebooks) >= 8
+
+
+_MEASURE = """<!DOCTYPE html><html><body>
+<iframe id="page" src="{src}" style="width:1280px;height:4000px"></iframe><pre id="out">pending</pre>
+<script>
+document.getElementById("page").onload = function () {{
+  var images = Array.from(this.contentDocument.images);
+  document.getElementById("out").textContent = "widths:" + JSON.stringify(images.map(function (img) {{
+    return Math.round(img.getBoundingClientRect().width); }}));
+}};
+</script></body></html>"""
+
+
+def _rendered_image_widths(page: Path, folder: Path) -> list[int]:
+    """CSS pixel widths at which headless Chromium lays out the images of ``page`` in a 1280 px window.
+
+    The report pages run no script (their Content-Security-Policy), so a page of ours frames
+    the report and measures it.
+    """
+    wrapper = folder / f"measure-{page.stem}.html"
+    wrapper.write_text(_MEASURE.format(src=page.as_uri()), encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--allow-file-access-from-files",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                wrapper.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    found = re.search(r"widths:(\[[^<]*\])", done.stdout)
+    assert found, f"Chromium did not lay out {page}: {done.stderr[-300:]}"
+    return json.loads(found.group(1))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it with apt-get)")
+def test_figures_are_laid_out_at_least_600_pixels_wide_in_chromium(suite, tmp_path):
+    first, _ = suite
+    shown = {r.notebook: _rendered_image_widths(first.folder / r.html, tmp_path) for r in first.notebooks}
+    assert sum(map(len, shown.values())) >= 8
+    assert all(width >= 600 for widths in shown.values() for width in widths), shown
 
 
 def test_explore_notebook_executes_headless(tmp_path, seeds):
@@ -263,7 +341,7 @@ def test_explore_notebook_executes_headless(tmp_path, seeds):
     expected = len(in_context(tokenize(articles), articles, "White House"))
     assert expected > 0
     # what the Output widget showed is kept in the notebook's widget state
-    assert f"{expected} occurrence(s) of 'White House' in 5 article(s)" in json.dumps(executed.metadata.get("widgets", {}))
+    assert f"{expected} occurrence(s) of 'White House'. 5 article(s)" in json.dumps(executed.metadata.get("widgets", {}))
 
 
 DIGEST_FILE = FIXTURES / "seed_report_digest.json"

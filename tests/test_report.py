@@ -146,3 +146,53 @@ def test_overview_tables_on_the_seeds(seeds):
     assert ((reasons["ci_low"] < reasons["share_of_raw_words"]) & (reasons["share_of_raw_words"] < reasons["ci_high"])).all()
     fixed = repairs(articles)
     assert {"original": "oddsover", "repaired": "odds over"}.items() <= fixed.iloc[0].to_dict().items()
+
+
+def test_the_runs_index_never_replaces_a_page_framing_did_not_write(tmp_path):
+    (tmp_path / "index.html").write_text("<p>my own page</p>", encoding="utf-8")
+    assert suite.write_runs_index(tmp_path) is None
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "<p>my own page</p>"
+    (tmp_path / "index.html").unlink()
+    page = suite.write_runs_index(tmp_path)
+    assert page is not None and suite.GENERATOR in page.read_text(encoding="utf-8")
+    assert suite.write_runs_index(tmp_path) == page  # its own page it may replace
+
+
+@pytest.mark.parametrize("setup", ["file", "foreign files", "a run"])
+def test_out_must_be_a_new_or_empty_folder(tmp_path, setup):
+    out = tmp_path / "out"
+    if setup == "file":
+        out.write_text("mine", encoding="utf-8")
+    else:
+        out.mkdir()
+        (out / ("run.json" if setup == "a run" else "notes.txt")).write_text("{}", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(suite.ReportError, match=r"is a file|holds files framing did not write|already holds a run"):
+        suite.run_report(out=out, notebooks="01", progress=None)
+    assert {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing written beside it either
+
+
+def test_pages_are_titled_by_corpus_and_time():
+    run = {"parameters": {"corpus": "/data/raw/my-corpus"}, "started": "2026-12-01T23:10:44+00:00"}
+    assert suite.run_title(run) == "framing report: my-corpus, 2026-12-01 23:10 UTC"
+
+
+def test_a_killed_report_leaves_no_process_holding_the_callers_output(tmp_path):
+    """SIGKILL ``framing report`` mid-run: every worker and kernel must go, so the caller's pipe closes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    framing = Path(sys.executable).parent / "framing"
+    command = [str(framing), "report", "--out", str(tmp_path / "run"), "--notebooks", "01,02", "--jobs", "2", "--formats", "png"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout.readline().startswith(b"running 2 notebook(s)")  # the workers are starting
+    time.sleep(3)
+    process.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    process.stdout.read()  # returns once no process holds the pipe open
+    assert time.monotonic() - killed < 30
+    process.wait()

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_distribution
+from scipy.stats import rankdata
 
 from analysis.cluster import Engine
 from analysis.engine import pool_articles
@@ -52,10 +53,13 @@ from analysis.tokens import tokenize
 DEFAULT_PRIOR_MASS = 100.0
 #: Reference label when a group is compared with all the others pooled.
 REST = "(rest)"
+#: Least occurrences (both sides together) of a word that keyness lists.
+MIN_COUNT = 3
 
 KEYNESS_COLUMNS = [
     "group",
     "reference",
+    "rank",
     "term",
     "count",
     "count_reference",
@@ -206,7 +210,8 @@ def keyness(
     prior_mass: float = DEFAULT_PRIOR_MASS,
     prior_counts: pd.Series | None = None,
     voice: Voice = "all",
-    stop_words: StopWords = None,
+    stop_words: StopWords = "english",
+    min_count: int = MIN_COUNT,
     top: int | None = None,
 ) -> pd.DataFrame:
     """Distinctive words of each group: weighted log-odds z-scores, chi-squared and G².
@@ -232,9 +237,13 @@ def keyness(
         groups never use are not compared but keep their share of ``m``. Default: the pooled
         counts alone.
     voice : {"all", "narration", "quoted"}, default="all"
-    stop_words : "english", collection of str or None, default=None
-        Words left out before counting totals; the log-odds prior copes with function words,
-        so none are dropped by default.
+    stop_words : "english", collection of str or None, default="english"
+        Words left out before counting totals (``analysis.measures.tfidf.stop_word_set``):
+        the prior shrinks function words, but on a few thousand words "said" and "the" still
+        lead the lists.
+    min_count : int, default=3
+        Words used fewer times by both sides together are not listed (they still count in
+        the totals): a word seen once or twice has a z that says little.
     top : int, optional
         Keep the ``top`` words with the highest ``z`` per group; default: every word.
 
@@ -244,6 +253,7 @@ def keyness(
         One row per comparison and word used by either side, by group then decreasing ``z``:
 
         - ``group``, ``reference`` : the two sides (``(rest)`` = all other groups)
+        - ``rank`` : by decreasing ``z`` within the comparison; tied words share a rank
         - ``term``
         - ``count``, ``count_reference`` : the word's occurrences on each side
         - ``log_odds`` : weighted log-odds ratio δ (positive: the group uses it more)
@@ -266,6 +276,8 @@ def keyness(
         raise ValueError(f"prior_mass must be positive, not {prior_mass}")
     if top is not None and top < 1:
         raise ValueError(f"top must be 1 or more (or None for every word), not {top}")
+    if min_count < 1:
+        raise ValueError(f"min_count must be 1 or more, not {min_count}")
     everything = matrix_of(tokens_or_counts, voice=voice, rows=articles["id"].astype(str).tolist(), stop_words=stop_words)
     indicator, groups = group_matrix(articles, by, everything.rows)
     if len(groups) < 2:
@@ -284,9 +296,9 @@ def keyness(
     pieces = []
     for comparison in _comparisons(group_counts, groups, sizes, reference):
         y_i, y_j = comparison.counts, comparison.reference_counts
-        used = np.flatnonzero((y_i + y_j) > 0)
+        used = np.flatnonzero((y_i + y_j) >= min_count)
         n_i, n_j = y_i.sum(), y_j.sum()
-        # Only words either side uses get a row, but n and α_0 = m run over the whole vocabulary.
+        # Only words used min_count times get a row, but n and α_0 = m run over the whole vocabulary.
         delta, z = log_odds_dirichlet(y_i[used], y_j[used], alpha[used], totals=(n_i, n_j, prior_mass))
         chi = chi2_yates(y_i[used], y_j[used], n_i, n_j)
         likelihood = g2(y_i[used], y_j[used], n_i, n_j)
@@ -298,6 +310,7 @@ def keyness(
                 {
                     "group": comparison.group,
                     "reference": comparison.reference,
+                    "rank": rankdata(-z[order], method="min").astype(np.int64),
                     "term": everything.terms[used][order],
                     "count": y_i[used][order].astype(np.int64),
                     "count_reference": y_j[used][order].astype(np.int64),

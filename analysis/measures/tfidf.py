@@ -5,10 +5,13 @@ add up across partitions. Every reduce here builds a sparse count matrix from th
 hands it to scikit-learn's ``TfidfTransformer`` with its defaults (smoothed IDF, raw term
 frequency, l2 norm), so the weights equal ``TfidfVectorizer``'s given the same tokens.
 
-Stop words: :func:`top_terms` and :func:`article_similarity` drop scikit-learn's English list
-(``sklearn.feature_extraction.text.ENGLISH_STOP_WORDS``, 318 words) by default, before the
-weights are computed, as ``TfidfVectorizer(stop_words="english")`` does; pass
-``stop_words=None`` to keep every word.
+Stop words: :func:`top_terms`, :func:`article_similarity` and keyness drop ``"english"`` by
+default: scikit-learn's English list (``sklearn.feature_extraction.text.ENGLISH_STOP_WORDS``,
+318 words) and the reporting verbs of news (:data:`REPORTING_VERBS`: said, told, according…),
+which every outlet uses and which would otherwise lead every list. They are dropped before the
+weights are computed, as ``TfidfVectorizer(stop_words=[...])`` does with the same list; pass
+``stop_words=None`` to keep every word, or a collection of your own
+(:func:`read_stop_words` reads one from a file).
 """
 
 from __future__ import annotations
@@ -45,15 +48,48 @@ class CountMatrix(NamedTuple):
     terms: np.ndarray
 
 
+#: Verbs and phrases of attribution: every news outlet's most frequent content words.
+REPORTING_VERBS = frozenset(
+    "said says saying say told tells telling tell added adding adds stated states noted notes "
+    "according reported reportedly asked asks claimed claims".split()
+)
+ENGLISH_NEWS_STOP_WORDS = ENGLISH_STOP_WORDS | REPORTING_VERBS
+
+
 def stop_word_set(stop_words: StopWords) -> frozenset[str]:
-    """The words ``stop_words`` names: scikit-learn's English list, a given collection, or none."""
+    """The words ``stop_words`` names: ``"english"`` (scikit-learn's list and :data:`REPORTING_VERBS`),
+    a given collection, or none."""
     if stop_words is None:
         return frozenset()
     if isinstance(stop_words, str):
         if stop_words != "english":
             raise ValueError(f"stop_words must be 'english', a collection of words or None, not {stop_words!r}")
-        return ENGLISH_STOP_WORDS
+        return ENGLISH_NEWS_STOP_WORDS
     return frozenset(stop_words)
+
+
+def stop_words_option(value: str) -> StopWords:
+    """What a ``--stop-words`` option or a notebook's ``stop_words`` parameter names:
+    ``"english"``, ``"none"`` (None), or a file read by :func:`read_stop_words`."""
+    if value in ("english", "none"):
+        return None if value == "none" else "english"
+    return read_stop_words(value)
+
+
+def read_stop_words(path: str | os.PathLike[str]) -> frozenset[str]:
+    """Stop words from a text file: one word per line (or several, separated by spaces); ``#`` starts a comment.
+
+    Raises
+    ------
+    ValueError
+        The file is not text or holds no word.
+    """
+    from analysis.paths import read_text
+
+    words = frozenset(word.casefold() for line in read_text(path).splitlines() for word in line.split("#", 1)[0].split())
+    if not words:
+        raise ValueError(f"{path}: no stop words in the file; write one word per line")
+    return words
 
 
 def term_counts(tokens: pd.DataFrame, *, voice: Voice = "all") -> pd.DataFrame:
