@@ -1012,7 +1012,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     )
     with tqdm(unit="page", file=sys.stderr, disable=args.json or not sys.stderr.isatty()) as bar:
 
-        def progress(record: Any) -> None:
+        def progress(record: Any, total: int) -> None:
+            bar.total = total
             bar.update()
             bar.set_postfix_str(f"{record.outcome} {record.url[:50]}", refresh=False)
 

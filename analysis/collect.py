@@ -373,7 +373,7 @@ def plan_import(
     columns : dict
         From :func:`resolve_columns`.
     known : dict, optional
-        ``{url key: article id}`` already in the corpus (an extended import).
+        ``{url key or article id: article id}`` already in the corpus (an extended import).
 
     Returns
     -------
@@ -411,8 +411,8 @@ def plan_import(
             continue
         key = url_key(url) if url else "text:" + " ".join(text.split())
         identifier = article_id(key)
-        if key in seen:
-            earlier, where = seen[key]
+        if key in seen or identifier in seen:
+            earlier, where = seen.get(key) or seen[identifier]
             reason = f"same {'url' if url else 'text'} as {where} ({earlier})"
             summary.append(entry | {"id": earlier, "status": "duplicate", "reason": reason})
             continue
@@ -497,10 +497,12 @@ def _append_log(folder: Path, kind: Literal["imports", "fetches"], record: dict[
     write_text_atomic(folder / LOG, json.dumps(log, ensure_ascii=False, indent=1) + "\n")
 
 
-def _known_urls(manifest: pd.DataFrame) -> dict[str, str]:
-    if "url" not in manifest.columns or "id" not in manifest.columns:
+def _known(manifest: pd.DataFrame) -> dict[str, str]:
+    """``{url key or article id: article id}`` of the rows a corpus holds (an id also finds a repeated text or page)."""
+    if "id" not in manifest.columns:
         return {}
-    return {url_key(u): i for u, i in zip(manifest["url"], manifest["id"], strict=True) if u}
+    urls = manifest["url"] if "url" in manifest.columns else pd.Series("", index=manifest.index)
+    return {i: i for i in manifest["id"] if i} | {url_key(u): i for u, i in zip(urls, manifest["id"], strict=True) if u}
 
 
 def _sha256(path: Path) -> str:
@@ -556,7 +558,7 @@ def import_export(path: str | Path, target: str | Path, *, source: Source, mappi
     manifest = read_manifest_table(root)
     profiles = load_profiles(root / PROFILES_FILE)
     rows, texts, summary = plan_import(
-        table, columns, source=source, source_name=path.name, profiles=profiles, known=_known_urls(manifest)
+        table, columns, source=source, source_name=path.name, profiles=profiles, known=_known(manifest)
     )
     result = ImportResult(str(root), extended, summary, to_fetch=sum(not row["file"] for row in rows))
     record = {"source": str(path), "from": source, "sha256": _sha256(path), "columns": columns, "rows": len(table)}
@@ -633,7 +635,7 @@ def import_pages(folder: str | Path, target: str | Path) -> ImportResult:
     extended = _check_target(root, source)
     manifest = read_manifest_table(root)
     profiles = load_profiles(root / PROFILES_FILE)
-    seen = {key: (article, "an article already in the corpus") for key, article in _known_urls(manifest).items()}
+    seen = {key: (article, "an article already in the corpus") for key, article in _known(manifest).items()}
     rows, pages, summary = [], [], []
     for path in _saved_pages(source):
         name = path.relative_to(source).as_posix()
@@ -650,8 +652,8 @@ def import_pages(folder: str | Path, target: str | Path) -> ImportResult:
         url = meta["url"] if is_web_address(meta["url"]) else ""
         key = url_key(url) if url else "page:" + hashlib.sha256(html.encode()).hexdigest()
         identifier = article_id(key)
-        if key in seen:
-            earlier, where = seen[key]
+        if key in seen or identifier in seen:
+            earlier, where = seen.get(key) or seen[identifier]
             summary.append(
                 entry | {"url": url, "id": earlier, "status": "duplicate", "reason": f"same page as {where} ({earlier})"}
             )
@@ -700,6 +702,7 @@ def import_pages(folder: str | Path, target: str | Path) -> ImportResult:
 
 USER_AGENT = f"framing/{__version__} (news framing research; fetches each page once, obeys robots.txt)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @dataclass(frozen=True)
@@ -813,6 +816,7 @@ class _Response:
     final_url: str = ""
     error: str = ""
     retry_after: float | None = None
+    kind: str = ""  # the Content-Type, without parameters
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -830,7 +834,10 @@ def _request(url: str, settings: FetchSettings) -> _Response:
             body = response.read(settings.max_bytes + 1)
             if len(body) > settings.max_bytes:
                 return _Response(response.status, error=f"larger than {settings.max_bytes:,} bytes")
-            return _Response(response.status, body, response.headers.get_content_charset(), response.geturl())
+            headers = response.headers
+            return _Response(
+                response.status, body, headers.get_content_charset(), response.geturl(), kind=headers.get_content_type()
+            )
     except urllib.error.HTTPError as err:
         return _Response(
             err.code, error=f"HTTP {err.code} {err.reason}", retry_after=_retry_after(err.headers.get("Retry-After"))
@@ -890,6 +897,8 @@ def _fetch_one(row: dict[str, str], folder: Path, settings: FetchSettings, pacer
     response, attempts = _get(url, host, settings, pacer)
     if response.error:
         return FetchRecord(identifier, url, "failed", response.status, response.error, attempts=attempts)
+    if response.kind not in PAGE_TYPES:
+        return FetchRecord(identifier, url, "failed", response.status, f"not a web page ({response.kind})", attempts=attempts)
     html = decode_page(response.body, response.charset)
     write_text_atomic(folder / HTML_FOLDER / f"{identifier}.html", html)
     found = page_date(html, url=response.final_url or url)
@@ -941,7 +950,7 @@ def pending_rows(manifest: pd.DataFrame) -> pd.DataFrame:
 
 
 def fetch_corpus(
-    corpus: str | Path, *, settings: FetchSettings | None = None, progress: Callable[[FetchRecord], None] | None = None
+    corpus: str | Path, *, settings: FetchSettings | None = None, progress: Callable[[FetchRecord, int], None] | None = None
 ) -> FetchResult:
     """Download the pages of the rows of ``corpus`` that have a url and no file.
 
@@ -958,7 +967,8 @@ def fetch_corpus(
         A corpus folder written by :func:`import_export` or :func:`import_pages`.
     settings : FetchSettings, optional
     progress : callable, optional
-        Called with each :class:`FetchRecord` as it is made (for a progress bar).
+        Called with each :class:`FetchRecord` as it is made and the number of pages this run
+        tries (for a progress bar).
 
     Returns
     -------
@@ -997,7 +1007,7 @@ def fetch_corpus(
             state[record.id] = asdict(record)
             result.records.append(record)
             if progress is not None:
-                progress(record)
+                progress(record, len(todo))
     finally:
         write_manifest_table(folder, _reconcile(folder, manifest, state))
         _append_log(folder, "fetches", result.counts())

@@ -103,6 +103,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     failing, site.flaky_failures = site.flaky_failures > 0, site.flaky_failures - 1
                 if failing:
                     return self._send(500, b"oops")
+            if self.path == "/report.pdf":
+                return self._send(200, b"%PDF-1.4", {"Content-Type": "application/pdf"})
             if self.path in PAGES:
                 return self._send(200, PAGES[self.path])
             return self._send(404, b"not found")
@@ -136,6 +138,7 @@ ALL_PATHS = [
     ("/missing", "2021-03-22"),
     ("/news/flaky.html", "2021-03-23"),
     ("/old", "2021-03-22"),
+    ("/report.pdf", "2021-03-22"),
 ]
 
 
@@ -246,6 +249,8 @@ def test_an_export_with_text_becomes_article_files_the_loader_reads(tmp_path):
     articles, problems = read_corpus(tmp_path / "corpus")
     assert problems == [] and sorted(articles["outlet"]) == ["Press TV", "TASS"]
     assert set(articles["headline"]) == {"Talks declined", "An offer turned down"}
+    again = import_export(FIXTURES / "articles.csv", tmp_path / "corpus", source="csv", mapping={"published": "date"})
+    assert again.counts() == {"imported": 0, "duplicate": 3, "unusable": 0}  # the same texts, found by their ids
 
 
 def test_a_missing_column_names_the_file_the_column_and_the_fix(tmp_path):
@@ -281,6 +286,7 @@ def test_saved_pages_become_a_corpus_from_their_metadata(tmp_path):
     articles, _ = read_corpus(tmp_path / "corpus")
     assert articles["outlet"].tolist() == ["TASS"]
     assert _files(FIXTURES / "saved_pages") == before
+    assert import_pages(FIXTURES / "saved_pages", tmp_path / "corpus").counts()["imported"] == 0
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +309,9 @@ def test_fetch_is_polite_and_accounts_for_every_page(tmp_path, site):
         "/missing": "failed",
         "/news/flaky.html": "fetched",
         "/old": "fetched",
+        "/report.pdf": "failed",
     }
+    assert table.loc["/report.pdf", "error"] == "not a web page (application/pdf)"
     assert table.loc["/missing", "status"] == 404 and table.loc["/missing", "attempts"] == 1
     assert "timed out" in table.loc["/slow.html", "error"] and table.loc["/slow.html", "attempts"] == 2
     assert table.loc["/news/flaky.html", "attempts"] == 2  # 500, then 200
@@ -318,15 +326,15 @@ def test_fetch_is_polite_and_accounts_for_every_page(tmp_path, site):
     )
     articles, problems = read_corpus(corpus)
     assert len(articles) == 4 and set(articles["outlet"]) == {"127.0.0.1"}
-    assert sum("not fetched yet" in p.message for p in problems) == 3
+    assert sum("not fetched yet" in p.message for p in problems) == 4
     manifest = pd.read_csv(corpus / "manifest.csv", dtype=str, keep_default_na=False)
     assert set(manifest.loc[manifest["file"] != "", "page_published"]) == {"2021-03-22", "2021-03-25", "2021-03-23"}
 
     requests = len(site.requests)
     again = fetch_corpus(corpus, settings=FAST)
-    assert again.records == [] and again.counts()["earlier"] == 3 and len(site.requests) == requests  # nothing re-asked
+    assert again.records == [] and again.counts()["earlier"] == 4 and len(site.requests) == requests  # nothing re-asked
     retried = fetch_corpus(corpus, settings=FetchSettings(**{**FAST.__dict__, "retry_failed": True}))
-    assert sorted(r.url.removeprefix(site.base) for r in retried.records) == ["/missing", "/slow.html"]
+    assert sorted(r.url.removeprefix(site.base) for r in retried.records) == ["/missing", "/report.pdf", "/slow.html"]
 
 
 def test_a_killed_fetch_continues_where_it_stopped(tmp_path, site):
@@ -334,7 +342,7 @@ def test_a_killed_fetch_continues_where_it_stopped(tmp_path, site):
     corpus = tmp_path / "corpus"
     import_export(export, corpus, source="csv")
 
-    def killed(record):
+    def killed(record, total):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
