@@ -974,9 +974,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     try:
         if args.source_format == "html":
-            result = import_pages(args.source, args.to)
+            result = import_pages(args.source, args.to, event=args.event)
         else:
-            result = import_export(args.source, args.to, source=args.source_format, mapping=mapping)
+            result = import_export(args.source, args.to, source=args.source_format, mapping=mapping, event=args.event)
     except (CollectError, TargetError) as err:
         return _collect_error(err)
     counts = result.counts()
@@ -1021,6 +1021,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             result = fetch_corpus(args.corpus, settings=settings, progress=progress)
         except TargetError as err:
             return _collect_error(err)
+        except KeyboardInterrupt:
+            print(
+                f"\nframing: interrupted; the pages saved are kept: run 'framing fetch {args.corpus}' to continue",
+                file=sys.stderr,
+            )
+            return 130
     table = result.table()
     counts = result.counts()
     if args.json:
@@ -1061,6 +1067,9 @@ def add_collect_commands(commands: argparse._SubParsersAction) -> None:
         default=None,
         metavar="FIELD=COL,...",
         help=f"columns holding each field, overriding the format's ({', '.join(FIELDS)}), e.g. published=publish_date",
+    )
+    importing.add_argument(
+        "--event", default="", metavar="ID", help="event of the rows the export gives none (the notebooks compare within events)"
     )
     importing.add_argument("--json", action="store_true", help="print every source row's fate as JSON records")
     importing.set_defaults(func=cmd_import)

@@ -363,6 +363,7 @@ def plan_import(
     source_name: str,
     profiles: dict[str, OutletProfile],
     known: dict[str, str] | None = None,
+    event: str = "",
 ) -> tuple[list[dict[str, str]], list[str], pd.DataFrame]:
     """Decide each export row's fate; pure (reads and writes nothing).
 
@@ -374,6 +375,8 @@ def plan_import(
         From :func:`resolve_columns`.
     known : dict, optional
         ``{url key or article id: article id}`` already in the corpus (an extended import).
+    event : str, optional
+        The event of rows whose export gives none (an export is often one story's coverage).
 
     Returns
     -------
@@ -430,7 +433,7 @@ def plan_import(
                 "dek": value.get("dek", ""),
                 "url": url,
                 "id": identifier,
-                "event": value.get("event", ""),
+                "event": value.get("event", "") or event,
                 "language": value.get("language", ""),
             }
             | ({"source_id": value["id"]} if value.get("id") else {})
@@ -523,7 +526,9 @@ def _save_import(target: Path, manifest: pd.DataFrame, rows: list[dict[str, str]
     _append_log(target, "imports", record)
 
 
-def import_export(path: str | Path, target: str | Path, *, source: Source, mapping: dict[str, str] | None = None) -> ImportResult:
+def import_export(
+    path: str | Path, target: str | Path, *, source: Source, mapping: dict[str, str] | None = None, event: str = ""
+) -> ImportResult:
     """Import an export into the corpus folder ``target`` (created, or extended if a previous import).
 
     Parameters
@@ -537,6 +542,9 @@ def import_export(path: str | Path, target: str | Path, *, source: Source, mappi
         The export's format: which columns hold url, date, title, outlet (:data:`PRESETS`).
     mapping : dict, optional
         ``{field: column}`` overriding the preset (:func:`parse_mapping`).
+    event : str, optional
+        The ``event`` of every row the export gives none (the notebooks compare outlets within
+        an event).
 
     Returns
     -------
@@ -558,7 +566,7 @@ def import_export(path: str | Path, target: str | Path, *, source: Source, mappi
     manifest = read_manifest_table(root)
     profiles = load_profiles(root / PROFILES_FILE)
     rows, texts, summary = plan_import(
-        table, columns, source=source, source_name=path.name, profiles=profiles, known=_known(manifest)
+        table, columns, source=source, source_name=path.name, profiles=profiles, known=_known(manifest), event=event
     )
     result = ImportResult(str(root), extended, summary, to_fetch=sum(not row["file"] for row in rows))
     record = {"source": str(path), "from": source, "sha256": _sha256(path), "columns": columns, "rows": len(table)}
@@ -617,13 +625,14 @@ def _saved_pages(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def import_pages(folder: str | Path, target: str | Path) -> ImportResult:
+def import_pages(folder: str | Path, target: str | Path, *, event: str = "") -> ImportResult:
     """Turn a folder of saved ``.html`` pages into a corpus, the manifest built from their metadata.
 
     Each page is copied (as UTF-8) to ``html/ID.html`` in ``target``, its manifest row filled
     from the page: ``url`` (canonical link or og:url), ``outlet`` (the profile of its domain or
     site name, else the site name or host), ``published``, ``title``, and ``saved_as`` (its
-    path in ``folder``). ``summary`` lists every page; ``reason`` names what was not found.
+    path in ``folder``), and ``event`` if given. ``summary`` lists every page; ``reason`` names
+    what was not found.
 
     Raises
     ------
@@ -676,6 +685,7 @@ def import_pages(folder: str | Path, target: str | Path) -> ImportResult:
                 "title": meta["title"],
                 "url": url,
                 "id": identifier,
+                "event": event,
                 "saved_as": name,
             }
         )
@@ -817,6 +827,7 @@ class _Response:
     error: str = ""
     retry_after: float | None = None
     kind: str = ""  # the Content-Type, without parameters
+    refused: bool = False  # a redirect robots.txt disallows
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -826,11 +837,28 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: the backoff applies
 
 
-def _request(url: str, settings: FetchSettings) -> _Response:
-    """One GET: the body of a 2xx, or the status or error of anything else. Redirects are followed."""
+class _Refused(Exception):
+    """A redirect to a url that robots.txt disallows (or whose robots.txt could not be read)."""
+
+
+def _opener(robots: _Robots | None) -> urllib.request.OpenerDirector:
+    """An opener whose redirects go only where robots.txt allows (the redirect target's own rules)."""
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            verdict = robots.allows(newurl) if robots is not None else True
+            if verdict is not True:
+                raise _Refused(f"redirected to {newurl}, which {verdict if verdict else 'robots.txt disallows'}")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return urllib.request.build_opener(Redirects)
+
+
+def _request(url: str, settings: FetchSettings, robots: _Robots | None = None) -> _Response:
+    """One GET: the body of a 2xx, or the status or error of anything else. Redirects are followed where robots.txt allows."""
     request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent, "Accept": "text/html,*/*;q=0.5"})
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+        with _opener(robots).open(request, timeout=settings.timeout) as response:
             body = response.read(settings.max_bytes + 1)
             if len(body) > settings.max_bytes:
                 return _Response(response.status, error=f"larger than {settings.max_bytes:,} bytes")
@@ -838,6 +866,8 @@ def _request(url: str, settings: FetchSettings) -> _Response:
             return _Response(
                 response.status, body, headers.get_content_charset(), response.geturl(), kind=headers.get_content_type()
             )
+    except _Refused as refused:
+        return _Response(None, error=str(refused), refused=True)
     except urllib.error.HTTPError as err:
         return _Response(
             err.code, error=f"HTTP {err.code} {err.reason}", retry_after=_retry_after(err.headers.get("Retry-After"))
@@ -849,15 +879,16 @@ def _request(url: str, settings: FetchSettings) -> _Response:
 
 
 def _retryable(response: _Response) -> bool:
-    return response.status in RETRY_STATUSES or (response.status is None and bool(response.error))
+    return not response.refused and (response.status in RETRY_STATUSES or (response.status is None and bool(response.error)))
 
 
-def _get(url: str, host: str, settings: FetchSettings, pacer: _Pacer) -> tuple[_Response, int]:
+def _get(url: str, settings: FetchSettings, pacer: _Pacer, robots: _Robots | None = None) -> tuple[_Response, int]:
     """GET with the host's pacing, retrying with backoff; returns the last response and the attempts made."""
+    host = urlsplit(url).netloc.lower()
     attempts = 0
     while True:
         pacer.wait(host)
-        response = _request(url, settings)
+        response = _request(url, settings, robots)
         pacer.done(host)
         attempts += 1
         if response.error == "" or not _retryable(response) or attempts > settings.retries:
@@ -866,35 +897,52 @@ def _get(url: str, host: str, settings: FetchSettings, pacer: _Pacer) -> tuple[_
         time.sleep(min(max(wait, response.retry_after or 0.0), settings.max_wait))
 
 
-def _robots(base: str, host: str, settings: FetchSettings, pacer: _Pacer) -> RobotFileParser | str:
-    """The host's robots.txt rules, or the reason they could not be read (the pages then wait for another run).
+class _Robots:
+    """Each host's robots.txt, read once, as :mod:`urllib.robotparser` reads it: 401 or 403
+    forbid everything, another 4xx allows everything; a host whose robots.txt cannot be read
+    (5xx, no answer) is not asked for pages in this run."""
 
-    As :mod:`urllib.robotparser` reads them: 401 or 403 forbid everything, another 4xx allows everything.
-    """
-    rules = RobotFileParser(f"{base}/robots.txt")
-    response, _ = _get(f"{base}/robots.txt", host, settings, pacer)
-    if response.status is not None and 200 <= response.status < 300:
-        rules.parse(decode_page(response.body, response.charset).splitlines())
-    elif response.status in (401, 403):
-        rules.disallow_all = True
-    elif response.status is not None and 400 <= response.status < 500:
-        rules.allow_all = True
-    else:
-        return f"robots.txt could not be read ({response.error})"
-    crawl_delay = rules.crawl_delay(settings.user_agent)
-    if crawl_delay:
-        pacer.delays[host] = min(max(float(crawl_delay), settings.delay), settings.max_wait)
-    return rules
+    def __init__(self, settings: FetchSettings, pacer: _Pacer):
+        self.settings, self.pacer = settings, pacer
+        self.hosts: dict[str, RobotFileParser | str] = {}
+
+    def _read(self, base: str) -> RobotFileParser | str:
+        rules = RobotFileParser(f"{base}/robots.txt")
+        response, _ = _get(f"{base}/robots.txt", self.settings, self.pacer)
+        if response.status is not None and 200 <= response.status < 300:
+            rules.parse(decode_page(response.body, response.charset).splitlines())
+        elif response.status in (401, 403):
+            rules.disallow_all = True
+        elif response.status is not None and 400 <= response.status < 500:
+            rules.allow_all = True
+        else:
+            return f"robots.txt could not be read ({response.error})"
+        crawl_delay = rules.crawl_delay(self.settings.user_agent)
+        if crawl_delay:
+            host = urlsplit(base).netloc.lower()
+            self.pacer.delays[host] = min(max(float(crawl_delay), self.settings.delay), self.settings.max_wait)
+        return rules
+
+    def allows(self, url: str) -> bool | str:
+        """True, False (disallowed), or why the host's robots.txt could not be read."""
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        if base not in self.hosts:
+            self.hosts[base] = self._read(base)
+        rules = self.hosts[base]
+        return rules if isinstance(rules, str) else rules.can_fetch(self.settings.user_agent, url)
 
 
-def _fetch_one(row: dict[str, str], folder: Path, settings: FetchSettings, pacer: _Pacer, rules: Any) -> FetchRecord:
+def _fetch_one(row: dict[str, str], folder: Path, settings: FetchSettings, pacer: _Pacer, robots: _Robots) -> FetchRecord:
     url, identifier = row["url"], row["id"]
-    host = urlsplit(url).netloc.lower()
-    if isinstance(rules, str):
-        return FetchRecord(identifier, url, "failed", error=rules)
-    if not rules.can_fetch(settings.user_agent, url):
+    verdict = robots.allows(url)
+    if isinstance(verdict, str):
+        return FetchRecord(identifier, url, "failed", error=verdict)
+    if not verdict:
         return FetchRecord(identifier, url, "robots", error="disallowed by robots.txt")
-    response, attempts = _get(url, host, settings, pacer)
+    response, attempts = _get(url, settings, pacer, robots)
+    if response.refused:
+        return FetchRecord(identifier, url, "robots", error=response.error, attempts=attempts)
     if response.error:
         return FetchRecord(identifier, url, "failed", response.status, response.error, attempts=attempts)
     if response.kind not in PAGE_TYPES:
@@ -995,14 +1043,10 @@ def fetch_corpus(
     todo = [row for row in pending if state.get(row["id"], {}).get("outcome") not in final]
     result = FetchResult(str(folder), [], earlier=len(pending) - len(todo), pending=len(pending))
     pacer = _Pacer(settings.delay)
-    robots: dict[str, Any] = {}
+    robots = _Robots(settings, pacer)
     try:
         for row in _interleaved(todo):
-            parts = urlsplit(row["url"])
-            base = f"{parts.scheme}://{parts.netloc}"
-            if base not in robots:
-                robots[base] = _robots(base, parts.netloc.lower(), settings, pacer)
-            record = _fetch_one(row, folder, settings, pacer, robots[base])
+            record = _fetch_one(row, folder, settings, pacer, robots)
             _append_state(folder, record)
             state[record.id] = asdict(record)
             result.records.append(record)

@@ -98,6 +98,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 time.sleep(1.0)
             if self.path == "/old":
                 return self._send(301, b"", {"Location": "/news/moved.html"})
+            if self.path == "/sneaky":
+                return self._send(302, b"", {"Location": "/private/secret.html"})
             if self.path == "/news/flaky.html":
                 with site.lock:
                     failing, site.flaky_failures = site.flaky_failures > 0, site.flaky_failures - 1
@@ -139,6 +141,7 @@ ALL_PATHS = [
     ("/news/flaky.html", "2021-03-23"),
     ("/old", "2021-03-22"),
     ("/report.pdf", "2021-03-22"),
+    ("/sneaky", "2021-03-22"),  # redirects to a path robots.txt forbids
 ]
 
 
@@ -218,7 +221,9 @@ def test_a_media_cloud_export_accounts_for_every_row(tmp_path):
 
 
 def test_re_importing_extends_and_finds_the_duplicates(tmp_path):
-    import_export(FIXTURES / "mediacloud.csv", tmp_path / "corpus", source="mediacloud")
+    import_export(FIXTURES / "mediacloud.csv", tmp_path / "corpus", source="mediacloud", event="talks")
+    manifest = pd.read_csv(tmp_path / "corpus" / "manifest.csv", dtype=str, keep_default_na=False)
+    assert set(manifest["event"]) == {"talks"}
     again = import_export(FIXTURES / "gdelt_doc.json", tmp_path / "corpus", source="gdelt")
     assert again.extended and again.counts() == {"imported": 0, "duplicate": 2, "unusable": 0}
     assert "already in the corpus" in again.summary["reason"].iloc[0]
@@ -310,7 +315,9 @@ def test_fetch_is_polite_and_accounts_for_every_page(tmp_path, site):
         "/news/flaky.html": "fetched",
         "/old": "fetched",
         "/report.pdf": "failed",
+        "/sneaky": "robots",
     }
+    assert "which robots.txt disallows" in table.loc["/sneaky", "error"]
     assert table.loc["/report.pdf", "error"] == "not a web page (application/pdf)"
     assert table.loc["/missing", "status"] == 404 and table.loc["/missing", "attempts"] == 1
     assert "timed out" in table.loc["/slow.html", "error"] and table.loc["/slow.html", "attempts"] == 2
@@ -326,13 +333,13 @@ def test_fetch_is_polite_and_accounts_for_every_page(tmp_path, site):
     )
     articles, problems = read_corpus(corpus)
     assert len(articles) == 4 and set(articles["outlet"]) == {"127.0.0.1"}
-    assert sum("not fetched yet" in p.message for p in problems) == 4
+    assert sum("not fetched yet" in p.message for p in problems) == 5
     manifest = pd.read_csv(corpus / "manifest.csv", dtype=str, keep_default_na=False)
     assert set(manifest.loc[manifest["file"] != "", "page_published"]) == {"2021-03-22", "2021-03-25", "2021-03-23"}
 
     requests = len(site.requests)
     again = fetch_corpus(corpus, settings=FAST)
-    assert again.records == [] and again.counts()["earlier"] == 4 and len(site.requests) == requests  # nothing re-asked
+    assert again.records == [] and again.counts()["earlier"] == 5 and len(site.requests) == requests  # nothing re-asked
     retried = fetch_corpus(corpus, settings=FetchSettings(**{**FAST.__dict__, "retry_failed": True}))
     assert sorted(r.url.removeprefix(site.base) for r in retried.records) == ["/missing", "/report.pdf", "/slow.html"]
 
