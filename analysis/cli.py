@@ -984,10 +984,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_table(result.summary, as_json=True)
         return 1 if counts["unusable"] else 0
     print_table(pd.DataFrame({"status": list(counts), "rows": list(counts.values())}), as_json=False)
-    noted = result.summary[result.summary["reason"] != ""]
-    if not noted.empty:
+    summary = result.summary
+    left_out = summary[summary["status"] != "imported"]
+    if not left_out.empty:
         print()
-        print_table(noted, as_json=False, columns=["row", "status", "id", "url", "reason"], width=70)
+        print_table(left_out, as_json=False, columns=["row", "status", "id", "url", "reason"], width=70)
+    noted = summary[(summary["status"] == "imported") & (summary["reason"] != "")]
+    if args.source_format == "html" and not noted.empty:  # what each page lacks, to fill in by hand
+        print()
+        print_table(noted, as_json=False, columns=["source", "id", "reason"], width=160)
+    else:  # one line per note, not per row: a thousand rows share an outlet
+        for reason, rows in noted["reason"].value_counts(sort=False).items():
+            print(f"{rows} imported row(s): {reason}")
     print(
         f"\n{len(result.summary)} row(s) of {args.source}: {counts['imported']} imported, {counts['duplicate']} duplicate(s), "
         f"{counts['unusable']} unusable, into {result.target}" + (" (extended)" if result.extended else "")

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -755,18 +755,17 @@ class FetchRecord:
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-FETCH_COLUMNS = tuple(f.name for f in FetchRecord.__dataclass_fields__.values())
+FETCH_COLUMNS = tuple(f.name for f in fields(FetchRecord))
 
 
 @dataclass
 class FetchResult:
     """What a fetch did: ``records`` of the pages tried in this run; ``earlier`` pages done
-    by a previous run (skipped); ``pending`` rows with a url and no file before the run."""
+    by a previous run (skipped)."""
 
     corpus: str
     records: list[FetchRecord]
     earlier: int
-    pending: int
 
     def table(self) -> pd.DataFrame:
         """One row per page tried: :data:`FETCH_COLUMNS`."""
@@ -1041,7 +1040,7 @@ def fetch_corpus(
     pending = pending_rows(manifest).to_dict("records")
     final = {"robots"} if settings.retry_failed else {"robots", "failed"}
     todo = [row for row in pending if state.get(row["id"], {}).get("outcome") not in final]
-    result = FetchResult(str(folder), [], earlier=len(pending) - len(todo), pending=len(pending))
+    result = FetchResult(str(folder), [], earlier=len(pending) - len(todo))
     pacer = _Pacer(settings.delay)
     robots = _Robots(settings, pacer)
     try:

@@ -443,3 +443,9 @@ def test_fetch_command_warns_when_dates_disagree(tmp_path, capsys, site):
 def test_fetch_command_on_a_hand_written_corpus_is_a_usage_error(capsys):
     assert main(["fetch", str(Path(__file__).parent.parent / "seeds")]) == 2
     assert "framing import" in capsys.readouterr().err
+
+
+def test_import_command_lists_what_each_saved_page_lacks(tmp_path, capsys):
+    assert main(["import", str(FIXTURES / "saved_pages"), "--from", "html", "--to", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "undated.html" in out and "not found: date" in out and "framing fetch" not in out
