@@ -19,6 +19,7 @@ when) and, once fetched, ``fetch-state.jsonl`` (one line per page tried).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -95,6 +96,12 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
 #: Formats whose documentation gives times in UTC: a time without an offset is read as UTC.
 UTC_SOURCES = frozenset({"mediacloud", "gdelt", "newsapi"})
 _GDELT_DATE = re.compile(r"^\d{14}$")  # GKG's DATE, YYYYMMDDHHMMSS in UTC
+#: The columns of a GDELT GKG 2.1 file, which comes without a header (tab-separated, named .csv).
+GKG_COLUMNS = (
+    "GKGRECORDID DATE SourceCollectionIdentifier SourceCommonName DocumentIdentifier Counts V2Counts Themes V2Themes "
+    "Locations V2Locations Persons V2Persons Organizations V2Organizations V2Tone Dates GCAM SharingImage RelatedImages "
+    "SocialImageEmbeds SocialVideoEmbeds Quotations AllNames Amounts TranslationInfo Extras"
+).split()
 
 MANIFEST_FIRST = ("file", "outlet", "published", "title", "dek", "url", "id", "event", "language")
 SUMMARY_COLUMNS = ("source", "row", "status", "id", "url", "outlet", "published", "reason")
@@ -275,11 +282,19 @@ def _records_of(data: Any) -> list[Any]:
     return []
 
 
+def _is_raw_gkg(path: Path) -> bool:
+    """True for a GKG 2.1 file as GDELT publishes it: no header, 27 tab-separated fields, DATE second."""
+    with path.open("rb") as handle:
+        fields = handle.readline().decode("utf-8", "replace").rstrip("\r\n").split("\t")
+    return len(fields) == len(GKG_COLUMNS) and bool(_GDELT_DATE.match(fields[1]))
+
+
 def read_export(path: Path) -> pd.DataFrame:
     """An export as a table of strings, with its ``__row__`` (CSV line, or JSON record number).
 
-    CSV and TSV by suffix (UTF-8, with or without BOM); JSON (a list of records or an object
-    holding one) and JSONL; nested objects are flattened (NewsAPI's ``source.name``).
+    CSV and TSV by suffix (UTF-8, with or without BOM), and GDELT's header-less GKG files;
+    JSON (a list of records or an object holding one) and JSONL; nested objects are flattened
+    (NewsAPI's ``source.name``).
 
     Raises
     ------
@@ -288,6 +303,11 @@ def read_export(path: Path) -> pd.DataFrame:
     """
     suffix = path.suffix.lower()
     try:
+        if suffix in (".csv", ".tsv") and _is_raw_gkg(path):
+            table = pd.read_csv(
+                path, sep="\t", header=None, names=GKG_COLUMNS, dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE
+            )
+            return table.assign(__row__=range(1, len(table) + 1))  # no header: row 1 is the first record
         if suffix in (".csv", ".tsv"):
             table = pd.read_csv(
                 path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep="\t" if suffix == ".tsv" else ","

@@ -240,6 +240,14 @@ def test_gdelt_gkg_rows_that_are_not_web_addresses_are_unusable(tmp_path):
     assert manifest.loc[0, "v2tone"].startswith("-2.1")  # the export's other columns are kept as metadata
 
 
+def test_a_raw_gkg_file_without_header_is_read_with_gkg_columns(tmp_path):
+    result = import_export(FIXTURES / "20210322101500.gkg.csv", tmp_path / "corpus", source="gdelt")
+    assert result.counts() == {"imported": 2, "duplicate": 0, "unusable": 0}
+    manifest = pd.read_csv(tmp_path / "corpus" / "manifest.csv", dtype=str, keep_default_na=False)
+    assert manifest["outlet"].tolist() == ["TASS", "Press TV"] and manifest.loc[1, "published"] == "2021-03-22T20:45:00+00:00"
+    assert manifest.loc[1, "v2tone"].startswith("-4.0") and manifest.loc[0, "themes"].startswith("TAX_FNCACT")
+
+
 def test_newsapi_source_names_and_offsets(tmp_path):
     import_export(FIXTURES / "newsapi.json", tmp_path / "corpus", source="newsapi")
     manifest = pd.read_csv(tmp_path / "corpus" / "manifest.csv", dtype=str, keep_default_na=False)
