@@ -439,8 +439,11 @@ def plan_import(
             reason = f"same {'url' if url else 'text'} as {where} ({earlier})"
             summary.append(entry | {"id": earlier, "status": "duplicate", "reason": reason})
             continue
-        seen[key] = (identifier, f"row {entry['row']}")
         outlet, profiled = match_outlet(value.get("outlet", ""), url, profiles)
+        if not outlet:
+            summary.append(entry | {"status": "unusable", "reason": "no outlet, and no url to tell it by"})
+            continue
+        seen[key] = (identifier, f"row {entry['row']}")
         extra = {
             str(c).lower(): str(v) for c, v in record.items() if c not in mapped and str(c).lower() not in reserved and str(v)
         }
@@ -462,7 +465,8 @@ def plan_import(
         texts.append(text)
         reason = "" if profiled else f"outlet {outlet!r} has no profile; add one to {PROFILES_FILE} in the corpus folder"
         if not published:
-            reason = "; ".join(filter(None, [reason, "no date: taken from the page when fetched"]))
+            missing = "no date: fill in 'published' in manifest.csv" if text else "no date: taken from the page when fetched"
+            reason = "; ".join(filter(None, [reason, missing]))
         summary.append(
             entry | {"id": identifier, "outlet": outlet, "published": published, "status": "imported", "reason": reason}
         )

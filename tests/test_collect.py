@@ -457,3 +457,11 @@ def test_import_command_lists_what_each_saved_page_lacks(tmp_path, capsys):
     assert main(["import", str(FIXTURES / "saved_pages"), "--from", "html", "--to", str(tmp_path / "c")]) == 0
     out = capsys.readouterr().out
     assert "undated.html" in out and "not found: date" in out and "framing fetch" not in out
+
+
+def test_a_text_needs_an_outlet_and_is_told_to_get_a_date(tmp_path):
+    export = tmp_path / "texts.csv"
+    export.write_text('outlet,text\n,"A text with no outlet and no url."\nTASS,"A text with no date."\n')
+    summary = import_export(export, tmp_path / "corpus", source="csv").summary
+    assert summary["status"].tolist() == ["unusable", "imported"]
+    assert summary["reason"].tolist() == ["no outlet, and no url to tell it by", "no date: fill in 'published' in manifest.csv"]
