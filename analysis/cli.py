@@ -1193,6 +1193,7 @@ def build_parser() -> argparse.ArgumentParser:
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     add_evaluate_commands(commands)
+    add_collect_commands(commands)
     code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")
     coding = code.add_subparsers(title="steps", metavar="STEP", required=True)
     train = coding.add_parser(
@@ -1210,6 +1211,151 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_arguments(train, "print metrics, top words and the model's record as JSON (--csv: the metrics)")
     train.set_defaults(func=cmd_code_train)
     return parser
+
+
+# ---------------------------------------------------------------------------
+# Collecting a corpus: framing import, framing fetch (analysis.collect)
+# ---------------------------------------------------------------------------
+
+
+def _collect_error(err: Exception) -> int:
+    """A collect error as one line: data problems exit 1, a target that may not be written exits 2."""
+    from analysis.collect import TargetError
+
+    print(f"framing: {err}", file=sys.stderr)
+    return 2 if isinstance(err, TargetError) else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from analysis.collect import CollectError, TargetError, import_export, import_pages, parse_mapping
+
+    if args.source_format == "html" and args.map:
+        raise UsageError("--map: saved pages carry no columns to map; their metadata fills the manifest")
+    try:
+        mapping = parse_mapping(args.map)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    try:
+        if args.source_format == "html":
+            result = import_pages(args.source, args.to, event=args.event)
+        else:
+            result = import_export(args.source, args.to, source=args.source_format, mapping=mapping, event=args.event)
+    except (CollectError, TargetError) as err:
+        return _collect_error(err)
+    counts = result.counts()
+    if machine_readable(args):
+        print_table(result.summary, args)
+        return 1 if counts["unusable"] else 0
+    print_table(pd.DataFrame({"status": list(counts), "rows": list(counts.values())}), args)
+    summary = result.summary
+    left_out = summary[summary["status"] != "imported"]
+    if not left_out.empty:
+        print()
+        print_table(left_out, args, columns=["row", "status", "id", "url", "reason"])
+    noted = summary[(summary["status"] == "imported") & (summary["reason"] != "")]
+    if args.source_format == "html" and not noted.empty:  # what each page lacks, to fill in by hand
+        print()
+        print_table(noted, args, columns=["source", "id", "reason"])
+    else:  # one line per note, not per row: a thousand rows share an outlet
+        for reason, rows in noted["reason"].value_counts(sort=False).items():
+            print(f"{rows} imported row(s): {reason}")
+    print(
+        f"\n{len(result.summary)} row(s) of {args.source}: {counts['imported']} imported, {counts['duplicate']} duplicate(s), "
+        f"{counts['unusable']} unusable, into {result.target}" + (" (extended)" if result.extended else "")
+    )
+    if result.to_fetch:
+        print(f"Next: framing fetch {result.target}   (downloads the {result.to_fetch} page(s) of rows without text)")
+    return 1 if counts["unusable"] else 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from analysis.collect import FetchSettings, TargetError, fetch_corpus
+
+    settings = FetchSettings(
+        delay=args.delay,
+        timeout=args.timeout,
+        retries=args.retries,
+        backoff=args.backoff,
+        user_agent=args.user_agent,
+        retry_failed=args.retry_failed,
+    )
+    with tqdm(unit="page", file=sys.stderr, disable=machine_readable(args) or not sys.stderr.isatty()) as bar:
+
+        def progress(record: Any, total: int) -> None:
+            bar.total = total
+            bar.update()
+            bar.set_postfix_str(f"{record.outcome} {record.url[:50]}", refresh=False)
+
+        try:
+            result = fetch_corpus(args.corpus, settings=settings, progress=progress)
+        except TargetError as err:
+            return _collect_error(err)
+        except KeyboardInterrupt:
+            print(
+                f"\nframing: interrupted; the pages saved are kept: run 'framing fetch {args.corpus}' to continue",
+                file=sys.stderr,
+            )
+            return 130
+    table = result.table()
+    counts = result.counts()
+    if machine_readable(args):
+        print_table(table, args)
+        return 1 if counts["failed"] else 0
+    for record in result.records:
+        if record.date_warning:
+            print(
+                f"warning: {record.id} {record.url}: {record.date_warning}; check which is the publication date", file=sys.stderr
+            )
+    print_table(pd.DataFrame({"outcome": list(counts), "pages": list(counts.values())}), args)
+    failed = table[table["outcome"] != "fetched"]
+    if not failed.empty:
+        print()
+        print_table(failed, args, columns=["id", "url", "outcome", "status", "error"])
+    print(
+        f"\n{counts['fetched']} fetched, {counts['failed']} failed, {counts['robots']} skipped by robots.txt, "
+        f"{counts['earlier']} done by an earlier run; pages in {Path(result.corpus) / 'html'}"
+    )
+    if counts["failed"]:
+        print(f"Run 'framing fetch {result.corpus} --retry-failed' later to try the failed pages again.")
+    return 1 if counts["failed"] else 0
+
+
+def add_collect_commands(commands: argparse._SubParsersAction) -> None:
+    """``framing import`` and ``framing fetch`` (see :mod:`analysis.collect`)."""
+    from analysis.collect import FIELDS, SOURCES, USER_AGENT, FetchSettings
+
+    import_help = "turn an export (Media Cloud, GDELT, NewsAPI, CSV) or a folder of saved pages into a corpus folder"
+    importing = commands.add_parser("import", help=import_help, description=import_help)
+    importing.add_argument("source", metavar="FILE", help="the export (.csv, .tsv, .json, .jsonl), or with --from html a folder")
+    importing.add_argument("--from", dest="source_format", required=True, choices=[*SOURCES, "html"], help="its format")
+    importing.add_argument(
+        "--to", required=True, metavar="FOLDER", help="corpus folder to write: new, empty, or an earlier import"
+    )
+    importing.add_argument(
+        "--map",
+        default=None,
+        metavar="FIELD=COL,...",
+        help=f"columns holding each field, overriding the format's ({', '.join(FIELDS)}), e.g. published=publish_date",
+    )
+    importing.add_argument(
+        "--event", default="", metavar="ID", help="event of the rows the export gives none (the notebooks compare within events)"
+    )
+    add_output_arguments(importing, "print every source row's fate as JSON records")
+    importing.set_defaults(func=cmd_import)
+    defaults = FetchSettings()
+    fetch_help = "download the pages of an imported corpus's rows that have a url and no file: polite, resumable"
+    fetch = commands.add_parser("fetch", help=fetch_help, description=fetch_help)
+    fetch.add_argument("corpus", metavar="CORPUS", help="a corpus folder written by framing import")
+    fetch.add_argument("--delay", type=float, default=defaults.delay, metavar="S", help="seconds between requests to one host")
+    fetch.add_argument("--timeout", type=float, default=defaults.timeout, metavar="S", help="seconds per request")
+    fetch.add_argument("--retries", type=int, default=defaults.retries, metavar="N", help="tries after a timeout, 429 or 5xx")
+    fetch.add_argument("--backoff", type=float, default=defaults.backoff, metavar="S", help="first wait before a retry; doubles")
+    fetch.add_argument("--user-agent", default=USER_AGENT, metavar="UA", help="add a contact address for the sites you ask")
+    fetch.add_argument("--retry-failed", action="store_true", help="try again the pages an earlier run could not fetch")
+    add_output_arguments(fetch, "print one JSON record per page tried")
+    fetch.set_defaults(func=cmd_fetch)
 
 
 class _StderrHandler(logging.Handler):

@@ -4,8 +4,10 @@ A corpus is either
 
 * a folder with ``manifest.csv`` (columns ``file``, ``outlet``, ``published``; optional
   ``title``, ``dek``, ``url``, ``event``, ``language``; any other column is kept as metadata) and
-  article files ``.txt``, ``.md`` or ``.html``; the folder may carry an ``outlets.yaml``
-  that adds or overrides outlet profiles; or
+  article files ``.txt``, ``.md`` or ``.html`` (in the folder or below it, as ``html/`` of
+  a fetched import); a row with a ``url`` and no ``file`` is a page ``framing fetch`` has not
+  downloaded yet (reported, not loaded); the folder may carry an ``outlets.yaml`` that adds or
+  overrides outlet profiles; or
 * one table file, CSV, JSONL or Parquet, with columns ``id``, ``outlet``, ``published``,
   ``text`` and optionally ``title``, ``dek``, ``url``, ``event``.
 
@@ -285,6 +287,17 @@ def _read_manifest(folder: Path, problems: list[Problem]) -> list[_Entry]:
         name = row["file"].strip()
         path = (folder / name).resolve()
         where = str(manifest)
+        if not name and row.get("url", "").strip():  # listed by `framing import`, page not downloaded yet
+            problems.append(
+                Problem(
+                    where,
+                    f"not fetched yet (only its url, {row['url'].strip()})",
+                    f"Run 'framing fetch {folder}' to download it, or delete the row",
+                    line=line,
+                    field="file",
+                )
+            )
+            continue
         if not name:
             problems.append(Problem(where, "empty file name", "Name the article file or delete the row", line=line, field="file"))
             continue

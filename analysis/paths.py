@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(os.environ.get("FRAMING_HOME", PACKAGE_DIR.parent)).resolve(
 
 SEEDS = PROJECT_ROOT / "seeds"
 DATA = PROJECT_ROOT / "data"
-RAW = DATA / "raw"  # user input: no command ever writes here
+RAW = DATA / "raw"  # user input: no command changes a file here (framing import/fetch write new corpus folders)
 INTERIM = DATA / "interim"  # derived caches, ignored by git
 REPORTS = PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
