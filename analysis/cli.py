@@ -121,6 +121,15 @@ def print_table(table: pd.DataFrame, args: argparse.Namespace | None = None, *, 
     print(_fit_to_width(shown, width).to_string(index=False, line_width=width))
 
 
+def print_note(text: str) -> None:
+    """A note under a table, wrapped to the terminal's width (a leading blank line is kept)."""
+    import textwrap
+
+    width = shutil.get_terminal_size((120, 24)).columns
+    lead = "\n" if text.startswith("\n") else ""
+    print(lead + textwrap.fill(text.strip(), width=max(40, width - 1)))
+
+
 def print_tables(tables: dict[str, pd.DataFrame], args: argparse.Namespace) -> None:
     """``--json``: ``{name: records}`` of every table; ``--csv``: the first table (the others need --json)."""
     if args.json:
@@ -191,7 +200,7 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         print_table(articles.drop(columns=["raw"], errors="ignore"), args)
     else:
         print_table(articles, args, columns=["id", "outlet", "published", "headline", "n_tokens", "removed_count"])
-        print(
+        print_note(
             f"\n{len(articles)} articles, {articles['n_tokens'].sum():,} words in bodies, "
             f"{articles['outlet'].nunique()} outlets. A handful of articles is not a population."
         )
@@ -253,7 +262,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     summary = store_summary(result.store)
     print_table(summary, args, columns=["outlet", "month", "files", "articles"])
     if not machine_readable(args):
-        print(
+        print_note(
             f"\n{result.added} article(s) added, {result.duplicates} already in the store, "
             f"{len(result.id_conflicts)} id conflict(s); {int(summary['articles'].sum())} articles in {result.store}"
         )
@@ -327,7 +336,7 @@ def _print_rates(table: pd.DataFrame, columns: list[str], args: argparse.Namespa
         print_table(table[columns], args)
         return
     print_table(table.round(3), args, columns=columns)
-    print(
+    print_note(
         f"\n{note} Intervals need two or more articles in a group (NaN otherwise); small_sample marks groups "
         "under the article or token thresholds. A handful of articles is not a population."
     )
@@ -444,7 +453,7 @@ def _print_kwic(table: pd.DataFrame, args: argparse.Namespace) -> None:
         columns += [c for c in precision.columns if c.startswith("precision_")]
     print_table(table, args, columns=columns)
     if precision is not None and not machine_readable(args):
-        print(
+        print_note(
             "\nprecision_<gold>: share of the term's hits inside words or spans people marked as loaded in that gold "
             "(README: Validity; measured as shipped for 'default', 5-fold cross-validated for 'revised'); empty: no hits there."
         )
@@ -535,7 +544,7 @@ def cmd_attention(args: argparse.Namespace) -> int:
     )
     print_table(table if machine_readable(args) else table.round(3), args, columns=ATTENTION_COLUMNS)
     if not machine_readable(args):
-        print(f"\n{note}")
+        print_note(f"\n{note}")
     return 0
 
 
@@ -561,7 +570,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
         )
         print_table(terms if machine_readable(args) else terms.round(3), args, columns=DISTINCTIVE_COLUMNS)
         if not machine_readable(args):
-            print(
+            print_note(
                 f"\nWords that set each {args.interval} apart from the {args.by}'s other {args.interval}s: weighted log-odds z "
                 "(|z| > 1.96 is the usual bar); groups with one period are left out. A handful of articles is not a population."
             )
@@ -620,7 +629,7 @@ def cmd_terms(args: argparse.Namespace) -> int:
     )
     print_table(table if machine_readable(args) else table.round(4), args, columns=TERMS_COLUMNS)
     if not machine_readable(args):
-        print(
+        print_note(
             f"\nTF-IDF with each {args.by} as one document (its articles' {args.voice} words; stop words: "
             f"{args.stop_words}); count = occurrences in the group. A handful of articles is not a population."
         )
@@ -670,7 +679,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     )
     print_table(table if machine_readable(args) else table.round(3), args, columns=KEYNESS_COLUMNS)
     if not machine_readable(args):
-        print(
+        print_note(
             f"\nz: weighted log-odds with an informative Dirichlet prior (Monroe et al. 2008, prior mass "
             f"{args.prior_mass:g}); |z| > 1.96 is the usual bar. chi2 (Yates, as quanteda) and g2 are signed: positive = "
             "used more by the group. Words are not independent draws: read p-values as a ranking; rank: tied words "
@@ -747,7 +756,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     print_table(table if machine_readable(args) else table.round(3), args, columns=EVENTS_COLUMNS)
     if not machine_readable(args):
-        print(
+        print_note(
             f"\n{table['event'].nunique()} event(s). Inferred events join articles published within {args.window_days} days "
             f"whose average combined score (TF-IDF, names, numbers, quotes; see analysis.events) is at least "
             f"{args.threshold:g}; event_source says whether the manifest's event or the inference is shown."
@@ -789,7 +798,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
             print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
             if changes:
                 print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
-    print(
+    print_note(
         "\nshared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is the likely "
         "source (earlier, more complete, or the reference). --json prints every passage with offsets and changes."
     )
@@ -822,7 +831,7 @@ def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
         print_table(result.categories.round(3), args)
         print(f"\nPer term, the {args.top} with most hits (--json for all {len(result.terms)}):")
         print_table(result.terms.head(args.top).round(3), args)
-    print(
+    print_note(
         f"\n{gold.name} gold {gold.source}: {len(gold.documents)} documents, {len(gold.sentences)} sentences "
         f"({int(gold.sentences['label'].sum())} loaded), {gold.spans['gold_id'].nunique()} marked items. "
         "Sentence F1 intervals: bootstrap over documents; proportions: Wilson."

@@ -390,9 +390,10 @@ def run_title(run: Mapping[str, Any]) -> str:
 def _ours(page: Path) -> bool:
     """Whether ``page`` is missing or was written by framing (so it may be replaced)."""
     try:
-        return not page.exists() or GENERATOR in page.read_text(encoding="utf-8", errors="replace")[:2000]
+        head = page.read_text(encoding="utf-8", errors="replace")[:2000] if page.exists() else GENERATOR
     except OSError:
         return False
+    return GENERATOR in head or "<title>framing reports</title>" in head  # the latter: pages of earlier versions
 
 
 def _cell(text: Any) -> str:

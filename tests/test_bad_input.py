@@ -256,9 +256,10 @@ def test_outlet_suggestions_only_for_close_names_and_table_corpora_take_profiles
 
 def test_tables_fit_the_terminal_and_print_as_csv(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "80")
-    assert main(["quotes"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines and max(len(line) for line in lines) <= 80
+    for command in ("quotes", "loaded", "keyness", "corpus", "events"):
+        assert main([command]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) > 3 and max(len(line) for line in lines) <= 80, command  # tables and the notes under them
     assert main(["quotes", "--wide"]) == 0
     assert max(len(line) for line in capsys.readouterr().out.splitlines()) > 80
     assert main(["loaded", "--csv"]) == 0
