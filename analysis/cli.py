@@ -196,6 +196,19 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     else:
         articles = load_for_command(args)
     articles = articles.assign(removed_count=articles["removed"].map(len))
+    _save_chart(
+        args,
+        lambda plots: plots.bar_chart(
+            articles.groupby("outlet", as_index=False)["n_tokens"].sum(),
+            category="outlet",
+            value="n_tokens",
+            outlet_column="outlet",
+            title="Words of article text per outlet",
+            n=_sample(articles),
+            xlabel="words in cleaned bodies",
+        ),
+        "Words of cleaned article text per outlet.",
+    )
     if machine_readable(args):
         print_table(articles.drop(columns=["raw"], errors="ignore"), args)
     else:
@@ -575,8 +588,19 @@ def cmd_trends(args: argparse.Namespace) -> int:
                 "(|z| > 1.96 is the usual bar); groups with one period are left out. A handful of articles is not a population."
             )
         return 0
-    loaded = loaded_trends(
-        loaded_hits(tokens, matcher), tokens, articles, by=args.by, interval=args.interval, categories=matcher.lexicon.categories
+    hits = loaded_hits(tokens, matcher)
+    loaded = loaded_trends(hits, tokens, articles, by=args.by, interval=args.interval, categories=matcher.lexicon.categories)
+    _save_chart(
+        args,
+        lambda plots: plots.plot_over_time(
+            loaded_trends(hits.assign(category="all"), tokens, articles, by=args.by, interval=args.interval, categories=["all"]),
+            value="rate_per_1000",
+            title=f"Loaded terms per 1,000 words per {args.interval} (lexicon {matcher.lexicon.name!r}), 95% bootstrap band",
+            n=_sample(articles),
+            ylabel="hits per 1,000 words",
+        ),
+        f"Loaded terms per 1,000 words by {args.by} and {args.interval}, 95% bootstrap intervals over articles; ringed "
+        f"points are shifts (non-overlapping intervals, neither period small). {matcher_validity(args)}",
     )
     tone = tone_trends(sentence_tone(articles, tokens=tokens), articles, by=args.by, interval=args.interval)
     table = trend_table(loaded, tone)
@@ -754,6 +778,19 @@ def cmd_events(args: argparse.Namespace) -> int:
         )
     except (EventError, EngineError) as err:
         raise UsageError(str(err)) from None
+    _save_chart(
+        args,
+        lambda plots: plots.bar_chart(
+            table.groupby(["event", "label"], as_index=False).size().sort_values("size", ascending=False),
+            category="label",
+            value="size",
+            title="Articles per event",
+            n=_sample(articles),
+            xlabel="articles",
+        ),
+        "Articles per event (the manifest's event where given, else inferred; analysis.events), labelled by the "
+        "words its articles share most.",
+    )
     print_table(table if machine_readable(args) else table.round(3), args, columns=EVENTS_COLUMNS)
     if not machine_readable(args):
         print_note(
@@ -995,6 +1032,16 @@ def add_command(
     return parser
 
 
+def add_chart_argument(parser: argparse.ArgumentParser) -> None:
+    """``--chart FILE``: the command's table as the notebooks draw it (see :func:`_save_chart`)."""
+    parser.add_argument(
+        "--chart",
+        default=None,
+        metavar="FILE.png|svg|pdf",
+        help="also save the table's chart in the notebooks' style, its caption in FILE.txt (no suffix: all three formats)",
+    )
+
+
 def add_outlets_argument(parser: argparse.ArgumentParser) -> None:
     """``--outlets FILE``: outlet profiles that add to the shipped ones (how a table corpus gets its own)."""
     parser.add_argument(
@@ -1152,13 +1199,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
     actors.add_argument("--min-count", type=int, default=2, metavar="N", help="with --candidates: seen at least N times")
-    for charted in (loaded, tone, terms, key, attention):
-        charted.add_argument(
-            "--chart",
-            default=None,
-            metavar="FILE.png|svg|pdf",
-            help="also save the table's chart in the notebooks' style, its caption in FILE.txt (no suffix: all three formats)",
-        )
+    for charted in (corpus, loaded, tone, terms, key, attention, trends):
+        add_chart_argument(charted)
     for listing in (terms, key, trends):
         listing.add_argument(
             "--stop-words",
@@ -1190,6 +1232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
     )
     add_engine_arguments(events)  # dask: document frequencies and the pair step on the workers
+    add_chart_argument(events)
     provenance = add_command(
         commands,
         "provenance",

@@ -61,3 +61,26 @@ def test_console_entry_point_runs():
         pytest.skip("package not installed in this environment")
     done = subprocess.run([str(framing), "corpus", "--json"], capture_output=True, text=True, check=True)
     assert len(json.loads(done.stdout)) == 5
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["corpus"], ["loaded"], ["tone"], ["terms"], ["keyness"], ["attention", "--query", "talks"], ["trends"], ["events"]],
+    ids=lambda c: c[0],
+)
+def test_every_charted_command_saves_its_figure_and_caption(command, tmp_path, capsys):
+    import struct
+
+    assert main([*command, "--chart", str(tmp_path / "figure.png")]) == 0
+    png = (tmp_path / "figure.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and struct.unpack(">I", png[16:20])[0] >= 900  # 300 dpi, a column or two wide
+    caption = (tmp_path / "figure.txt").read_text(encoding="utf-8")
+    assert "not a population" in caption and len(caption) > 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.png", "figure.txt"]  # only the format asked for
+    assert f"wrote {tmp_path / 'figure.png'}" in capsys.readouterr().err
+
+
+def test_a_chart_with_an_unknown_suffix_is_a_usage_error(tmp_path, capsys):
+    assert main(["tone", "--chart", str(tmp_path / "figure.gif")]) == 2
+    assert ".png, .svg or .pdf" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
