@@ -475,11 +475,11 @@ ACTORS_COLUMNS = ["article_id", "outlet", "actor", "mention", "label", "position
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
-    from analysis.actors import ActorsError, load_actors
+    from analysis.actors import ActorsError, corpus_actors_file, load_actors
     from analysis.quotes import extract_quotes
 
     try:
-        actors = load_actors(args.actors)
+        actors = load_actors(corpus_actors_file(args.corpus), args.actors)
     except ActorsError as err:
         raise UsageError(str(err)) from err
     quotes = extract_quotes(load_for_command(args), actors=actors)
@@ -490,10 +490,10 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 
 def cmd_actors(args: argparse.Namespace) -> int:
-    from analysis.actors import ActorsError, actor_mentions, candidate_names, load_actors
+    from analysis.actors import ActorsError, actor_mentions, candidate_names, corpus_actors_file, load_actors
 
     try:
-        actors = load_actors(args.actors)
+        actors = load_actors(corpus_actors_file(args.corpus), args.actors)
     except ActorsError as err:
         raise UsageError(str(err)) from err
     articles = load_for_command(args)
@@ -889,11 +889,21 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "quotes", cmd_quotes, "quotations with speaker, affiliation, reporting verb and kind (speech or scare)"
     )
     quotes.add_argument("--kind", choices=["all", "speech", "scare"], default="all", help="only speech or only scare quotes")
-    quotes.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    quotes.add_argument(
+        "--actors",
+        default=None,
+        metavar="FILE.yaml",
+        help="more actor profiles, added to analysis/actors.yaml (same name: replaces)",
+    )
     actors = add_command(
         commands, "actors", cmd_actors, "actor mentions with the label each outlet gives them and position (headline, lead, body)"
     )
-    actors.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    actors.add_argument(
+        "--actors",
+        default=None,
+        metavar="FILE.yaml",
+        help="more actor profiles, added to analysis/actors.yaml (same name: replaces)",
+    )
     actors.add_argument(
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
