@@ -515,8 +515,11 @@ PROVENANCE_COLUMNS = [
     "direction",
     "basis",
     "kind",
+    "relation",
+    "speaker",
     "n_passages",
 ]
+FAMILY_PRINT_COLUMNS = ["family", "role", "article_id", "outlet", "published", "share", "change"]
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -546,7 +549,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_provenance(args: argparse.Namespace) -> int:
-    from analysis.provenance import ProvenanceError, text_reuse
+    from analysis.provenance import ProvenanceError, copy_families, provenance_summary, text_reuse
 
     articles = load_for_command(args)
     reference = None
@@ -569,20 +572,44 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
-    if args.json:
-        print_table(pairs.drop(columns=["words_a", "words_b"]), as_json=True)
+    pairs = pairs[pairs[["shared_a", "shared_b"]].max(axis=1) >= args.min_share].reset_index(drop=True)
+    families = copy_families(pairs, articles)
+    summary = provenance_summary(pairs, families, articles=len(articles))
+    if args.pairs:
+        shown = pairs.assign(_most=pairs[["shared_a", "shared_b"]].max(axis=1)).sort_values("_most", ascending=False)
+        shown = shown.drop(columns="_most").head(args.top)
+        if args.json:
+            print_table(shown.drop(columns=["words_a", "words_b"]), as_json=True)
+            return 0
+        print_table(shown.round(3), as_json=False, columns=PROVENANCE_COLUMNS)
+        for pair in shown.to_dict("records"):
+            for passage in pair["passages"]:
+                changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
+                print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
+                if changes:
+                    print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
+        print(
+            f"\n{summary}. shared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is "
+            "the likely source (earlier, more complete, or the reference). relation: copy (copied narration), "
+            "common_source (only the same quoted or translated statement of speaker), shared_phrase."
+        )
         return 0
-    print_table(pairs.round(3), as_json=False, columns=PROVENANCE_COLUMNS)
-    for pair in pairs.to_dict("records"):
-        for passage in pair["passages"]:
-            changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
-            print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
-            if changes:
-                print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
-    print(
-        "\nshared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is the likely "
-        "source (earlier, more complete, or the reference). --json prints every passage with offsets and changes."
-    )
+    chosen = families[families["family"].isin(families["family"].drop_duplicates().head(args.top))]
+    if args.json:
+        print_table(chosen, as_json=True)
+        return 0
+    print(summary)
+    if chosen.empty:
+        print("no copies found")
+    else:
+        print()
+        print_table(chosen.round(3), as_json=False, columns=FAMILY_PRINT_COLUMNS)
+    common = pairs[pairs["relation"] == "common_source"]
+    for speaker, group in common.groupby(common["speaker"].replace("", "(an unnamed speaker)")):
+        print(f"\ncommon source, not copies: {len(group)} pair(s) share only quotations of {speaker}")
+    shown_families = chosen["family"].nunique()
+    if shown_families < families["family"].nunique():
+        print(f"\n{shown_families} of {families['family'].nunique()} families shown (--top); --pairs lists the pairs")
     return 0
 
 
@@ -912,8 +939,8 @@ def build_parser() -> argparse.ArgumentParser:
         measure.add_argument(
             "--exclude-reused",
             action="store_true",
-            help="leave out words the article took from another (earlier, more complete, or when it republishes wire "
-            "copy); see analysis.reuse.exclude_reused",
+            help="leave out words the article copied from another (earlier, more complete, or when it republishes wire "
+            "copy; quoting the same statement is not copying); see analysis.reuse.exclude_reused",
         )
     events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, confidence")
     events.add_argument("--ignore-labels", action="store_true", help="infer events even where the manifest names them")
@@ -932,12 +959,21 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "provenance",
         cmd_provenance,
-        "text reuse between articles: shared share of each, direction, aligned passages (exact, edited, paraphrase)",
+        "copy families (wire copies, republications, spun copies) and common-source pairs; --pairs: every pair and passage",
     )
     provenance.add_argument(
         "--reference", default=None, metavar="CORPUS", help="also align every article with these reference wire stories"
     )
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
+    provenance.add_argument(
+        "--min-share", type=float, default=0.0, metavar="X", help="only pairs sharing at least X of one body (0-1; default: 0)"
+    )
+    provenance.add_argument(
+        "--top", type=int, default=20, metavar="N", help="show the N largest families, or pairs (default: 20)"
+    )
+    provenance.add_argument(
+        "--pairs", action="store_true", help="list every pair and its passages (relation copy, common_source) instead of families"
+    )
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     add_evaluate_commands(commands)
     code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")
