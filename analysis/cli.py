@@ -575,9 +575,10 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     pairs = pairs[pairs[["shared_a", "shared_b"]].max(axis=1) >= args.min_share].reset_index(drop=True)
     families = copy_families(pairs, articles)
     summary = provenance_summary(pairs, families, articles=len(articles))
+    top = args.top or (None if args.json else 20)  # a terminal shows 20 by default, --json everything
     if args.pairs:
         shown = pairs.assign(_most=pairs[["shared_a", "shared_b"]].max(axis=1)).sort_values("_most", ascending=False)
-        shown = shown.drop(columns="_most").head(args.top)
+        shown = shown.drop(columns="_most").iloc[:top]
         if args.json:
             print_table(shown.drop(columns=["words_a", "words_b"]), as_json=True)
             return 0
@@ -594,7 +595,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
             "common_source (only the same quoted or translated statement of speaker), shared_phrase."
         )
         return 0
-    chosen = families[families["family"].isin(families["family"].drop_duplicates().head(args.top))]
+    chosen = families[families["family"].isin(families["family"].drop_duplicates().iloc[:top])]
     if args.json:
         print_table(chosen, as_json=True)
         return 0
@@ -969,7 +970,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-share", type=float, default=0.0, metavar="X", help="only pairs sharing at least X of one body (0-1; default: 0)"
     )
     provenance.add_argument(
-        "--top", type=int, default=20, metavar="N", help="show the N largest families, or pairs (default: 20)"
+        "--top", type=int, default=None, metavar="N", help="show the N largest families, or pairs (default: 20; --json: all)"
     )
     provenance.add_argument(
         "--pairs", action="store_true", help="list every pair and its passages (relation copy, common_source) instead of families"

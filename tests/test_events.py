@@ -216,19 +216,25 @@ def test_cli_events_json(capsys):
 
 
 def test_cli_provenance_json_and_text(capsys):
-    assert main(["provenance", "--json"]) == 0
+    assert main(["provenance", "--pairs", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 1 and rows[0]["direction"] == "a_to_b"
+    assert len(rows) == 1 and rows[0]["direction"] == "a_to_b" and rows[0]["relation"] == "copy"
     changes = [(c["a"], c["b"]) for p in rows[0]["passages"] for c in p["changes"]]
     assert ("kernels", "cores") in changes
     assert {"a_start", "a_end", "b_start", "b_end", "kind", "a_text", "b_text", "changes"} <= set(rows[0]["passages"][0])
-    assert main(["provenance"]) == 0
+    assert main(["provenance", "--pairs"]) == 0
     out = capsys.readouterr().out
     assert "kernels -> cores" in out and "paraphrase" in out
+    assert main(["provenance", "--json"]) == 0  # by default the copy families
+    family = json.loads(capsys.readouterr().out)
+    assert {(r["article_id"], r["role"]) for r in family} == {
+        ("004_6e0b644c5aa9bc29", "original"),
+        ("003_f2869a96b21043eb", "copy"),
+    }
 
 
 def test_cli_provenance_reference_folder(capsys, tmp_path):
-    assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--json"]) == 0
+    assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--pairs", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     from_reference = [r for r in rows if r["basis"] == "reference"]
     assert {(r["article_a"], r["article_b"]) for r in from_reference} >= {("exact", "wire"), ("spun", "wire")}
