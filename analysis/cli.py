@@ -504,7 +504,7 @@ def cmd_actors(args: argparse.Namespace) -> int:
     return 0
 
 
-EVENTS_COLUMNS = ["article_id", "outlet", "published", "event", "label", "confidence", "event_source"]
+EVENTS_COLUMNS = ["article_id", "outlet", "published", "event", "label", "cohesion", "event_source"]
 PROVENANCE_COLUMNS = [
     "article_a",
     "article_b",
@@ -524,12 +524,14 @@ FAMILY_PRINT_COLUMNS = ["family", "role", "article_id", "outlet", "published", "
 
 def cmd_events(args: argparse.Namespace) -> int:
     from analysis.engine import EngineError
-    from analysis.events import EventError, group_events
+    from analysis.events import EventError, corpus_event_names, group_events, load_event_names
 
     articles = load_for_command(args)
     try:
+        names = {**corpus_event_names(args.corpus), **(load_event_names(args.events) if args.events else {})}
         table = group_events(
             articles,
+            names=names,
             use_labels=not args.ignore_labels,
             window_days=args.window_days,
             threshold=args.threshold,
@@ -943,7 +945,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="leave out words the article copied from another (earlier, more complete, or when it republishes wire "
             "copy; quoting the same statement is not copying); see analysis.reuse.exclude_reused",
         )
-    events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, confidence")
+    events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, cohesion")
     events.add_argument("--ignore-labels", action="store_true", help="infer events even where the manifest names them")
     events.add_argument(
         "--window-days",
@@ -954,6 +956,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.add_argument(
         "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
+    )
+    events.add_argument(
+        "--events",
+        default=None,
+        metavar="FILE.yaml",
+        help="rename or merge events ('events: {id: name}'), after the corpus folder's own events.yaml",
     )
     add_engine_arguments(events)  # dask: document frequencies and the pair step on the workers
     provenance = add_command(

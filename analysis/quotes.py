@@ -131,7 +131,7 @@ _DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _NOMINAL = re.compile(
-    r"(?<![\w’'-])(?:[Aa]n?|[Oo]ne|[Aa]nother|[Tt]wo|[Ss]everal)\s+(?:[\w.-]+\s+){0,4}?(?P<noun>"
+    r"(?<![\w’'-])(?P<article>[Aa]n?|[Oo]ne|[Aa]nother|[Tt]wo|[Ss]everal)\s+(?:[\w.-]+\s+){0,4}?(?P<noun>"
     + "|".join(_PERSON_NOUNS)
     + r")(?:\s+(?:of|for|from|at|with|in)\s+(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)?(?![\w’'-])"
 )
@@ -174,7 +174,15 @@ _ORGANISATION_WORDS = frozenset(
     "Organisation Foundation Institute University Times Post Journal Press Forces Army Navy Police Prosecutor "
     "Treaty Federation Republic Kingdom States Nations Company Corporation Club Network Radio Television".split()
 )
-_DEMONYM = re.compile(r"(?:ian|ese|ean|can|ern|ish|i)s?$")  # "Russian", "Chinese", "Turkish", "Israeli"
+# Nationality and bloc words that lead a name ("Russian Foreign Minister Sergei Lavrov"); a list, not
+# endings: "Sergei", "Julian" and "Duncan" are names.
+_NATIONALITIES = frozenset(
+    "Russian American Chinese European Ukrainian British French German Turkish Iranian Israeli Syrian Japanese Korean "
+    "Indian Pakistani Saudi Iraqi Afghan Belarusian Polish Swiss Swedish Finnish Norwegian Danish Dutch Italian "
+    "Spanish Canadian Australian Mexican Brazilian Egyptian Georgian Armenian Azerbaijani Kazakh Estonian Latvian "
+    "Lithuanian Hungarian Czech Slovak Romanian Bulgarian Serbian Croatian Greek Cuban Venezuelan Qatari Emirati "
+    "Lebanese Palestinian Jordanian Libyan Western Eastern Soviet African Asian Arab Taiwanese".split()
+)
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,7 @@ def _name_runs(text: str) -> list[tuple[int, int, str, bool]]:
         else:
             titled = False
             while words and (
-                words[0][2].rstrip(".") in _TITLES or words[0][2] in _NOT_NAME_WORDS or _DEMONYM.search(words[0][2])
+                words[0][2].rstrip(".") in _TITLES or words[0][2] in _NOT_NAME_WORDS or words[0][2].rstrip("s") in _NATIONALITIES
             ):
                 titled = titled or words[0][2].rstrip(".") in _TITLES
                 words = words[1:]
@@ -258,9 +266,10 @@ def _speaker_candidates(text: str, mentions: list[dict], actors: ActorList, sent
     """
     profile = actors.by_name
     nominals = [m for m in _NOMINAL.finditer(text) if _MASK not in m.group()]
-    # "A spokesman for the Kremlin": the unnamed speaker, whose tail names the institution.
-    tails = [(m.end("noun"), m.end()) for m in nominals]
-    taken = [(m["label_start"], m["label_end"]) for m in mentions] + tails
+    # "A State Department spokesperson", "a spokesman for the Kremlin": the unnamed speaker,
+    # whose words name the institution.
+    spans = [(m.start(), m.end()) for m in nominals]
+    taken = [(m["label_start"], m["label_end"]) for m in mentions] + spans
     names = []
     for start, end, name, organisation in _name_runs(text):
         if _MASK in name or any(a < end and start < b for a, b in taken):
@@ -283,7 +292,7 @@ def _speaker_candidates(text: str, mentions: list[dict], actors: ActorList, sent
             _Speaker(m["actor"], m["actor"], profile[m["actor"]].affiliation, "", _fitting(profile[m["actor"]].pronoun)),
         )
         for m in mentions
-        if not any(a <= m["start"] and m["end"] <= b for a, b in labels + tails)
+        if not any(a <= m["start"] and m["end"] <= b for a, b in labels + spans)
     ]
     for start, end, name, organisation, label, *_ in names:
         name = full.get(name, name)
@@ -291,17 +300,18 @@ def _speaker_candidates(text: str, mentions: list[dict], actors: ActorList, sent
         found.append(_Candidate(start, end, "name", name, _Speaker(name, "", _label_affiliation(label, actors), "", pronouns)))
     occupied = [(c.start, c.end) for c in found]
     for m in nominals:
-        if any(a < m.end("noun") and m.start() < b for a, b in occupied):
+        if any(a < m.end() and m.start() < b for a, b in occupied):
             continue
         phrase = m.group()
         pronouns = ("they",) if m.group("noun").lower() in _PLURAL_NOUNS else ("he", "she")
-        affiliation = _label_affiliation(phrase[m.end("noun") - m.start() :], actors)
+        affiliation = _label_affiliation(phrase[m.end("article") - m.start() :], actors)
         found.append(_Candidate(m.start(), m.end(), "nominal", phrase, _Speaker("", "", affiliation, phrase, pronouns)))
     found += [_Candidate(m.start(), m.end(), "pronoun", m.group().lower()) for m in _PRONOUN.finditer(text)]
     found += [
         _Candidate(m.start(), m.end(), "description", m.group("noun").lower())
         for m in _DESCRIPTION.finditer(text)
         if not any(c.kind in ("actor", "name", "nominal") and c.start <= m.start("noun") < c.end for c in found)
+        and not any(a <= m.start() and m.end() <= b for a, b in labels + taken)  # "Ryabkov, the deputy minister,"
     ]
     for c in found:
         c.oblique = bool(_POSSESSIVE_AFTER.match(text, c.end) or _PREPOSITION_BEFORE.search(text[max(0, c.start - 20) : c.start]))

@@ -358,3 +358,27 @@ def test_the_statement_reads_refers_to_whoever_issued_it():
 )
 def test_participles_praise_and_clauses_between_quote_and_speaker(body, speakers):
     assert [q["speaker"] for q in _rows(body)] == speakers
+
+
+@pytest.mark.parametrize(
+    ("body", "speakers", "attributed_to"),
+    [
+        ("“We will respond,” said State Department spokesman Ned Price.", ["Ned Price"], ["Ned Price"]),
+        (
+            "“It is a step,” Sergei Ryabkov, the deputy foreign minister, was quoted by RIA as saying.",
+            ["Sergei Ryabkov"],
+            ["Sergei Ryabkov"],
+        ),
+        ("“We publish what we receive,” Julian Assange said.", ["Julian Assange"], ["Julian Assange"]),
+        (
+            "“We are concerned,” a State Department spokesperson said.\n\n“We will respond,” the spokesperson added.",
+            ["", ""],
+            ["a State Department spokesperson"] * 2,
+        ),
+        ("Lavrov said on Friday:\n\n“The West is wrong.”", ["Sergey Lavrov"], ["Sergey Lavrov"]),
+    ],
+)
+def test_names_after_titles_appositives_and_unnamed_spokespeople(body, speakers, attributed_to):
+    rows = _rows(body)
+    assert [q["speaker"] for q in rows] == speakers
+    assert [q["attributed_to"] for q in rows] == attributed_to
