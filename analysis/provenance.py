@@ -79,6 +79,7 @@ ROUNDS = 3
 COMPLETENESS_MARGIN = 1.1
 PARAPHRASE_WORDS = 3
 COPY_NARRATION_WORDS = 20
+PROGRESS_EVERY = 2000
 NARRATION_RUN_WORDS = 12
 COMMON_SOURCE_QUOTED = 0.5
 
@@ -626,7 +627,9 @@ def text_reuse(
     quotes: dict[int, list[dict]] = {}
     actors = load_actors()
     rows = []
-    for i, j in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True):
+    for done, (i, j) in enumerate(zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True)):
+        if done and done % PROGRESS_EVERY == 0:  # long runs say how far they are (framing shows INFO on stderr)
+            logger.info("provenance: %s of %s candidate pairs aligned", f"{done:,}", f"{len(pairs):,}")
         passages = align(
             words[i],
             words[j],

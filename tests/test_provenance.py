@@ -382,3 +382,14 @@ def test_attributions_between_quoted_paragraphs_of_one_statement_are_not_copied_
     (pair,) = text_reuse(articles).to_dict("records")
     # about 30 words of attribution sit between the quotations, none in a run of copied narration
     assert (pair["relation"], pair["speaker"]) == ("common_source", "Yang")
+
+
+def test_long_runs_log_their_progress(statement_corpus, monkeypatch, caplog):
+    import analysis.provenance as provenance
+
+    monkeypatch.setattr(provenance, "PROGRESS_EVERY", 3)
+    with caplog.at_level("INFO", logger="analysis.provenance"):
+        text_reuse(statement_corpus)
+    messages = [r.getMessage() for r in caplog.records]
+    counts = [re.fullmatch(r"provenance: (\d+) of (\d+) candidate pairs aligned", m).groups() for m in messages]
+    assert counts and [int(done) for done, _ in counts] == list(range(3, int(counts[0][1]), 3))
