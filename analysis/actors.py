@@ -16,7 +16,7 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -126,18 +126,51 @@ def _parse_actor(entry: object, index: int, source: str) -> Actor:
     )
 
 
-def load_actors(path: str | os.PathLike[str] | None = None) -> ActorList:
-    """Read an actors file (default: the shipped ``analysis/actors.yaml``).
+def load_actors(*paths: str | os.PathLike[str] | None, shipped: bool = True) -> ActorList:
+    """The shipped actors (``analysis/actors.yaml``), added to and overridden by each file of ``paths`` in turn.
+
+    An actor of a later file with the name of an earlier one replaces it; a variant a later
+    actor claims is taken from the earlier actor that had it; new actors add; the label words
+    of all files are pooled. ``None`` paths are skipped (so ``load_actors(args.actors)`` is the
+    shipped list when no file is given); ``shipped=False`` uses the files alone.
 
     Raises
     ------
     ActorsError
-        When the file is not a mapping with an ``actors`` list, an entry lacks a field,
-        or two actors claim the same variant; the message names the entry.
+        When a file is not a mapping with an ``actors`` list, an entry lacks a field, or two
+        actors of one file claim the same variant; the message names the entry.
     FileNotFoundError
-        When ``path`` does not exist.
+        When one of ``paths`` does not exist.
     """
-    return _load_actors(str(Path(path or ACTORS_FILE).resolve()))
+    files = ([str(ACTORS_FILE.resolve())] if shipped else []) + [str(Path(p).resolve()) for p in paths if p is not None]
+    if not files:
+        raise ActorsError("load_actors: shipped=False needs at least one actors file")
+    return _merged_actors(tuple(files))
+
+
+def corpus_actors_file(corpus: str | os.PathLike[str] | None) -> Path | None:
+    """A corpus folder's own ``actors.yaml`` (added to the shipped profiles), None when it has none."""
+    if corpus is None or not Path(corpus).is_dir():
+        return None
+    own = Path(corpus) / "actors.yaml"
+    return own if own.is_file() else None
+
+
+@lru_cache(maxsize=8)
+def _merged_actors(files: tuple[str, ...]) -> ActorList:
+    by_name: dict[str, Actor] = {}
+    heads: set[str] = set()
+    modifiers: set[str] = set()
+    for path in files:
+        loaded = _load_actors(path)
+        claimed = {variant for actor in loaded.actors for variant in actor.variants}
+        kept = {
+            name: replace(actor, variants=tuple(v for v in actor.variants if v not in claimed)) for name, actor in by_name.items()
+        }
+        by_name = {**kept, **{actor.name: actor for actor in loaded.actors}}
+        heads |= loaded.label_heads
+        modifiers |= loaded.label_modifiers
+    return ActorList(actors=tuple(by_name.values()), label_heads=frozenset(heads), label_modifiers=frozenset(modifiers))
 
 
 @lru_cache(maxsize=8)

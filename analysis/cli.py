@@ -718,11 +718,11 @@ ACTORS_COLUMNS = ["article_id", "outlet", "actor", "mention", "label", "position
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
-    from analysis.actors import ActorsError, load_actors
+    from analysis.actors import ActorsError, corpus_actors_file, load_actors
     from analysis.quotes import extract_quotes
 
     try:
-        actors = load_actors(args.actors)
+        actors = load_actors(corpus_actors_file(args.corpus), args.actors)
     except ActorsError as err:
         raise UsageError(str(err)) from err
     quotes = extract_quotes(load_for_command(args), actors=actors)
@@ -733,10 +733,10 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 
 def cmd_actors(args: argparse.Namespace) -> int:
-    from analysis.actors import ActorsError, actor_mentions, candidate_names, load_actors
+    from analysis.actors import ActorsError, actor_mentions, candidate_names, corpus_actors_file, load_actors
 
     try:
-        actors = load_actors(args.actors)
+        actors = load_actors(corpus_actors_file(args.corpus), args.actors)
     except ActorsError as err:
         raise UsageError(str(err)) from err
     articles = load_for_command(args)
@@ -747,7 +747,7 @@ def cmd_actors(args: argparse.Namespace) -> int:
     return 0
 
 
-EVENTS_COLUMNS = ["article_id", "outlet", "published", "event", "label", "confidence", "event_source"]
+EVENTS_COLUMNS = ["article_id", "outlet", "published", "event", "label", "cohesion", "event_source"]
 PROVENANCE_COLUMNS = [
     "article_a",
     "article_b",
@@ -758,18 +758,23 @@ PROVENANCE_COLUMNS = [
     "direction",
     "basis",
     "kind",
+    "relation",
+    "speaker",
     "n_passages",
 ]
+FAMILY_PRINT_COLUMNS = ["family", "role", "article_id", "outlet", "published", "share", "change"]
 
 
 def cmd_events(args: argparse.Namespace) -> int:
     from analysis.engine import EngineError
-    from analysis.events import EventError, group_events
+    from analysis.events import EventError, corpus_event_names, group_events, load_event_names
 
     articles = load_for_command(args)
     try:
+        names = {**corpus_event_names(args.corpus), **(load_event_names(args.events) if args.events else {})}
         table = group_events(
             articles,
+            names=names,
             use_labels=not args.ignore_labels,
             window_days=args.window_days,
             threshold=args.threshold,
@@ -802,7 +807,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_provenance(args: argparse.Namespace) -> int:
-    from analysis.provenance import ProvenanceError, text_reuse
+    from analysis.provenance import ProvenanceError, copy_families, provenance_summary, text_reuse
 
     articles = load_for_command(args)
     reference = None
@@ -825,20 +830,45 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
-    if machine_readable(args):
-        print_table(pairs.drop(columns=["words_a", "words_b"]), args)
+    pairs = pairs[pairs[["shared_a", "shared_b"]].max(axis=1) >= args.min_share].reset_index(drop=True)
+    families = copy_families(pairs, articles)
+    summary = provenance_summary(pairs, families, articles=len(articles))
+    top = args.top or (None if machine_readable(args) else 20)  # a terminal shows 20 by default, --json everything
+    if args.pairs:
+        shown = pairs.assign(_most=pairs[["shared_a", "shared_b"]].max(axis=1)).sort_values("_most", ascending=False)
+        shown = shown.drop(columns="_most").iloc[:top]
+        if machine_readable(args):
+            print_table(shown.drop(columns=["words_a", "words_b"]), args)
+            return 0
+        print_table(shown.round(3), args, columns=PROVENANCE_COLUMNS)
+        for pair in shown.to_dict("records"):
+            for passage in pair["passages"]:
+                changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
+                print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
+                if changes:
+                    print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
+        print_note(
+            f"\n{summary}. shared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is "
+            "the likely source (earlier, more complete, or the reference). relation: copy (copied narration), "
+            "common_source (only the same quoted or translated statement of speaker), shared_phrase."
+        )
         return 0
-    print_table(pairs.round(3), args, columns=PROVENANCE_COLUMNS)
-    for pair in pairs.to_dict("records"):
-        for passage in pair["passages"]:
-            changes = "; ".join(f"{c['a'] or '-'} -> {c['b'] or '-'}" for c in passage["changes"][:8])
-            print(f"\n{pair['article_a']} / {pair['article_b']} [{passage['kind']}]: {passage['a_text'][:100]!r}")
-            if changes:
-                print(f"  changes: {changes}{' ...' if len(passage['changes']) > 8 else ''}")
-    print_note(
-        "\nshared_a/shared_b: share of each body's words inside aligned passages. direction a_to_b: a is the likely "
-        "source (earlier, more complete, or the reference). --json prints every passage with offsets and changes."
-    )
+    chosen = families[families["family"].isin(families["family"].drop_duplicates().iloc[:top])]
+    if machine_readable(args):
+        print_table(chosen, args)
+        return 0
+    print(summary)
+    if chosen.empty:
+        print("no copies found")
+    else:
+        print()
+        print_table(chosen.round(3), args, columns=FAMILY_PRINT_COLUMNS)
+    common = pairs[pairs["relation"] == "common_source"]
+    for speaker, group in common.groupby(common["speaker"].replace("", "(an unnamed speaker)")):
+        print(f"\ncommon source, not copies: {len(group)} pair(s) share only quotations of {speaker}")
+    shown_families = chosen["family"].nunique()
+    if shown_families < families["family"].nunique():
+        print(f"\n{shown_families} of {families['family'].nunique()} families shown (--top); --pairs lists the pairs")
     return 0
 
 
@@ -1190,11 +1220,21 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "quotes", cmd_quotes, "quotations with speaker, affiliation, reporting verb and kind (speech or scare)"
     )
     quotes.add_argument("--kind", choices=["all", "speech", "scare"], default="all", help="only speech or only scare quotes")
-    quotes.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    quotes.add_argument(
+        "--actors",
+        default=None,
+        metavar="FILE.yaml",
+        help="more actor profiles, added to analysis/actors.yaml (same name: replaces)",
+    )
     actors = add_command(
         commands, "actors", cmd_actors, "actor mentions with the label each outlet gives them and position (headline, lead, body)"
     )
-    actors.add_argument("--actors", default=None, metavar="FILE.yaml", help="actor profiles; default: analysis/actors.yaml")
+    actors.add_argument(
+        "--actors",
+        default=None,
+        metavar="FILE.yaml",
+        help="more actor profiles, added to analysis/actors.yaml (same name: replaces)",
+    )
     actors.add_argument(
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
@@ -1216,10 +1256,10 @@ def build_parser() -> argparse.ArgumentParser:
         measure.add_argument(
             "--exclude-reused",
             action="store_true",
-            help="leave out words the article took from another (earlier, more complete, or when it republishes wire "
-            "copy); see analysis.reuse.exclude_reused",
+            help="leave out words the article copied from another (earlier, more complete, or when it republishes wire "
+            "copy; quoting the same statement is not copying); see analysis.reuse.exclude_reused",
         )
-    events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, confidence")
+    events = add_command(commands, "events", cmd_events, "group articles by event: article_id, outlet, event, label, cohesion")
     events.add_argument("--ignore-labels", action="store_true", help="infer events even where the manifest names them")
     events.add_argument(
         "--window-days",
@@ -1231,18 +1271,33 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
     )
+    events.add_argument(
+        "--events",
+        default=None,
+        metavar="FILE.yaml",
+        help="rename or merge events ('events: {id: name}'), after the corpus folder's own events.yaml",
+    )
     add_engine_arguments(events)  # dask: document frequencies and the pair step on the workers
     add_chart_argument(events)
     provenance = add_command(
         commands,
         "provenance",
         cmd_provenance,
-        "text reuse between articles: shared share of each, direction, aligned passages (exact, edited, paraphrase)",
+        "copy families (wire copies, republications, spun copies) and common-source pairs; --pairs: every pair and passage",
     )
     provenance.add_argument(
         "--reference", default=None, metavar="CORPUS", help="also align every article with these reference wire stories"
     )
     provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
+    provenance.add_argument(
+        "--min-share", type=float, default=0.0, metavar="X", help="only pairs sharing at least X of one body (0-1; default: 0)"
+    )
+    provenance.add_argument(
+        "--top", type=int, default=None, metavar="N", help="show the N largest families, or pairs (default: 20; --json: all)"
+    )
+    provenance.add_argument(
+        "--pairs", action="store_true", help="list every pair and its passages (relation copy, common_source) instead of families"
+    )
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     add_evaluate_commands(commands)
     add_collect_commands(commands)

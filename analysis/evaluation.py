@@ -606,18 +606,20 @@ def evaluate_provenance(
     skipped: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Evaluation:
-    """Text-reuse pairs (:func:`analysis.provenance.text_reuse`) against the gold wire ``family``.
+    """Copy pairs (:func:`analysis.provenance.text_reuse`, relation ``copy``) against the gold wire ``family``.
 
     Two articles are a gold copy pair when both are labelled copies of the same upstream story
-    (same ``family``); every pair the provenance step reports counts as a predicted copy, so
-    articles that only quote the same statement lower the precision.
+    (same ``family``); a pair the provenance step reports as a ``copy`` counts as a predicted
+    copy, while pairs that only share a quoted statement (``common_source``) or a stock phrase
+    (``shared_phrase``) do not (pairs without a ``relation`` column all count).
 
     Returns
     -------
     Evaluation
         ``validity`` rows (measure ``provenance``): ``pair_precision``, ``pair_recall``,
-        ``pair_f1``; the misses list each reported pair of different families (``not_a_copy``,
-        with the share of text they share) and each family pair not reported (``copy_missed``).
+        ``pair_f1``; the misses list each reported copy of different families (``not_a_copy``,
+        with the share of text they share), each family pair not reported as a copy
+        (``copy_missed``, with the relation given instead, if any).
     """
     from analysis.provenance import text_reuse
 
@@ -625,7 +627,12 @@ def evaluate_provenance(
     chosen = articles[articles["id"].astype(str).isin(set(labelled["article_id"]))]
     if pairs is None:
         pairs = text_reuse(chosen, **options)
-    predicted = {tuple(sorted((str(a), str(b)))) for a, b in zip(pairs["article_a"], pairs["article_b"], strict=True)}
+    relations = pairs["relation"] if "relation" in pairs.columns else pd.Series("copy", index=pairs.index)
+    given = {
+        tuple(sorted((str(a), str(b)))): relation
+        for a, b, relation in zip(pairs["article_a"], pairs["article_b"], relations, strict=True)
+    }
+    predicted = {pair for pair, relation in given.items() if relation == "copy"}
     expected = _pairs_of(dict(zip(labelled["article_id"], labelled["family"], strict=True)))
     shared = {
         tuple(sorted((str(a), str(b)))): max(sa, sb)
@@ -637,7 +644,7 @@ def evaluate_provenance(
         for a, b in sorted(predicted - expected)
     ]
     misses += [
-        {"article_id": a, "metric": "copy_missed", "expected": b, "got": "", "detail": ""}
+        {"article_id": a, "metric": "copy_missed", "expected": b, "got": "", "detail": given.get((a, b), "")}
         for a, b in sorted(expected - predicted)
     ]
     rows = _pair_scores(gold_name, "provenance", predicted, expected)

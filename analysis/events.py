@@ -19,25 +19,33 @@ when either is undated) the score is 0. Articles are grouped by average linkage 
 1 − score, cut at 1 − ``threshold`` (default 0.2): every group's articles are on average at
 least that similar to each other. A group's label is its three top TF-IDF terms; its id is
 its first publication date and top two terms
-(``-2``, ``-3``… appended when two groups would share an id). Each article's confidence is its mean score with
-the other articles of its group, or, for an article alone, 1 − its highest score with any.
+(``-2``, ``-3``… appended when two groups would share an id). Each article's ``cohesion`` is its mean score with
+the other articles of its group, or, for an article alone, 1 − its highest score with any: how
+tightly it sits in its event, not a probability that the grouping is right (an article alone
+with nothing near it has a cohesion close to 1).
 
 The manifest's ``event`` column, where present, overrides the inferred group
-(``use_labels=False`` shows what inference alone gives).
+(``use_labels=False`` shows what inference alone gives). Events are renamed and merged by a small
+YAML file (:func:`load_event_names`: a corpus folder's ``events.yaml`` or ``framing events
+--events FILE``) mapping an event id to the name to show; two ids given one name are one event.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
@@ -54,7 +62,7 @@ THRESHOLD = 0.2
 WEIGHTS = {"text": 0.55, "names": 0.20, "numbers": 0.10, "quotes": 0.15}
 LABEL_TERMS = 3
 
-EVENT_COLUMNS = ["article_id", "outlet", "published", "event", "label", "confidence", "inferred_event", "event_source"]
+EVENT_COLUMNS = ["article_id", "outlet", "published", "event", "label", "cohesion", "inferred_event", "event_source"]
 SCORE_COLUMNS = ["article_a", "article_b", "days", "text", "names", "numbers", "quotes", "score"]
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\d%?|\b\d%")
@@ -472,6 +480,44 @@ def score_block(
     )
 
 
+EVENT_NAMES_FILE = "events.yaml"
+
+
+def load_event_names(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The event renames of a YAML file: ``{event id: name to show}``; ids given one name are merged.
+
+    The file holds an ``events`` mapping::
+
+        events:
+          2021-02-02-navalny-court: Navalny jailed
+          2021-02-02-navalny-diplomats: Navalny jailed   # merged with the one above
+          DEV2: New START extended                        # a manifest event can be renamed too
+
+    Raises
+    ------
+    EventError
+        When the file is missing or is not such a mapping of text to text; the message names it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EventError(f"event names file {path} not found: give a YAML file with an 'events' mapping (id: name)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise EventError(f"{path}: not valid YAML ({err})") from None
+    names = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(names, dict) or not all(isinstance(v, (str, int)) and str(v).strip() for v in names.values()):
+        raise EventError(f"{path}: expected an 'events' mapping of event id to the name to show, e.g. 'events: {{E1: Summit}}'")
+    return {str(key): str(value).strip() for key, value in names.items()}
+
+
+def corpus_event_names(corpus: str | os.PathLike[str] | None) -> dict[str, str]:
+    """A corpus folder's own event renames (``events.yaml``), ``{}`` when it has none."""
+    if corpus is None or not Path(corpus).is_dir() or not (Path(corpus) / EVENT_NAMES_FILE).is_file():
+        return {}
+    return load_event_names(Path(corpus) / EVENT_NAMES_FILE)
+
+
 def group_events(
     articles: pd.DataFrame,
     *,
@@ -482,6 +528,7 @@ def group_events(
     scheduler: str | None = None,
     client: Any = None,
     articles_per_block: int = ARTICLES_PER_BLOCK,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Group articles that report the same event; see the module docstring for the score.
 
@@ -502,6 +549,10 @@ def group_events(
         and gives the same table.
     articles_per_block : int, default=2000
         Articles whose pairs one task scores.
+    names : mapping, optional
+        Event id (inferred or the manifest's) to the name shown in ``event``; ids given the
+        same name are one event (labels and cohesion then count them together). See
+        :func:`load_event_names`.
 
     Returns
     -------
@@ -509,10 +560,11 @@ def group_events(
         One row per article, in article order:
 
         - ``article_id``, ``outlet``, ``published``
-        - ``event`` : the manifest's event where given and ``use_labels``, else the inferred id
+        - ``event`` : the manifest's event where given and ``use_labels``, else the inferred id;
+          renamed by ``names``
         - ``label`` : the event's three top TF-IDF terms, joined by " · "
-        - ``confidence`` : mean score with the other articles of its event; for an article
-          alone, 1 − its highest score with any other article
+        - ``cohesion`` : mean score with the other articles of its event; for an article
+          alone, 1 − its highest score with any other article (not a probability)
         - ``inferred_event`` : the inferred id (``YYYY-MM-DD-term-term``, then ``-2``, ``-3`` for
           later groups that would get the same id), whatever the labels say
         - ``event_source`` : ``manifest`` or ``inferred``
@@ -588,7 +640,7 @@ def group_events(
         source = np.where(labelled, "manifest", "inferred")
     else:
         event, source = inferred, np.full(len(articles), "inferred")
-    event = pd.Series(event, dtype=object)
+    event = pd.Series(event, dtype=object).replace(dict(names or {}))
     groups = event.groupby(event).indices
     unlinked = [rows[feature_row[rows] < 0] for rows in groups.values() if len(rows) > 1]  # manifest events
     if unlinked:
@@ -605,13 +657,13 @@ def group_events(
             return score[np.ix_(at, at)]
         return _square_scores(features.take(feature_row[rows]), window_days)
 
-    labels, confidence = {}, 1.0 - best
+    labels, cohesion = {}, 1.0 - best
     for name, rows in groups.items():
         labels[name] = " · ".join(event_label(rows))
         if len(rows) > 1:
             within = _event_scores(rows)
             np.fill_diagonal(within, 0.0)
-            confidence[rows] = within.sum(axis=1) / (len(rows) - 1)
+            cohesion[rows] = within.sum(axis=1) / (len(rows) - 1)
     return pd.DataFrame(
         {
             "article_id": articles["id"].astype(str),
@@ -619,7 +671,7 @@ def group_events(
             "published": articles["published"],
             "event": event,
             "label": event.map(labels),
-            "confidence": confidence,
+            "cohesion": cohesion,
             "inferred_event": inferred,
             "event_source": source,
         }

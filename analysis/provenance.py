@@ -22,6 +22,15 @@ Each passage gets a kind: ``exact`` (the same words), ``edited`` (words inserted
 inflected or respelled, or up to two words replaced), or ``paraphrase`` (three or more words
 replaced by others, listed synonyms included), and its word-level ``changes``.
 
+Relation: a pair is a ``copy`` (wire copy, republication, edited or spun copy) when each side
+of its passages holds at least ``COPY_NARRATION_WORDS`` (20) words of narration, words outside
+quotations (:func:`analysis.tokens.quote_spans`, the spans of the token table's ``quoted``
+voice) in runs of at least ``NARRATION_RUN_WORDS`` (12), so that the attributions between
+quoted paragraphs ("…,” he added. “…") do not count; otherwise a ``common_source`` when at least half the shared words of one side are
+quoted (both quote, or one quotes and one translates or narrates, the same statement; its
+``speaker`` is named), else a ``shared_phrase`` (a few words of stock wording). Copies are
+grouped into families by :func:`copy_families`.
+
 Direction: the earlier-published article is the likely source; on the same day, the one whose
 side of the aligned passages is at least 10% longer (a republication trims); otherwise
 ``unknown``. Passages found against a reference corpus of wire stories always come from the
@@ -44,11 +53,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from analysis.actors import load_actors
 from analysis.cluster import Engine, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import Partition, partitions, workers_of
 from analysis.paths import read_yaml
-from analysis.tokens import fold_word, shingle_hashes
+from analysis.quotes import article_quotes
+from analysis.tokens import fold_word, quote_spans, shingle_hashes
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +78,13 @@ DENSE = 0.85
 ROUNDS = 3
 COMPLETENESS_MARGIN = 1.1
 PARAPHRASE_WORDS = 3
+COPY_NARRATION_WORDS = 20
+PROGRESS_EVERY = 2000
+NARRATION_RUN_WORDS = 12
+COMMON_SOURCE_QUOTED = 0.5
 
 Kind = Literal["exact", "edited", "paraphrase"]
+Relation = Literal["copy", "common_source", "shared_phrase"]
 Direction = Literal["a_to_b", "b_to_a", "unknown"]
 
 PAIR_COLUMNS = [
@@ -86,6 +102,9 @@ PAIR_COLUMNS = [
     "basis",
     "source",
     "kind",
+    "relation",
+    "speaker",
+    "quoted_share",
     "n_passages",
     "passages",
 ]
@@ -106,6 +125,7 @@ PASSAGE_COLUMNS = [
     "changes",
 ]
 SPAN_COLUMNS = ["article_id", "start", "end", "source_id"]
+FAMILY_COLUMNS = ["family", "article_id", "outlet", "published", "role", "share", "change", "members", "original"]
 
 
 class ProvenanceError(ValueError):
@@ -470,6 +490,64 @@ def _pairs_by_position(candidates: pd.DataFrame, ids: pd.Series) -> pd.DataFrame
     return pairs.drop_duplicates().sort_values(["i", "j"], ignore_index=True)
 
 
+def quoted_words(words: ArticleWords, body: str) -> np.ndarray:
+    """True for each word of ``words`` inside a top-level quotation of ``body`` (the token table's ``quoted`` voice)."""
+    mask = np.zeros(len(words.starts), dtype=bool)
+    for quote in quote_spans(body):
+        if quote.depth == 0:
+            mask |= (words.starts > quote.start) & (words.starts < quote.end)
+    return mask
+
+
+def _voice_of_passages(words: ArticleWords, quoted: np.ndarray, spans: Sequence[tuple[int, int]]) -> tuple[int, float]:
+    """One side's passages (character ``spans``): ``(narration words, share of their words quoted)``.
+
+    Narration counts only in runs of ``NARRATION_RUN_WORDS`` consecutive narration words: the
+    attribution between quoted paragraphs of the same statement ("…,” he added. “…") is not
+    copied narration.
+    """
+    inside = np.zeros(len(words.starts), dtype=bool)
+    for start, end in spans:
+        inside |= (words.starts >= start) & (words.starts < end)
+    narration = inside & ~quoted
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], narration.astype(np.int8), [0]])))
+    runs = edges[1::2] - edges[::2]
+    return int(runs[runs >= NARRATION_RUN_WORDS].sum()), float((inside & quoted).sum() / max(inside.sum(), 1))
+
+
+def pair_relation(narration_words: int, quoted_share: float) -> Relation:
+    """A pair's relation from the copied narration of its weaker side and the quoted share of its shared words.
+
+    ``copy`` when both sides share ``COPY_NARRATION_WORDS`` words of narration (in runs of
+    ``NARRATION_RUN_WORDS``); else ``common_source`` when at least ``COMMON_SOURCE_QUOTED`` of
+    one side's shared words are quoted: the same statement quoted, or quoted by one and
+    translated into narration by the other; else ``shared_phrase``.
+
+    Examples
+    --------
+    >>> pair_relation(38, 0.52), pair_relation(0, 0.79), pair_relation(9, 0.0)
+    ('copy', 'common_source', 'shared_phrase')
+    """
+    if narration_words >= COPY_NARRATION_WORDS:
+        return "copy"
+    return "common_source" if quoted_share >= COMMON_SOURCE_QUOTED else "shared_phrase"
+
+
+def _statement_speaker(quotes_a: list[dict], quotes_b: list[dict], passages: Sequence[dict[str, Any]]) -> str:
+    """The speaker most of the shared quotations are attributed to ('' when none is named)."""
+    found: list[str] = []
+    for side, quotes in (("a", quotes_a), ("b", quotes_b)):
+        for passage in passages:
+            found += [
+                q["speaker"] or q["attributed_to"]
+                for q in quotes
+                if q["start"] < passage[f"{side}_end"]
+                and passage[f"{side}_start"] < q["end"]
+                and (q["speaker"] or q["attributed_to"])
+            ]
+    return pd.Series(found, dtype=object).value_counts().index[0] if found else ""
+
+
 def text_reuse(
     articles: pd.DataFrame,
     *,
@@ -515,6 +593,10 @@ def text_reuse(
         - ``basis`` : what shows the direction: ``date``, ``completeness``, ``reference`` or ""
         - ``source`` : id of the likely source article, or None
         - ``kind`` : the strongest rewriting among the passages: paraphrase > edited > exact
+        - ``relation`` : ``copy`` (copied narration), ``common_source`` (only the same quoted
+          or translated statement is shared) or ``shared_phrase``: see :func:`pair_relation`
+        - ``speaker`` : for a common source, the speaker of the shared quotations ('' otherwise)
+        - ``quoted_share`` : float, share of the shared words inside quotations (the larger side's)
         - ``n_passages`` : int
         - ``passages`` : list of dict, see :func:`align` (``a_start``, ``a_end``, ``b_start``,
           ``b_end``, ``kind``, ``a_text``, ``b_text``, ``changes``, ...)
@@ -543,8 +625,13 @@ def text_reuse(
     ids = table["id"].to_numpy()
     pairs = pairs[ids[pairs["i"]] != ids[pairs["j"]]]  # an article also in the reference is not its own copy
     bodies = table["body"].fillna("").astype(str).tolist()
+    quoted: dict[int, np.ndarray] = {}
+    quotes: dict[int, list[dict]] = {}
+    actors = load_actors()
     rows = []
-    for i, j in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True):
+    for done, (i, j) in enumerate(zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True)):
+        if done and done % PROGRESS_EVERY == 0:  # long runs say how far they are (framing shows INFO on stderr)
+            logger.info("provenance: %s of %s candidate pairs aligned", f"{done:,}", f"{len(pairs):,}")
         passages = align(
             words[i],
             words[j],
@@ -562,6 +649,19 @@ def text_reuse(
             table.at[i, "published"], table.at[j, "published"], words_a, words_b, b_is_reference=bool(is_reference[j])
         )
         source = {"a_to_b": table.at[i, "id"], "b_to_a": table.at[j, "id"]}.get(direction)
+        for k in (i, j):
+            if k not in quoted:
+                quoted[k] = quoted_words(words[k], bodies[k])
+        narration_a, quoted_a = _voice_of_passages(words[i], quoted[i], [(p["a_start"], p["a_end"]) for p in passages])
+        narration_b, quoted_b = _voice_of_passages(words[j], quoted[j], [(p["b_start"], p["b_end"]) for p in passages])
+        quoted_share = round(max(quoted_a, quoted_b), 2)
+        relation = pair_relation(min(narration_a, narration_b), quoted_share)
+        speaker = ""
+        if relation == "common_source":
+            for k in (i, j):
+                if k not in quotes:
+                    quotes[k] = article_quotes(bodies[k], actors=actors)
+            speaker = _statement_speaker(quotes[i], quotes[j], passages)
         rows.append(
             {
                 "article_a": table.at[i, "id"],
@@ -578,12 +678,140 @@ def text_reuse(
                 "basis": basis,
                 "source": source,
                 "kind": _pair_kind(passages),
+                "relation": relation,
+                "speaker": speaker,
+                "quoted_share": quoted_share,
                 "n_passages": len(passages),
                 "passages": passages,
             }
         )
     result = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     return result.sort_values(["article_a", "article_b"], ignore_index=True) if len(result) else result
+
+
+def copy_families(pairs: pd.DataFrame, articles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Articles that are copies of one story: the ``copy`` pairs of :func:`text_reuse`, joined transitively.
+
+    The likely original of a family is the article whose outlet the other members' bodies
+    credit most ("MOSCOW (UrduPoint News / Sputnik)"; with ``articles``, the article table),
+    then the one that is the likely source of the most of its copy pairs (less those it
+    took), then the earliest published, then the longest. Common-source and shared-phrase
+    pairs never join a family.
+
+    Returns
+    -------
+    DataFrame
+        One row per member, families largest first (then by earliest member):
+
+        - ``family`` : ``F1``, ``F2``, ...
+        - ``article_id``, ``outlet``, ``published``
+        - ``role`` : ``original`` (the likely original) or ``copy``
+        - ``share`` : share of the member's words found in the original (through the pair with
+          it; for a copy aligned only with other copies, its largest share); NaN for the original
+        - ``change`` : how the copy differs from the original (``exact``, ``edited``,
+          ``paraphrase``, the kind of its pair with it); '' for the original
+        - ``members`` : articles in the family
+        - ``original`` : id of the family's likely original
+    """
+    copies = pairs[pairs["relation"] == "copy"] if "relation" in pairs.columns else pairs
+    parent: dict[str, str] = {}
+
+    def root(article: str) -> str:
+        while parent.setdefault(article, article) != article:
+            parent[article] = parent[parent[article]]
+            article = parent[article]
+        return article
+
+    info: dict[str, dict[str, Any]] = {}
+    score: dict[str, int] = {}
+    for pair in copies.to_dict("records"):
+        parent[root(pair["article_a"])] = root(pair["article_b"])
+        for side in ("a", "b"):
+            article = pair[f"article_{side}"]
+            words = pair[f"words_{side}"] / pair[f"shared_{side}"] if pair[f"shared_{side}"] else 0
+            info[article] = {"outlet": pair[f"outlet_{side}"], "published": pair[f"published_{side}"], "words": words}
+            score.setdefault(article, 0)
+        if isinstance(pair["source"], str):
+            taker = pair["article_b"] if pair["source"] == pair["article_a"] else pair["article_a"]
+            score[pair["source"]] += 1
+            score[taker] -= 1
+    groups: dict[str, list[str]] = {}
+    for article in info:
+        groups.setdefault(root(article), []).append(article)
+    by_pair = {(p["article_a"], p["article_b"]): p for p in copies.to_dict("records")}
+
+    def with_original(article: str, original: str) -> tuple[float, str]:
+        direct = by_pair.get((article, original)) or by_pair.get((original, article))
+        if direct is not None:
+            return direct["shared_a" if direct["article_a"] == article else "shared_b"], direct["kind"]
+        own = [
+            (p["shared_a" if p["article_a"] == article else "shared_b"], p["kind"]) for k, p in by_pair.items() if article in k
+        ]
+        return max(own)
+
+    def first_day(members: list[str]) -> pd.Timestamp:
+        days = [pd.Timestamp(info[m]["published"]) for m in members]
+        return min((d for d in days if pd.notna(d)), default=pd.Timestamp.max)
+
+    bodies = dict(zip(articles["id"].astype(str), articles["body"].fillna(""), strict=True)) if articles is not None else {}
+
+    def credits(article: str, members: list[str]) -> int:
+        name = re.compile(rf"(?<!\w){re.escape(str(info[article]['outlet']))}(?!\w)")
+        return sum(bool(name.search(bodies.get(m, ""))) for m in members if m != article)
+
+    rows = []
+    ordered = sorted(groups.values(), key=lambda m: (-len(m), first_day(m), min(m)))
+    for number, members in enumerate(ordered, start=1):
+        original = min(members, key=lambda m: (-credits(m, members), -score[m], first_day([m]), -info[m]["words"], m))
+        for article in sorted(members, key=lambda m: (m != original, first_day([m]), m)):
+            share, change = (np.nan, "") if article == original else with_original(article, original)
+            rows.append(
+                {
+                    "family": f"F{number}",
+                    "article_id": article,
+                    "outlet": info[article]["outlet"],
+                    "published": info[article]["published"],
+                    "role": "original" if article == original else "copy",
+                    "share": share,
+                    "change": change,
+                    "members": len(members),
+                    "original": original,
+                }
+            )
+    return pd.DataFrame(rows, columns=FAMILY_COLUMNS)
+
+
+def provenance_summary(pairs: pd.DataFrame, families: pd.DataFrame, *, articles: int) -> str:
+    """One line: how many articles share text, as copies in how many families, and how many only a common source."""
+    relations = pairs["relation"].value_counts() if len(pairs) else pd.Series(dtype=int)
+    return (
+        f"{articles:,} articles; {len(pairs):,} pairs share text: {relations.get('copy', 0):,} copy pairs in "
+        f"{families['family'].nunique():,} families ({len(families):,} articles), {relations.get('common_source', 0):,} "
+        f"pairs only quote or translate the same statement (common source), {relations.get('shared_phrase', 0):,} share "
+        "a stock phrase"
+    )
+
+
+def family_sentences(families: pd.DataFrame) -> list[str]:
+    """One plain sentence per copy family: "F1: these 3 articles are one ABC News story (011_…), copied by …".
+
+    Examples
+    --------
+    >>> families = pd.DataFrame({"family": ["F1", "F1"], "article_id": ["w", "c"], "outlet": ["Newswire", "Gazette"],
+    ...     "role": ["original", "copy"], "share": [float("nan"), 0.9], "change": ["", "edited"]})
+    >>> family_sentences(families)
+    ['F1: these 2 articles are one Newswire story (w, the likely original), copied by Gazette (90%, edited).']
+    """
+    sentences = []
+    for family, members in families.groupby("family", sort=False):
+        original = members[members["role"] == "original"].iloc[0]
+        copies = members[members["role"] == "copy"]
+        copied_by = ", ".join(f"{c.outlet} ({c.share:.0%}, {c.change})" for c in copies.itertuples())
+        sentences.append(
+            f"{family}: these {len(members)} articles are one {original['outlet']} story ({original['article_id']}, "
+            f"the likely original), copied by {copied_by}."
+        )
+    return sentences
 
 
 # ---------------------------------------------------------------------------

@@ -32,9 +32,11 @@ def republishers(articles: pd.DataFrame, *, profiles: dict | None = None) -> fro
 def reused_spans(pairs: pd.DataFrame, *, wire_republishers: Collection[str] = ()) -> pd.DataFrame:
     """Character spans of each article that it took from another article.
 
-    The rule: a passage is taken by the article that is not the pair's likely source
-    (``direction``); when the direction is ``unknown``, by each side whose outlet is a wire
-    republisher (``wire_republishers``), and by neither otherwise (nothing shows who took it).
+    The rule: only ``copy`` pairs count (articles that merely quote the same statement, a
+    ``common_source``, took nothing from each other); a passage is taken by the article that
+    is not the pair's likely source (``direction``); when the direction is ``unknown``, by each
+    side whose outlet is a wire republisher (``wire_republishers``), and by neither otherwise
+    (nothing shows who took it).
 
     Returns
     -------
@@ -42,6 +44,8 @@ def reused_spans(pairs: pd.DataFrame, *, wire_republishers: Collection[str] = ()
         ``article_id``, ``start``, ``end`` (offsets into its body), ``source_id`` (the other
         article of the pair).
     """
+    if "relation" in pairs.columns:
+        pairs = pairs[pairs["relation"] == "copy"]
     rows = []
     for pair in pairs.to_dict("records"):
         takers = []

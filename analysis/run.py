@@ -174,6 +174,25 @@ def parse_list(value: str | Sequence[str] | None) -> list[str] | None:
     return None if not items or [v.lower() for v in items] == ["all"] else items
 
 
+def with_events(articles: pd.DataFrame, *, corpus: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """``articles`` with an event for every article: the manifest's where given, else inferred.
+
+    Articles without an ``event`` (no column, or empty cells) get the event
+    :func:`analysis.events.group_events` infers, renamed by the corpus folder's ``events.yaml``
+    when it has one; ``event_source`` says which (``manifest`` or ``inferred``). A corpus whose
+    articles all carry an event is returned unchanged.
+    """
+    labelled = articles["event"].notna() & articles["event"].astype(str).str.strip().ne("") if "event" in articles else None
+    if labelled is not None and labelled.all():
+        return articles
+    from analysis.events import corpus_event_names, group_events
+
+    events = group_events(articles, names=corpus_event_names(corpus) if corpus not in (None, "", "seeds") else None)
+    return articles.reset_index(drop=True).assign(
+        event=events["event"].to_numpy(), event_source=events["event_source"].to_numpy()
+    )
+
+
 def select_articles(articles: pd.DataFrame, *, event: str = "all", outlets: str | Sequence[str] = "all") -> pd.DataFrame:
     """The articles of one event (or all) from some outlets (or all).
 
@@ -186,7 +205,7 @@ def select_articles(articles: pd.DataFrame, *, event: str = "all", outlets: str 
     if parse_list(event) is not None:
         known = sorted(articles["event"].dropna().astype(str).unique())
         if event not in known:
-            raise ReportError(f"event={event!r} is not in the corpus; events: {known or 'none (no event column)'} or 'all'")
+            raise ReportError(f"event={event!r} is not in the corpus; events: {known or 'none'} or 'all'")
         chosen = chosen[chosen["event"] == event]
     wanted = parse_list(outlets)
     if wanted is not None:
@@ -327,7 +346,7 @@ def open_run(
     if not out_dir.is_absolute():
         out_dir = paths.PROJECT_ROOT / out_dir
     show_tables_plainly()
-    corpus_articles = load_articles(corpus)
+    corpus_articles = with_events(load_articles(corpus), corpus=corpus)
     articles = select_articles(corpus_articles, event=event, outlets=outlets)
     if articles.empty:
         raise ReportError(f"no articles for event={event!r} and outlets={outlets!r}")

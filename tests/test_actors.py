@@ -171,3 +171,46 @@ def test_cli_names_a_bad_actors_file_and_exits_2(tmp_path, capsys):
     assert "kind 'robot'" in capsys.readouterr().err
     assert main(["quotes", "--actors", str(tmp_path / "none.yaml")]) == 2
     assert "none.yaml" in capsys.readouterr().err
+
+
+def test_an_actors_file_adds_to_and_overrides_the_shipped_profiles(tmp_path):
+    extra = tmp_path / "mine.yaml"
+    extra.write_text(
+        "actors:\n"
+        "  - {name: Antony Blinken, kind: person, affiliation: US government, pronoun: he, variants: [Tony Blinken]}\n"
+        "  - {name: Dmitry Peskov, kind: person, affiliation: Kremlin press office, pronoun: he}\n"
+        "  - {name: Foreign Ministry of Russia, kind: institution, affiliation: Russian government, pronoun: it,\n"
+        "     variants: [Russian Foreign Ministry]}\n"
+        "label_words: {heads: [envoy-at-large]}\n",
+        encoding="utf-8",
+    )
+    shipped, merged = load_actors(), load_actors(extra)
+    assert set(merged.by_name) == set(shipped.by_name) | {"Antony Blinken", "Foreign Ministry of Russia"}
+    assert merged.by_name["Dmitry Peskov"].affiliation == "Kremlin press office"
+    assert shipped.by_name["Dmitry Peskov"].affiliation == "Russian government"
+    # The variant the new entry claims names it now, and no longer the shipped entry.
+    assert [name for _, _, name in find_mentions("the Russian Foreign Ministry said", merged)] == ["Foreign Ministry of Russia"]
+    assert "envoy-at-large" in merged.label_heads and "spokesman" in merged.label_heads
+    assert set(load_actors(extra, shipped=False).by_name) == {"Antony Blinken", "Dmitry Peskov", "Foreign Ministry of Russia"}
+
+
+def test_a_corpus_folder_actors_file_is_added_for_quotes_and_actors(tmp_path, capsys):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Blinken urges restraint\n\n"
+        "The United States and its allies met in Brussels on Wednesday to discuss the treaty and what comes after it, "
+        "with ministers from a dozen countries taking part in the closed talks that lasted most of the day.\n\n"
+        "“Verifiable limits matter to everyone,” Tony Blinken said after the meeting.\n",
+        encoding="utf-8",
+    )
+    (folder / "manifest.csv").write_text("file,outlet,published\na.txt,Example News,2021-02-03\n", encoding="utf-8")
+    (folder / "actors.yaml").write_text(
+        "actors:\n  - {name: Antony Blinken, kind: person, affiliation: US government, pronoun: he, variants: [Tony Blinken]}\n",
+        encoding="utf-8",
+    )
+    assert main(["quotes", str(folder), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["speaker"], row["affiliation"]) == ("Antony Blinken", "US government")
+    assert main(["actors", str(folder), "--json"]) == 0
+    assert {"Antony Blinken", "United States"} == {r["actor"] for r in json.loads(capsys.readouterr().out)}

@@ -307,3 +307,27 @@ def test_copy_pairs_come_from_one_family_and_common_source_pairs_lower_the_preci
     assert figures["pair_precision"] == 2 / 3 and figures["pair_recall"] == 2 / 3 and figures["pair_f1"] == pytest.approx(2 / 3)
     assert result.misses[["article_id", "metric", "got"]].values.tolist()[0] == ["a", "not_a_copy", "d"]
     assert result.misses["metric"].tolist() == ["not_a_copy", "copy_missed"]
+
+
+def test_only_pairs_reported_as_copies_count_as_copies():
+    from analysis.evaluation import evaluate_provenance
+
+    articles = pd.DataFrame({"id": list("abcd")})
+    gold = _page_gold(family={"a": "F", "b": "F", "c": None, "d": None})
+    pairs = pd.DataFrame(
+        {
+            "article_a": ["a", "a", "c"],
+            "article_b": ["b", "c", "d"],
+            "shared_a": [0.9, 0.3, 0.2],
+            "shared_b": [0.8, 0.3, 0.2],
+            "relation": ["copy", "common_source", "copy"],
+        }
+    )
+    result = evaluate_provenance(articles, gold, pairs=pairs)
+    figures = result.validity.set_index("metric")
+    # a/c only quote the same statement: not a predicted copy; c/d is reported as one, wrongly.
+    assert (figures.loc["pair_precision", "value"], figures.loc["pair_precision", "n"]) == (1 / 2, 2)
+    assert figures.loc["pair_recall", "value"] == 1.0
+    assert result.misses[["article_id", "metric", "got"]].values.tolist() == [["c", "not_a_copy", "d"]]
+    missed = evaluate_provenance(articles, gold, pairs=pairs.assign(relation=["common_source", "copy", "copy"])).misses
+    assert missed.loc[missed["metric"] == "copy_missed", "detail"].tolist() == ["common_source"]

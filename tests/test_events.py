@@ -22,6 +22,7 @@ from analysis.events import (
     assign_events,
     event_blocks,
     group_events,
+    load_event_names,
     numbers_in,
     similarity_scores,
 )
@@ -66,12 +67,12 @@ def test_a_wider_window_lets_tass_join_the_march_talks_only_if_the_score_says_so
     assert joined == (march_scores.mean() >= 0.2)
 
 
-def test_confidence_is_the_mean_score_within_the_group(articles, inferred):
+def test_cohesion_is_the_mean_score_within_the_group(articles, inferred):
     _scores, parts = similarity_scores(articles)
     pair = parts[parts["article_a"].isin(JANUARY) & parts["article_b"].isin(JANUARY)]
-    assert inferred.loc[list(JANUARY), "confidence"].tolist() == pytest.approx([pair["score"].iloc[0]] * 2)
+    assert inferred.loc[list(JANUARY), "cohesion"].tolist() == pytest.approx([pair["score"].iloc[0]] * 2)
     assert 0 < pair["text"].iloc[0] < 1 and pair["quotes"].iloc[0] > 0  # they share the Peskov quotes
-    assert inferred.loc[TASS, "confidence"] == pytest.approx(1.0)  # nothing within the window
+    assert inferred.loc[TASS, "cohesion"] == pytest.approx(1.0)  # nothing within the window
 
 
 def test_manifest_event_overrides_and_labels_come_from_top_terms(articles):
@@ -154,13 +155,13 @@ def test_groups_are_average_linkage_of_every_pair_at_once(crowded, window_days, 
     events = group_events(crowded, window_days=window_days, threshold=threshold, articles_per_block=9)
     assert _partition(events["inferred_event"]) == _partition(expected)
     assert 5 < len(_partition(expected)) < len(crowded) - 10  # groups of several, and more than one
-    # confidence: the mean score with the rest of the group, or 1 - the best score of an article alone
+    # cohesion: the mean score with the rest of the group, or 1 - the best score of an article alone
     off_diagonal = score - np.eye(len(score))
     for group in _partition(events["event"]):
         rows = sorted(group)
         within = off_diagonal[np.ix_(rows, rows)].sum(axis=1) / max(len(rows) - 1, 1)
-        expected_confidence = within if len(rows) > 1 else 1.0 - off_diagonal[rows[0]].max(keepdims=True)
-        assert events["confidence"].iloc[rows].to_numpy() == pytest.approx(expected_confidence, abs=1e-12)
+        expected_cohesion = within if len(rows) > 1 else 1.0 - off_diagonal[rows[0]].max(keepdims=True)
+        assert events["cohesion"].iloc[rows].to_numpy() == pytest.approx(expected_cohesion, abs=1e-12)
 
 
 def test_the_block_size_does_not_change_the_events(crowded):
@@ -212,23 +213,29 @@ def test_cli_events_json(capsys):
     rows = json.loads(capsys.readouterr().out)
     by_id = {r["article_id"]: r for r in rows}
     assert by_id["003_f2869a96b21043eb"]["event"] == by_id["004_6e0b644c5aa9bc29"]["event"]
-    assert {"article_id", "outlet", "event", "label", "confidence"} <= set(rows[0])
+    assert {"article_id", "outlet", "event", "label", "cohesion"} <= set(rows[0])
 
 
 def test_cli_provenance_json_and_text(capsys):
-    assert main(["provenance", "--json"]) == 0
+    assert main(["provenance", "--pairs", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 1 and rows[0]["direction"] == "a_to_b"
+    assert len(rows) == 1 and rows[0]["direction"] == "a_to_b" and rows[0]["relation"] == "copy"
     changes = [(c["a"], c["b"]) for p in rows[0]["passages"] for c in p["changes"]]
     assert ("kernels", "cores") in changes
     assert {"a_start", "a_end", "b_start", "b_end", "kind", "a_text", "b_text", "changes"} <= set(rows[0]["passages"][0])
-    assert main(["provenance"]) == 0
+    assert main(["provenance", "--pairs"]) == 0
     out = capsys.readouterr().out
     assert "kernels -> cores" in out and "paraphrase" in out
+    assert main(["provenance", "--json"]) == 0  # by default the copy families
+    family = json.loads(capsys.readouterr().out)
+    assert {(r["article_id"], r["role"]) for r in family} == {
+        ("004_6e0b644c5aa9bc29", "original"),
+        ("003_f2869a96b21043eb", "copy"),
+    }
 
 
 def test_cli_provenance_reference_folder(capsys, tmp_path):
-    assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--json"]) == 0
+    assert main(["provenance", str(FIXTURES / "reuse"), "--reference", str(FIXTURES / "reuse"), "--pairs", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     from_reference = [r for r in rows if r["basis"] == "reference"]
     assert {(r["article_a"], r["article_b"]) for r in from_reference} >= {("exact", "wire"), ("spun", "wire")}
@@ -272,3 +279,35 @@ def test_event_pair_scores_are_the_similarity_scores_of_the_pairs_within_each_ev
     assert set(january["article_a"]) | set(january["article_b"]) == JANUARY | MARCH  # TASS is alone: no pair
     with pytest.raises(EventError, match="no 'evnt' column"):
         event_pair_scores(articles, grouped, by="evnt")
+
+
+def test_an_event_names_file_renames_and_merges_events(articles, tmp_path):
+    inferred = group_events(articles, use_labels=False).set_index("article_id")
+    january, march = inferred.loc[sorted(JANUARY)[0], "event"], inferred.loc[sorted(MARCH)[0], "event"]
+    names_file = tmp_path / "events.yaml"
+    names_file.write_text(f"events:\n  {january}: Dialogue offer\n  {march}: Dialogue offer\n", encoding="utf-8")
+    renamed = group_events(articles, use_labels=False, names=load_event_names(names_file)).set_index("article_id")
+    assert set(renamed.loc[list(JANUARY | MARCH), "event"]) == {"Dialogue offer"}  # two events merged under one name
+    assert renamed.loc[TASS, "event"] == inferred.loc[TASS, "event"]
+    assert (renamed["inferred_event"] == inferred["inferred_event"]).all()
+    names_file.write_text("events: [a, b]\n", encoding="utf-8")
+    with pytest.raises(EventError, match=r"events\.yaml.*'events' mapping"):
+        load_event_names(names_file)
+    assert main(["events", "--ignore-labels", "--events", str(tmp_path / "none.yaml")]) == 2
+
+
+def test_cli_events_reads_the_corpus_folders_event_names(capsys, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("manifest.csv", *(f"{i}.txt" for i in ("wire", "edited", "exact", "trimmed", "spun", "unrelated"))):
+        (folder / name).write_bytes((FIXTURES / "reuse" / name).read_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["events", str(folder), "--ignore-labels", "--json"]) == 0
+    grain = json.loads(capsys.readouterr().out)[0]["event"]
+    (folder / "events.yaml").write_text(f"events:\n  {grain}: Grain corridor talks\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["events", str(folder), "--ignore-labels", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["event"] for r in rows if r["article_id"] != "unrelated"} == {"Grain corridor talks"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -9,13 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.cli import main
 from analysis.corpus import read_corpus
 from analysis.passages import passage_table, passages_html, save_passages_html
 from analysis.provenance import (
+    FAMILY_COLUMNS,
     PAIR_COLUMNS,
     alignment_key,
     article_words,
     candidate_pairs,
+    copy_families,
     pair_direction,
     passage_kind,
     text_reuse,
@@ -257,3 +261,135 @@ def test_reused_word_counts_and_saved_page(seeds, seed_pairs, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<del>kernels</del>" in page and "<ins>cores</ins>" in page
     assert not list(path.parent.glob(".*.tmp"))
+
+
+# --- copies versus a common source, and copy families: hand-made stories ----------------------------
+
+STATEMENT = (
+    "“The extension of the treaty guarantees the necessary level of predictability and transparency in this sphere "
+    "with a strict balance of interests, and Russia is ready for this work,” the Russian Foreign Ministry said."
+)
+WIRE_STORY = (
+    "MOSCOW, Feb 3 (Newswire) - Russia and the United States exchanged diplomatic notes on Wednesday completing the "
+    "extension of the last arms control treaty between the two nuclear powers, which now runs until February 2026. "
+    "The exchange followed a telephone call between the two presidents last week and a unanimous vote in both houses "
+    "of the Russian parliament, officials in both capitals said. Neither side has yet named a date for the first "
+    "round of talks on what should follow the treaty, which limits deployed warheads and the missiles that carry "
+    "them, and which both governments had let drift close to expiry during months of wrangling over conditions.\n\n" + STATEMENT
+)
+
+
+def _articles(bodies: dict[str, tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"id": key, "outlet": outlet, "published": pd.Timestamp(day), "body": body}
+            for key, (outlet, day, body) in bodies.items()
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def statement_corpus() -> pd.DataFrame:
+    own = {
+        "daily": "The Daily Ledger's reporter in Moscow heard diplomats describe a quiet week ahead of the next round of talks.",
+        "herald": "Analysts at two think tanks told the Herald that the hardest questions, on new weapons, remain open.",
+    }
+    return _articles(
+        {
+            "wire": ("Newswire", "2021-02-03", WIRE_STORY),
+            "republished": (
+                "Metro Gazette",
+                "2021-02-04",
+                WIRE_STORY + "\n\nCounty officials said the news was welcome, though few residents follow arms control.",
+            ),
+            "trimmed": ("Valley Times", "2021-02-04", WIRE_STORY.split("\n\n")[0] + "\n\n(Newswire)"),
+            "daily": ("Daily Ledger", "2021-02-04", own["daily"] + "\n\n" + STATEMENT),
+            "herald": ("City Herald", "2021-02-05", own["herald"] + "\n\n" + STATEMENT),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def statement_pairs(statement_corpus) -> pd.DataFrame:
+    return text_reuse(statement_corpus)
+
+
+def test_copied_narration_is_a_copy_and_the_same_quoted_statement_a_common_source(statement_pairs):
+    relation = {(a, b): r for a, b, r in statement_pairs[["article_a", "article_b", "relation"]].itertuples(index=False)}
+    assert relation[("wire", "republished")] == relation[("wire", "trimmed")] == "copy"
+    assert relation[("daily", "herald")] == relation[("wire", "daily")] == "common_source"
+    common = _pair(statement_pairs, "daily", "herald")
+    assert common["speaker"] == "Russian Foreign Ministry" and common["quoted_share"] > 0.8
+    assert _pair(statement_pairs, "wire", "republished")["speaker"] == ""
+
+
+def test_copies_make_one_family_with_the_credited_wire_story_as_its_original(statement_corpus, statement_pairs):
+    families = copy_families(statement_pairs, statement_corpus)
+    assert list(families.columns) == FAMILY_COLUMNS
+    assert set(families["article_id"]) == {"wire", "republished", "trimmed"}  # the quoting articles are no copies
+    assert set(families["family"]) == {"F1"} and set(families["members"]) == {3}
+    roles = families.set_index("article_id")
+    assert roles.loc["wire", "role"] == "original" and set(roles["original"]) == {"wire"}
+    assert roles.loc["republished", "change"] == "exact" and roles.loc["republished", "share"] > 0.9
+    assert roles.loc["trimmed", "share"] > 0.8 and pd.isna(roles.loc["wire", "share"])
+
+
+def test_exclude_reused_leaves_the_quoted_statement_of_a_common_source(statement_corpus, statement_pairs):
+    tokens = tokenize(statement_corpus)
+    own = exclude_reused(tokens, statement_corpus, pairs=statement_pairs)
+    kept = own.groupby("article_id").size()
+    words = tokens.groupby("article_id").size()
+    assert kept["daily"] == words["daily"] and kept["herald"] == words["herald"]
+    assert kept["republished"] < 0.2 * words["republished"]
+
+
+def test_the_provenance_command_prints_families_and_names_the_common_source(capsys, statement_corpus, tmp_path):
+    table = tmp_path / "articles.csv"
+    statement_corpus.rename(columns={"body": "text"}).to_csv(table, index=False)
+    assert main(["provenance", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("5 articles; ") and "in 1 families (3 articles)" in out
+    assert "share only quotations of Russian Foreign Ministry" in out
+    assert main(["provenance", str(table), "--pairs", "--json", "--top", "2"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2 and {r["relation"] for r in rows} == {"copy"}
+    assert main(["provenance", str(table), "--pairs", "--json", "--min-share", "0.9"]) == 0
+    kept = json.loads(capsys.readouterr().out)  # the quoting articles share under 90% of their words
+    assert kept and all(max(r["shared_a"], r["shared_b"]) >= 0.9 and r["relation"] == "copy" for r in kept)
+
+
+def test_attributions_between_quoted_paragraphs_of_one_statement_are_not_copied_narration():
+    remarks = [
+        "“The United States does not have the qualification to say that it wants to speak to China from a position of "
+        "strength,” Yang said.",
+        "“We thought too well of the United States, we thought that the U.S. side would follow the necessary diplomatic "
+        "protocols,” he added.",
+        "“So let me say here that, in front of the Chinese side, the United States does not have the qualification to "
+        "speak,” Yang told the American delegation.",
+        "“The Chinese people will not accept that, and we hope the talks will be candid and constructive,” the Chinese "
+        "diplomat said in his opening remarks.",
+        "“We do not believe in invading through the use of force, or toppling other regimes through various means,” Yang went on.",
+        "“Many people within the United States actually have little confidence in the democracy of the United States,” he "
+        "told the room before the cameras left.",
+    ]
+    leads = [
+        "The first high-level meeting in Alaska opened with an unusually public exchange of accusations in front of cameras.",
+        "Beijing's top diplomat answered his hosts at length at the start of the talks on Thursday, reporters in the room said.",
+    ]
+    articles = _articles(
+        {key: (key, "2021-03-19", lead + "\n\n" + "\n\n".join(remarks)) for key, lead in zip("ab", leads, strict=True)}
+    )
+    (pair,) = text_reuse(articles).to_dict("records")
+    # about 30 words of attribution sit between the quotations, none in a run of copied narration
+    assert (pair["relation"], pair["speaker"]) == ("common_source", "Yang")
+
+
+def test_long_runs_log_their_progress(statement_corpus, monkeypatch, caplog):
+    import analysis.provenance as provenance
+
+    monkeypatch.setattr(provenance, "PROGRESS_EVERY", 3)
+    with caplog.at_level("INFO", logger="analysis.provenance"):
+        text_reuse(statement_corpus)
+    messages = [r.getMessage() for r in caplog.records]
+    counts = [re.fullmatch(r"provenance: (\d+) of (\d+) candidate pairs aligned", m).groups() for m in messages]
+    assert counts and [int(done) for done, _ in counts] == list(range(3, int(counts[0][1]), 3))

@@ -254,3 +254,131 @@ def test_more_attribution_forms_and_the_verb_kept(body, speaker, verb):
 def test_words_quoted_inside_a_quotation_do_not_become_speakers():
     body = "“Lavrov said nothing new,” Hua Chunying said. “Putin agrees with us,” she added."
     assert [s for _, s, _, _ in _speakers(body)] == ["Hua Chunying", "Hua Chunying"]
+
+
+# --- speakers no profile covers, antecedents, and speech introduced before a quotation ---------------
+
+
+def _rows(body):
+    return article_quotes(body, actors=load_actors())
+
+
+def test_a_name_no_profile_covers_is_the_speaker_and_carries_to_the_next_quote():
+    body = "“Verifiable limits matter,” Antony Blinken said. “An unconstrained race would endanger us all.”"
+    rows = _rows(body)
+    assert [(q["speaker"], q["actor"]) for q in rows] == [("Antony Blinken", ""), ("Antony Blinken", "")]
+    assert rows[1]["attribution"] == "paragraph"
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker", "actor", "affiliation"),
+    [
+        ("“It is a first step,” U.N. spokesman Stephane Dujarric said.", "Stephane Dujarric", "", "U.N."),
+        ("“We will see,” Kremlin spokesman Dmitri Peskov said.", "Dmitry Peskov", "Dmitry Peskov", "Russian government"),
+        (
+            "“Diplomats came to the court,” the spokeswoman for the Russian Foreign Ministry, Maria Zakharova, said.",
+            "Maria Zakharova",
+            "",
+            "Russian government",
+        ),
+        ("“Talks are over,” said Senator Tom Cotton.", "Tom Cotton", "", ""),
+    ],
+)
+def test_speaker_actor_and_affiliation_from_the_profile_or_the_words_around_the_name(body, speaker, actor, affiliation):
+    (quote,) = _rows(body)
+    assert (quote["speaker"], quote["actor"], quote["affiliation"]) == (speaker, actor, affiliation)
+
+
+def test_the_surname_alone_takes_the_full_name_given_earlier():
+    body = "U.S. Secretary of State Antony Blinken met allies.\n\n“We stand together,” Blinken said."
+    assert [q["speaker"] for q in _rows(body)] == ["Antony Blinken"]
+
+
+def test_he_said_goes_to_the_unprofiled_speaker_just_named_not_to_an_earlier_profiled_one():
+    body = (
+        "“We will talk,” Peskov said.\n\n"
+        "U.N. Secretary-General Antonio Guterres said the treaty mattered.\n\n"
+        "“It is a first step,” he said."
+    )
+    assert [q["speaker"] for q in _rows(body)] == ["Dmitry Peskov", "Antonio Guterres"]
+
+
+def test_a_pronoun_that_fits_nobody_since_the_last_speaker_stays_empty():
+    body = "“We are ready,” Jen Psaki said. The ministry issued a note.\n\n“It is over,” he said."
+    rows = _rows(body)
+    assert [q["speaker"] for q in rows] == ["Jen Psaki", ""]
+    assert rows[1]["attributed_to"] == "he"
+
+
+def test_a_pronoun_refers_to_an_unnamed_speaker_by_the_words_naming_them():
+    body = (
+        "A representative of the Federal Penitentiary Service asked the court to act.\n\n"
+        "“I ask the court to cancel the suspended sentence,” he said."
+    )
+    (quote,) = _rows(body)
+    assert (quote["speaker"], quote["attributed_to"]) == ("", "A representative of the Federal Penitentiary Service")
+    assert quote["affiliation"] == "Federal Penitentiary Service"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "U.N. spokesman Stephane Dujarric said the talks helped. “It is a first step of many.”",
+        "China keeps a minimal arsenal, Stephane Dujarric added.\n\n“We are committed to a policy of no first use.”",
+    ],
+)
+def test_a_quotation_after_a_sentence_reporting_speech_is_introduced_by_it(body):
+    (quote,) = _rows(body)
+    assert (quote["speaker"], quote["attribution"]) == ("Stephane Dujarric", "introduced")
+
+
+def test_the_statement_reads_refers_to_whoever_issued_it():
+    body = (
+        "The treaty entered into force, the Russian Foreign Ministry said in a statement.\n\n"
+        "“The treaty will be effective until 2026,” the statement reads."
+    )
+    assert [q["speaker"] for q in _rows(body)] == ["Russian Foreign Ministry"]
+
+
+@pytest.mark.parametrize(
+    ("body", "speakers"),
+    [
+        (
+            "US Secretary of State Antony Blinken called on Russia to “release Mr. Navalny”, warning that "
+            "Washington would “hold Russia accountable for its actions.”",
+            ["Antony Blinken", "Antony Blinken"],
+        ),
+        ("Putin hailed the talks as “constructive” and praised Biden as a “statesman.”", ["Vladimir Putin"] * 2),
+        (
+            "“About 20 diplomats arrived at the court,” where Navalny’s case is heard, Maria Zakharova wrote on Facebook.",
+            ["Maria Zakharova"],
+        ),
+        ("Navalny blamed his arrest on Putin’s “fear and hatred,” saying the leader would be remembered.", ["Alexei Navalny"]),
+    ],
+)
+def test_participles_praise_and_clauses_between_quote_and_speaker(body, speakers):
+    assert [q["speaker"] for q in _rows(body)] == speakers
+
+
+@pytest.mark.parametrize(
+    ("body", "speakers", "attributed_to"),
+    [
+        ("“We will respond,” said State Department spokesman Ned Price.", ["Ned Price"], ["Ned Price"]),
+        (
+            "“It is a step,” Sergei Ryabkov, the deputy foreign minister, was quoted by RIA as saying.",
+            ["Sergei Ryabkov"],
+            ["Sergei Ryabkov"],
+        ),
+        ("“We publish what we receive,” Julian Assange said.", ["Julian Assange"], ["Julian Assange"]),
+        (
+            "“We are concerned,” a State Department spokesperson said.\n\n“We will respond,” the spokesperson added.",
+            ["", ""],
+            ["a State Department spokesperson"] * 2,
+        ),
+        ("Lavrov said on Friday:\n\n“The West is wrong.”", ["Sergey Lavrov"], ["Sergey Lavrov"]),
+    ],
+)
+def test_names_after_titles_appositives_and_unnamed_spokespeople(body, speakers, attributed_to):
+    rows = _rows(body)
+    assert [q["speaker"] for q in rows] == speakers
+    assert [q["attributed_to"] for q in rows] == attributed_to

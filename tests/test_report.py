@@ -196,3 +196,20 @@ def test_a_killed_report_leaves_no_process_holding_the_callers_output(tmp_path):
     process.stdout.read()  # returns once no process holds the pipe open
     assert time.monotonic() - killed < 30
     process.wait()
+
+
+def test_a_corpus_without_an_event_column_gets_inferred_events_renamed_by_its_events_file(seeds, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in paths.SEEDS.glob("*.txt"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    manifest = pd.read_csv(paths.SEEDS / "manifest.csv").drop(columns=["event"])
+    manifest.to_csv(folder / "manifest.csv", index=False)
+    run = runs.open_run(str(folder), output_dir=tmp_path / "out", formats="svg")
+    assert set(run.articles["event_source"]) == {"inferred"} and run.articles["event"].notna().all()
+    by_id = run.articles.set_index(run.articles["id"].astype(str))["event"]
+    assert by_id["003_f2869a96b21043eb"] == by_id["004_6e0b644c5aa9bc29"]
+    (folder / "events.yaml").write_text(f"events:\n  {by_id['003_f2869a96b21043eb']}: Dialogue offer\n", encoding="utf-8")
+    renamed = runs.open_run(str(folder), event="Dialogue offer", output_dir=tmp_path / "out", formats="svg")
+    assert sorted(renamed.articles["outlet"]) == ["WCE News", "twournal.com"]
+    assert runs.with_events(seeds) is seeds  # every seed carries the manifest's event: nothing inferred
