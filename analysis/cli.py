@@ -719,13 +719,25 @@ ACTORS_COLUMNS = ["article_id", "outlet", "actor", "mention", "label", "position
 
 def cmd_quotes(args: argparse.Namespace) -> int:
     from analysis.actors import ActorsError, corpus_actors_file, load_actors
+    from analysis.measures.sources import voice_share
     from analysis.quotes import extract_quotes
 
     try:
         actors = load_actors(corpus_actors_file(args.corpus), args.actors)
     except ActorsError as err:
         raise UsageError(str(err)) from err
-    quotes = extract_quotes(load_for_command(args), actors=actors)
+    articles = load_for_command(args)
+    quotes = extract_quotes(articles, actors=actors)
+    _save_chart(
+        args,
+        lambda plots: plots.voice_share_chart(
+            voice_share(quotes, articles, by="outlet"),
+            title="Whose words each outlet quotes, by speaker affiliation",
+            n=_sample(articles),
+        ),
+        "Share of quoted words in speech quotations by speaker affiliation, per outlet; speakers from the attribution "
+        "around each quotation (analysis.quotes). * marks small samples.",
+    )
     if args.kind != "all":
         quotes = quotes[quotes["kind"] == args.kind]
     print_table(quotes, args, columns=QUOTES_COLUMNS)
@@ -734,6 +746,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 def cmd_actors(args: argparse.Namespace) -> int:
     from analysis.actors import ActorsError, actor_mentions, candidate_names, corpus_actors_file, load_actors
+    from analysis.measures.sources import actor_salience
 
     try:
         actors = load_actors(corpus_actors_file(args.corpus), args.actors)
@@ -743,7 +756,23 @@ def cmd_actors(args: argparse.Namespace) -> int:
     if args.candidates:
         print_table(candidate_names(articles, actors=actors, min_count=args.min_count), args)
         return 0
-    print_table(actor_mentions(articles, actors=actors), args, columns=ACTORS_COLUMNS)
+    mentions = actor_mentions(articles, actors=actors)
+    _save_chart(
+        args,
+        lambda plots: plots.term_panels(
+            actor_salience(mentions, articles, by="outlet", kinds=["person", "institution", "group"]),
+            panel="group",
+            term="actor",
+            value="per_1000",
+            top=6,
+            title="Most mentioned people and institutions per outlet",
+            n=_sample(articles),
+            xlabel="mentions per 1,000 words",
+        ),
+        "Mentions of profiled people, institutions and groups (countries left out) per 1,000 words, headlines and "
+        "bodies, top six per outlet.",
+    )
+    print_table(mentions, args, columns=ACTORS_COLUMNS)
     return 0
 
 
@@ -808,6 +837,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 def cmd_provenance(args: argparse.Namespace) -> int:
     from analysis.provenance import ProvenanceError, copy_families, provenance_summary, text_reuse
+    from analysis.reuse import reuse_matrix
 
     articles = load_for_command(args)
     reference = None
@@ -831,6 +861,9 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
     pairs = pairs[pairs[["shared_a", "shared_b"]].max(axis=1) >= args.min_share].reset_index(drop=True)
+    _save_chart(
+        args, lambda plots: plots.reuse_heatmap(reuse_matrix(pairs, articles), articles, n=_sample(articles)), REUSE_CAPTION
+    )
     families = copy_families(pairs, articles)
     summary = provenance_summary(pairs, families, articles=len(articles))
     top = args.top or (None if machine_readable(args) else 20)  # a terminal shows 20 by default, --json everything
@@ -870,6 +903,12 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if shown_families < families["family"].nunique():
         print(f"\n{shown_families} of {families['family'].nunique()} families shown (--top); --pairs lists the pairs")
     return 0
+
+
+REUSE_CAPTION = (
+    "Share of the words of each row article inside passages aligned with the column article (exact, edited or "
+    "paraphrased reuse, copies and common sources alike; analysis.provenance)."
+)
 
 
 def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
@@ -1239,7 +1278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidates", action="store_true", help="list frequent capitalised names no profile covers (to add to actors.yaml)"
     )
     actors.add_argument("--min-count", type=int, default=2, metavar="N", help="with --candidates: seen at least N times")
-    for charted in (corpus, loaded, tone, terms, key, attention, trends):
+    for charted in (corpus, loaded, tone, terms, key, attention, trends, quotes, actors):
         add_chart_argument(charted)
     for listing in (terms, key, trends):
         listing.add_argument(
@@ -1299,6 +1338,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pairs", action="store_true", help="list every pair and its passages (relation copy, common_source) instead of families"
     )
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
+    add_chart_argument(provenance)
     add_evaluate_commands(commands)
     add_collect_commands(commands)
     code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")

@@ -383,6 +383,18 @@ def heatmap(
     return fig
 
 
+def reuse_heatmap(matrix: pd.DataFrame, articles: pd.DataFrame, *, n: str) -> Figure:
+    """:func:`heatmap` of ``analysis.reuse.reuse_matrix``: rows and columns named by outlet and id."""
+    names = dict(zip(articles["id"].astype(str), articles["outlet"] + " " + articles["id"].astype(str).str[:3], strict=True))
+    return heatmap(
+        matrix.rename(index=names, columns=names).fillna(0.0),
+        title="Share of each article (row) aligned with another (column)",
+        n=n,
+        colorbar_label="share of the row article's words",
+        width="two",
+    )
+
+
 @house_style
 def term_panels(
     table: pd.DataFrame,

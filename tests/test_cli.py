@@ -65,7 +65,19 @@ def test_console_entry_point_runs():
 
 @pytest.mark.parametrize(
     "command",
-    [["corpus"], ["loaded"], ["tone"], ["terms"], ["keyness"], ["attention", "--query", "talks"], ["trends"], ["events"]],
+    [
+        ["corpus"],
+        ["loaded"],
+        ["tone"],
+        ["terms"],
+        ["keyness"],
+        ["attention", "--query", "talks"],
+        ["trends"],
+        ["events"],
+        ["quotes"],
+        ["actors"],
+        ["provenance"],
+    ],
     ids=lambda c: c[0],
 )
 def test_every_charted_command_saves_its_figure_and_caption(command, tmp_path, capsys):
