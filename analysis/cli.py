@@ -1,7 +1,9 @@
-"""The ``framing`` command: parse arguments, call one function, print a table or ``--json``.
+"""The ``framing`` command: parse arguments, call one function, print a table, ``--json`` or ``--csv``.
 
 Each command is a function ``(args) -> exit code`` registered in :func:`build_parser`.
-Exit codes: 0 done, 1 the data has problems, 2 the command was used wrongly.
+Exit codes: 0 done, 1 the data has problems, 2 the command was used wrongly. Every error is one
+line on stderr (:func:`main`); tables fit the terminal (:func:`print_table`); ``--chart`` saves a
+command's figure as the notebooks draw it (:func:`_save_chart`).
 """
 
 from __future__ import annotations
