@@ -4,11 +4,12 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.clean import GENERIC_CHROME
-from analysis.corpus import load_corpus, read_corpus
+from analysis.corpus import MINHASH_FUNCTIONS, _lsh_rows, _shingle_jaccard_pairs, _shingle_sets, load_corpus, read_corpus
 from analysis.paths import SEEDS
 from analysis.schema import ARTICLE_COLUMNS
 
@@ -301,3 +302,50 @@ def test_byline_column_and_mostly_furniture_warning(tmp_path):
     mostly = [p for p in problems if "removed as furniture" in p.message]
     assert [(p.article_id, p.severity) for p in mostly] == [("b", "warning")]
     assert "framing corpus --json" in mostly[0].hint
+
+
+def _all_pairs_jaccard(bodies, threshold):
+    """The test oracle: every pair's exact shingle Jaccard similarity (one sparse product, n² pairs)."""
+    shingles = _shingle_sets(bodies)
+    sizes = np.diff(shingles.indptr)
+    overlap = (shingles @ shingles.T).tocoo()
+    upper = overlap.row < overlap.col
+    i, j, shared = overlap.row[upper], overlap.col[upper], overlap.data[upper]
+    jaccard = shared / (sizes[i] + sizes[j] - shared)
+    similar = jaccard >= threshold
+    return sorted(zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True))
+
+
+def _planted_near_duplicates(n_sources, *, seed=0):
+    """``n_sources`` random texts of 300 words, each followed by a copy with 0–40 words replaced."""
+    rng = np.random.default_rng(seed)
+    vocabulary = np.array([f"w{k}" for k in range(5000)])
+    bodies = []
+    for text in rng.choice(vocabulary, size=(n_sources, 300)):
+        copy = text.copy()
+        copy[rng.integers(0, 300, size=rng.integers(0, 40))] = "edited"
+        bodies += [" ".join(text), " ".join(copy)]
+    return bodies + ["", "too short", " ".join(vocabulary[:5])] * 2
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.9, 1.0])
+def test_near_duplicates_are_the_all_pairs_ones_on_a_planted_corpus(threshold):
+    bodies = _planted_near_duplicates(200)
+    expected = _all_pairs_jaccard(bodies, threshold)
+    assert expected  # the planted corpus has pairs at every threshold
+    assert _shingle_jaccard_pairs(bodies, threshold) == expected
+
+
+def test_near_duplicates_are_the_all_pairs_ones_on_the_seeds_and_fixtures(seeds, malformed):
+    reuse = read_corpus(Path(__file__).parent / "fixtures" / "reuse")[0]
+    for articles in (seeds, malformed[0], reuse, pd.concat([seeds, seeds.iloc[:3]])):
+        bodies = articles["body"].tolist()
+        for threshold in (0.5, 0.8):
+            assert _shingle_jaccard_pairs(bodies, threshold) == _all_pairs_jaccard(bodies, threshold)
+    assert _shingle_jaccard_pairs(malformed[0]["body"].tolist(), 0.8)  # near_duplicate.txt is found
+
+
+def test_lsh_banding_finds_a_pair_at_the_threshold_with_probability_099():
+    for threshold in (0.5, 0.8, 0.9):
+        rows = _lsh_rows(threshold)
+        assert 1 - (1 - threshold**rows) ** (MINHASH_FUNCTIONS // rows) >= 0.99
