@@ -15,6 +15,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from analysis import __version__
 from analysis.corpus import CorpusError
+from analysis.options import Progress, no_progress
 from analysis.outlets import ProfileError
 from analysis.tokens import KWIC_COLUMNS
 
@@ -64,6 +66,15 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
 def machine_readable(args: argparse.Namespace) -> bool:
     """Whether the command was asked for ``--json`` or ``--csv``: every row and column, no notes."""
     return bool(getattr(args, "json", False) or getattr(args, "csv", False))
+
+
+def progress_bar(args: argparse.Namespace) -> Progress:
+    """A tqdm bar on stderr for long loops when stderr is a terminal; nothing when piped or with ``--json``/``--csv``."""
+    if machine_readable(args) or not sys.stderr.isatty():
+        return no_progress
+    from tqdm import tqdm
+
+    return partial(tqdm, file=sys.stderr, leave=False, unit="", dynamic_ncols=True)
 
 
 #: Text cells are never shortened below this many characters (or their header) to fit the terminal.
@@ -147,7 +158,7 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
     """Load the corpus named on the command line; report skipped articles on stderr."""
     from analysis.corpus import read_corpus
 
-    articles, problems = read_corpus(args.corpus, outlets=getattr(args, "outlets", None))
+    articles, problems = read_corpus(args.corpus, outlets=getattr(args, "outlets", None), progress=progress_bar(args))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"{len(errors)} article(s) skipped; run 'framing validate' for every problem:", file=sys.stderr)
@@ -203,7 +214,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from analysis.corpus import validate_corpus
 
-    problems = validate_corpus(args.corpus, outlets=args.outlets)
+    problems = validate_corpus(args.corpus, outlets=args.outlets, progress=progress_bar(args))
     errors = sum(p.severity == "error" for p in problems)
     if machine_readable(args):
         print_table(pd.DataFrame([asdict(p) | {"kind": p.kind} for p in problems]), args)
@@ -241,7 +252,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         options = {"outlets": str(Path(args.outlets).resolve())} if args.outlets else {}
-        result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler, **options)
+        result = ingest(
+            args.corpus, args.to, engine=args.engine, scheduler=args.scheduler, progress=progress_bar(args), **options
+        )
     except StoreError as err:
         raise UsageError(str(err)) from None
     errors = [p for p in result.problems if p.severity == "error"]
@@ -742,6 +755,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             engine=args.engine,
             scheduler=args.scheduler,
+            progress=progress_bar(args),
         )
     except (EventError, EngineError) as err:
         raise UsageError(str(err)) from None
@@ -763,7 +777,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if args.reference:
         from analysis.corpus import load_corpus
 
-        reference = load_corpus(args.reference)
+        reference = load_corpus(args.reference, progress=progress_bar(args))
     candidates = None
     if args.engine == "dask":
         if reference is not None:
@@ -776,7 +790,9 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         except EngineError as err:
             raise UsageError(str(err)) from None
     try:
-        pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
+        pairs = text_reuse(
+            articles, reference=reference, min_words=args.min_words, candidates=candidates, progress=progress_bar(args)
+        )
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
     if machine_readable(args):

@@ -32,6 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis import clean
+from analysis.options import Progress, no_progress
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
 from analysis.paths import decode_bytes, resolve_corpus
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
@@ -665,12 +666,13 @@ def _build_articles(
     min_tokens: int,
     near_duplicate: float,
     profiles_hint: str,
+    progress: Progress,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
-    texts = {id(entry): _text_of(entry) for entry in entries}
+    texts = {id(entry): _text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
     boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
-    for entry in entries:
+    for entry in progress(entries, desc="cleaning", total=len(entries)):
         problem = partial(_add_problem, problems, entry)
         if not entry.id:
             problem("empty id", "Give every article a unique id", field_name="id")
@@ -755,7 +757,7 @@ def _build_articles(
     vocabulary = clean.vocabulary_of([r["body"] for r in rows] + [r["dek"] for r in rows])
     kept = []
     hashes: dict[str, str] = {}
-    for row in rows:
+    for row in progress(rows, desc="repairing words", total=len(rows)):
         repairs = []
         for part in ("headline", "dek", "body"):
             row[part], fixed = clean.repair_glued_words(row[part], vocabulary)
@@ -828,6 +830,7 @@ def read_corpus(
     min_tokens: int = 25,
     near_duplicate: float = 0.8,
     outlets: str | Path | None = None,
+    progress: Progress = no_progress,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and clean a corpus; return the article table and every problem found.
 
@@ -845,6 +848,9 @@ def read_corpus(
         An outlet profiles file (``outlets.yaml`` format) that adds to and overrides the
         shipped profiles and a corpus folder's own ``outlets.yaml``; how a table corpus
         gets profiles of its own.
+    progress : callable, default=no_progress
+        Passed each per-article loop (reading, cleaning, repairing words), as ``tqdm`` is;
+        the CLI gives a progress bar on a terminal (see :class:`analysis.options.Progress`).
 
     Returns
     -------
@@ -885,7 +891,13 @@ def read_corpus(
         entries = _read_table(path, problems)
         hint = "Add a profile for it to an outlets.yaml and pass that with --outlets FILE"
     articles = _build_articles(
-        entries, profiles, problems, min_tokens=min_tokens, near_duplicate=near_duplicate, profiles_hint=hint
+        entries,
+        profiles,
+        problems,
+        min_tokens=min_tokens,
+        near_duplicate=near_duplicate,
+        profiles_hint=hint,
+        progress=progress,
     )
     return articles, problems
 

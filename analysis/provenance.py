@@ -47,6 +47,7 @@ import scipy.sparse as sp
 from analysis.cluster import Engine, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import Partition, partitions, workers_of
+from analysis.options import Progress, no_progress
 from analysis.paths import read_yaml
 from analysis.tokens import fold_word, shingle_hashes
 
@@ -480,6 +481,7 @@ def text_reuse(
     min_words: int = MIN_WORDS,
     min_density: float = MIN_DENSITY,
     candidates: pd.DataFrame | None = None,
+    progress: Progress = no_progress,
 ) -> pd.DataFrame:
     """Every pair of articles that share aligned passages, with the passages.
 
@@ -499,6 +501,9 @@ def text_reuse(
         Candidate pairs already found (``article_a``, ``article_b`` ids), e.g. on Dask workers
         by ``analysis.engine.reuse_candidate_pairs``; only these pairs are aligned. Not with
         ``reference``.
+    progress : callable, default=no_progress
+        Passed the loop over candidate pairs (their alignment is the long step), as ``tqdm``
+        is (see :class:`analysis.options.Progress`).
 
     Returns
     -------
@@ -544,7 +549,7 @@ def text_reuse(
     pairs = pairs[ids[pairs["i"]] != ids[pairs["j"]]]  # an article also in the reference is not its own copy
     bodies = table["body"].fillna("").astype(str).tolist()
     rows = []
-    for i, j in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True):
+    for i, j in progress(zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True), desc="aligning pairs", total=len(pairs)):
         passages = align(
             words[i],
             words[j],

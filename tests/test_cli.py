@@ -61,3 +61,36 @@ def test_console_entry_point_runs():
         pytest.skip("package not installed in this environment")
     done = subprocess.run([str(framing), "corpus", "--json"], capture_output=True, text=True, check=True)
     assert len(json.loads(done.stdout)) == 5
+
+
+@pytest.mark.parametrize(
+    ("command", "terminal", "shown"),
+    [
+        (["validate"], True, True),
+        (["events"], True, True),
+        (["provenance"], True, True),
+        (["validate"], False, False),  # piped
+        (["events", "--json"], True, False),
+        (["provenance", "--csv"], True, False),
+    ],
+)
+def test_long_work_shows_progress_only_on_a_terminal(capsys, monkeypatch, command, terminal, shown):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    main(command)
+    err = capsys.readouterr().err
+    assert ("cleaning" in err) is shown, err
+    if shown and command[0] != "validate":
+        assert {"events": "clustering", "provenance": "aligning pairs"}[command[0]] in err
+
+
+def test_read_corpus_passes_each_loop_to_progress():
+    from analysis.corpus import read_corpus
+
+    seen = []
+
+    def progress(items, *, desc, total=None):
+        seen.append((desc, total))
+        return items
+
+    read_corpus(progress=progress)
+    assert seen == [("reading", 5), ("cleaning", 5), ("repairing words", 5)]
