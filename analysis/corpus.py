@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis import clean
+from analysis import clean, paths
 from analysis.options import Progress, no_progress
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
-from analysis.paths import decode_bytes, resolve_corpus
+from analysis.paths import PACKAGE_DIR, corpus_fingerprint, decode_bytes, hash_files, resolve_corpus, write_atomic
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
 from analysis.tokens import count_words, shingle_hashes
 
@@ -831,6 +831,7 @@ def read_corpus(
     near_duplicate: float = 0.8,
     outlets: str | Path | None = None,
     progress: Progress = no_progress,
+    cache: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and clean a corpus; return the article table and every problem found.
 
@@ -851,6 +852,10 @@ def read_corpus(
     progress : callable, default=no_progress
         Passed each per-article loop (reading, cleaning, repairing words), as ``tqdm`` is;
         the CLI gives a progress bar on a terminal (see :class:`analysis.options.Progress`).
+    cache : bool, default=False
+        Read the cleaned table from ``data/interim/cache/`` when an entry for this corpus,
+        these options and this loader is there and intact, else clean and keep it there
+        (:func:`cache_key`; every command and notebook passes True, ``--no-cache`` False).
 
     Returns
     -------
@@ -882,6 +887,10 @@ def read_corpus(
     if outlets is not None and not Path(outlets).is_file():
         raise FileNotFoundError(f"outlet profiles {str(outlets)!r} not found: give a YAML file like analysis/outlets.yaml")
     extra = [Path(outlets)] if outlets is not None else []
+    key = cache_key(path, min_tokens=min_tokens, near_duplicate=near_duplicate, outlets=extra) if cache else ""
+    cached = _read_cache(key) if cache else None
+    if cached is not None:
+        return cached
     if path.is_dir():
         profiles = load_profiles(path / PROFILES_FILE, *extra)
         entries = _read_manifest(path, problems)
@@ -899,7 +908,106 @@ def read_corpus(
         profiles_hint=hint,
         progress=progress,
     )
+    if cache and len(articles):
+        _write_cache(key, articles, problems)
     return articles, problems
+
+
+# ---------------------------------------------------------------------------
+# The clean-once cache: the cleaned article table as Parquet under data/interim/cache/
+# ---------------------------------------------------------------------------
+
+#: Files of the package whose content decides what the loader returns: a change is a new cache key.
+LOADER_FILES = (
+    "corpus.py",
+    "clean.py",
+    "outlets.py",
+    "outlets.yaml",
+    "furniture.yaml",
+    "tokens.py",
+    "paths.py",
+    "store.py",
+    "schema.py",
+)
+#: Libraries whose version changes what the loader returns (HTML extraction, the word list, the table's types).
+LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq")
+_CACHE_METADATA = b"framing.cache"
+
+
+def cache_key(path: Path, *, min_tokens: int, near_duplicate: float, outlets: list[Path]) -> str:
+    """The cache key of a corpus read with these options.
+
+    A hash of the corpus files' content (names and bytes: a folder's ``outlets.yaml`` too),
+    the cleaning options, the ``outlets`` profile files, the loader's own files
+    (:data:`LOADER_FILES`, shipped profiles and furniture patterns among them), the package
+    version and those of :data:`LOADER_LIBRARIES`: any change is a new key.
+    """
+    from importlib.metadata import version
+
+    from analysis import __version__
+
+    loader = [PACKAGE_DIR / name for name in LOADER_FILES if (PACKAGE_DIR / name).exists()]
+    parts = {
+        "corpus": corpus_fingerprint(path),
+        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
+        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
+        "loader": hash_files(loader, PACKAGE_DIR),
+        "version": [__version__, *(version(library) for library in LOADER_LIBRARIES)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
+    return paths.CACHE / f"articles-{key}.parquet"
+
+
+def _write_cache(key: str, articles: pd.DataFrame, problems: list[Problem]) -> None:
+    """Keep the cleaned table under ``key``, written atomically with page checksums (see :func:`_read_cache`)."""
+    import pyarrow.parquet as pq
+
+    from analysis.store import to_arrow
+
+    record = {"key": key, "rows": len(articles), "problems": [asdict(p) for p in problems]}
+    table = to_arrow(articles).replace_schema_metadata({_CACHE_METADATA: json.dumps(record).encode()})
+    try:
+        write_atomic(_cache_file(key), partial(pq.write_table, table, compression="zstd", write_page_checksum=True))
+    except OSError:
+        pass  # a read-only or full disk costs speed, not results
+
+
+def _read_cache(key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
+    """The cached table and problems under ``key``, or None when there is none or it fails a check.
+
+    A file is trusted only when it reads whole with every page checksum verified and its own
+    record names this key and its row count; anything else (truncated, corrupt, someone
+    else's) is deleted, and the corpus is cleaned again.
+    """
+    import pyarrow.parquet as pq
+
+    from analysis.store import articles_from_arrow
+
+    file = _cache_file(key)
+    if not file.is_file():
+        return None
+    try:
+        table = pq.read_table(file, page_checksum_verification=True)
+        record = json.loads((table.schema.metadata or {})[_CACHE_METADATA])
+        if record["key"] != key or record["rows"] != table.num_rows:
+            raise ValueError("cache entry does not match its key")
+        problems = [Problem(**p) for p in record["problems"]]
+    except Exception:  # any failure means the entry cannot be trusted
+        file.unlink(missing_ok=True)
+        return None
+    return articles_from_arrow(table.replace_schema_metadata(None)), problems
+
+
+def clear_cache() -> int:
+    """Delete every cached article table (and any half-written one); return how many files went."""
+    folder = paths.CACHE
+    files = [*folder.glob("articles-*.parquet"), *folder.glob(".articles-*.tmp")] if folder.is_dir() else []
+    for file in files:
+        file.unlink(missing_ok=True)
+    return len(files)
 
 
 def load_corpus(corpus: str | Path | None = None, **options: Any) -> pd.DataFrame:
