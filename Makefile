@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench-sources: $(STAMP)  ## Quotations, actor mentions and source measures on 10
 
 bench-provenance: $(STAMP)  ## Text reuse on 5k synthetic articles with planted edited copies: CPU s per step, recall
 	$(BIN)/python benchmarks/bench_provenance.py --articles 5000
+
+bench-near-duplicates: $(STAMP)  ## Near-duplicate check (MinHash + banding vs all pairs) on 2k and 4k synthetic articles with planted edited copies: time, memory, recall
+	$(BIN)/python benchmarks/bench_near_duplicates.py --articles 2000 4000
 
 bench-events: $(STAMP)  ## Event grouping on 3k and 20k synthetic articles in planted events: CPU s, peak memory, agreement
 	$(BIN)/python benchmarks/bench_events.py --articles 3000 20000

@@ -17,6 +17,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 from analysis import __version__
 from analysis.corpus import CorpusError
+from analysis.options import Progress, no_progress
 from analysis.outlets import ProfileError
 from analysis.tokens import KWIC_COLUMNS
 
@@ -66,6 +68,15 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
 def machine_readable(args: argparse.Namespace) -> bool:
     """Whether the command was asked for ``--json`` or ``--csv``: every row and column, no notes."""
     return bool(getattr(args, "json", False) or getattr(args, "csv", False))
+
+
+def progress_bar(args: argparse.Namespace) -> Progress:
+    """A tqdm bar on stderr for long loops when stderr is a terminal; nothing when piped or with ``--json``/``--csv``."""
+    if machine_readable(args) or not sys.stderr.isatty():
+        return no_progress
+    from tqdm import tqdm
+
+    return partial(tqdm, file=sys.stderr, leave=False, unit="", dynamic_ncols=True)
 
 
 #: Text cells are never shortened below this many characters (or their header) to fit the terminal.
@@ -158,7 +169,12 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
     """Load the corpus named on the command line; report skipped articles on stderr."""
     from analysis.corpus import read_corpus
 
-    articles, problems = read_corpus(args.corpus, outlets=getattr(args, "outlets", None))
+    articles, problems = read_corpus(
+        args.corpus,
+        outlets=getattr(args, "outlets", None),
+        progress=progress_bar(args),
+        cache=not getattr(args, "no_cache", False),
+    )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"{len(errors)} article(s) skipped; run 'framing validate' for every problem:", file=sys.stderr)
@@ -227,7 +243,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from analysis.corpus import validate_corpus
 
-    problems = validate_corpus(args.corpus, outlets=args.outlets)
+    problems = validate_corpus(
+        args.corpus, outlets=args.outlets, progress=progress_bar(args), cache=not getattr(args, "no_cache", False)
+    )
     errors = sum(p.severity == "error" for p in problems)
     if machine_readable(args):
         print_table(pd.DataFrame([asdict(p) | {"kind": p.kind} for p in problems]), args)
@@ -265,7 +283,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         options = {"outlets": str(Path(args.outlets).resolve())} if args.outlets else {}
-        result = ingest(args.corpus, args.to, engine=args.engine, scheduler=args.scheduler, **options)
+        result = ingest(
+            args.corpus, args.to, engine=args.engine, scheduler=args.scheduler, progress=progress_bar(args), **options
+        )
     except StoreError as err:
         raise UsageError(str(err)) from None
     errors = [p for p in result.problems if p.severity == "error"]
@@ -811,6 +831,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             engine=args.engine,
             scheduler=args.scheduler,
+            progress=progress_bar(args),
         )
     except (EventError, EngineError) as err:
         raise UsageError(str(err)) from None
@@ -846,7 +867,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if args.reference:
         from analysis.corpus import load_corpus
 
-        reference = load_corpus(args.reference)
+        reference = load_corpus(args.reference, progress=progress_bar(args), cache=not getattr(args, "no_cache", False))
     candidates = None
     if args.engine == "dask":
         if reference is not None:
@@ -859,7 +880,9 @@ def cmd_provenance(args: argparse.Namespace) -> int:
         except EngineError as err:
             raise UsageError(str(err)) from None
     try:
-        pairs = text_reuse(articles, reference=reference, min_words=args.min_words, candidates=candidates)
+        pairs = text_reuse(
+            articles, reference=reference, min_words=args.min_words, candidates=candidates, progress=progress_bar(args)
+        )
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
     pairs = pairs[pairs[["shared_a", "shared_b"]].max(axis=1) >= args.min_share].reset_index(drop=True)
@@ -1051,7 +1074,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"framing: {err}", file=sys.stderr)
         return 1
     articles, problems = read_corpus(
-        args.corpus, min_tokens=0, outlets=args.outlets
+        args.corpus, min_tokens=0, outlets=args.outlets, cache=not getattr(args, "no_cache", False)
     )  # an article cleaned to nothing is scored, not skipped
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -1091,6 +1114,7 @@ def add_command(
         )
         if profiles:
             add_outlets_argument(parser)
+            add_cache_argument(parser)
     if corpus if query is None else query:
         parser.add_argument(
             "--query",
@@ -1120,6 +1144,15 @@ def add_outlets_argument(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE.yaml",
         help="outlet profiles (outlets.yaml format) added to the shipped ones and the corpus folder's own",
+    )
+
+
+def add_cache_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: clean the corpus again rather than read its cleaned table from data/interim/cache/."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="clean the corpus again instead of reading its cleaned table from data/interim/cache/",
     )
 
 
@@ -1417,6 +1450,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if counts["unusable"] else 0
 
 
+def cmd_cache_clear(args: argparse.Namespace) -> int:
+    from analysis.corpus import clear_cache
+    from analysis.paths import CACHE
+
+    removed = clear_cache()
+    print(f"{removed} cached article table(s) removed from {CACHE}; the next command cleans its corpus again")
+    return 0
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -1476,6 +1518,11 @@ def add_collect_commands(commands: argparse._SubParsersAction) -> None:
     from analysis.collect import FIELDS, SOURCES, USER_AGENT, FetchSettings
 
     import_help = "turn an export (Media Cloud, GDELT, NewsAPI, CSV) or a folder of saved pages into a corpus folder"
+    cache_help = "the cleaned article tables kept in data/interim/cache/ (every command reads them when valid)"
+    cache = commands.add_parser("cache", help=cache_help, description=cache_help)
+    cache_actions = cache.add_subparsers(title="actions", metavar="ACTION", required=True)
+    clear_help = "delete every cached article table; the next command cleans its corpus again"
+    cache_actions.add_parser("clear", help=clear_help, description=clear_help).set_defaults(func=cmd_cache_clear)
     importing = commands.add_parser("import", help=import_help, description=import_help)
     importing.add_argument("source", metavar="FILE", help="the export (.csv, .tsv, .json, .jsonl), or with --from html a folder")
     importing.add_argument("--from", dest="source_format", required=True, choices=[*SOURCES, "html"], help="its format")
@@ -1536,6 +1583,7 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
     cleaning.add_argument("gold", help="gold JSON: per article file or id, headline, dek, chrome (README: Validity)")
     cleaning.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
     add_outlets_argument(cleaning)
+    add_cache_argument(cleaning)
     add_output_arguments(cleaning, "print {validity, misses} as JSON records (--csv: the validity table)")
     cleaning.set_defaults(func=cmd_evaluate, kind="cleaning")
     for kind, kind_help, keys in (
@@ -1547,6 +1595,7 @@ def add_evaluate_commands(commands: argparse._SubParsersAction) -> None:
         page.add_argument("gold", help=f"gold JSON: per article file or id and {keys} (README: Validity)")
         page.add_argument("corpus", help="the corpus the gold file labels: folder with manifest.csv or a table")
         add_outlets_argument(page)
+        add_cache_argument(page)
         add_output_arguments(page, "print {validity, misses} as JSON records (--csv: the validity table)")
         page.set_defaults(func=cmd_evaluate, kind=kind)
     evaluate_loaded = kinds.add_parser(

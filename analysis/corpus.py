@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis import clean
+from analysis import clean, paths
+from analysis.options import Progress, no_progress
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
-from analysis.paths import decode_bytes, resolve_corpus
+from analysis.paths import PACKAGE_DIR, corpus_fingerprint, decode_bytes, hash_files, resolve_corpus, write_atomic
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
 from analysis.tokens import count_words, shingle_hashes
 
@@ -492,51 +493,129 @@ def _text_of(entry: _Entry) -> tuple[str, str]:
     return entry.raw, ""
 
 
-_SHINGLE_WORD = re.compile(r"\b\w\w+\b")  # scikit-learn's default token pattern
+_SHINGLE_WORD = re.compile(r"\w\w+")  # scikit-learn's default token pattern (its \b…\b changes no match, only the speed)
 SHINGLE_SIZE = 5
+#: MinHash functions per text; the bands × rows split is chosen per threshold (:func:`_lsh_rows`).
+MINHASH_FUNCTIONS = 64
+#: The recall in theory of pairs at the threshold the banding is chosen for.
+LSH_RECALL = 0.99
 
 
-def _shingle_sets(bodies: list[str]) -> sp.csr_matrix:
+def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
     """Binary texts × shingles matrix of the 5-word shingles (lowercased) of each text.
 
-    Words are numbered once over all texts and each run of five numbers is hashed to 64 bits
-    in numpy, so no string is built per shingle.
+    Words are numbered over all texts (in order of first appearance) and each run of five
+    numbers is hashed to 64 bits in numpy, so no string is built per shingle. Texts are read
+    ``chunk`` at a time so that only their hashes, not their words, are held for the corpus.
+    Each row's columns are sorted.
     """
-    words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies]
-    counts = np.array([len(w) for w in words], dtype=np.int64)
     vocabulary: dict[str, int] = {}
-    codes = np.fromiter(
-        (vocabulary.setdefault(word, len(vocabulary)) for word in chain.from_iterable(words)),
-        dtype=np.uint64,
-        count=int(counts.sum()),
-    )
-    article = np.repeat(np.arange(len(bodies)), counts)
-    starts = np.flatnonzero(np.arange(codes.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
-    hashes = shingle_hashes(codes, SHINGLE_SIZE, starts=starts)
-    columns, distinct = pd.factorize(hashes)
+    hashes, rows = [], []
+    for first in range(0, len(bodies), chunk):
+        words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies[first : first + chunk]]
+        counts = np.array([len(w) for w in words], dtype=np.int64)
+        local, distinct = pd.factorize(np.fromiter(chain.from_iterable(words), dtype=object, count=int(counts.sum())))
+        numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
+        starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
+        hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
+        rows.append(np.repeat(np.arange(first, first + len(words)), counts)[starts])
+    columns, distinct_shingles = pd.factorize(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64))
     matrix = sp.csr_matrix(
-        (np.ones(starts.size, dtype=np.int32), (article[starts], columns)), shape=(len(bodies), max(len(distinct), 1))
+        (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows) if rows else columns, columns)),
+        shape=(len(bodies), max(len(distinct_shingles), 1)),
     )
     matrix.sum_duplicates()
     matrix.data[:] = 1  # a shingle seen twice in a text counts once
     return matrix
 
 
+def _lsh_rows(threshold: float, functions: int = MINHASH_FUNCTIONS) -> int:
+    """Rows per band: the most (fewest false candidates) that still find a pair at ``threshold``
+    with probability ≥ ``LSH_RECALL``, which is ``1 - (1 - threshold**rows) ** (functions // rows)``.
+
+    Examples
+    --------
+    >>> _lsh_rows(0.8), MINHASH_FUNCTIONS // _lsh_rows(0.8)  # recall at 0.8: 1 - (1 - 0.8**5)**12 = 0.991
+    (5, 12)
+    """
+    fitting = [r for r in range(1, functions + 1) if 1 - (1 - threshold**r) ** (functions // r) >= LSH_RECALL]
+    return max(fitting, default=1)
+
+
+def _minhash_signatures(shingles: sp.csr_matrix, functions: int) -> np.ndarray:
+    """Texts × ``functions`` MinHash signature (uint64): per hash function, the least hash of a text's shingles.
+
+    Each shingle (column) is first scrambled by splitmix64's finaliser, then hashed by
+    ``a * x + b`` modulo 2**64 (fixed seed, ``a`` odd), whose high bits, the ones that decide a
+    minimum, order the shingles as a random permutation would. Rows without shingles get the
+    largest value. Memory: one array of the matrix's size at a time.
+    """
+    rng = np.random.default_rng(20)
+    multipliers = rng.integers(0, 2**63, size=functions, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    offsets = rng.integers(0, 2**63, size=functions, dtype=np.uint64)
+    scrambled = shingles.indices.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            scrambled = (scrambled ^ (scrambled >> np.uint64(shift))) * np.uint64(multiplier)
+        scrambled ^= scrambled >> np.uint64(31)
+    filled = np.flatnonzero(np.diff(shingles.indptr) > 0)
+    signatures = np.full((shingles.shape[0], functions), np.iinfo(np.uint64).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(functions):
+            signatures[filled, k] = np.minimum.reduceat(scrambled * multipliers[k] + offsets[k], shingles.indptr[filled])
+    return signatures
+
+
+def _pairs_within_groups(order: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Every pair (as ``i * n + j``, ``i < j``) of the items ``order`` whose sorted ``keys`` are equal."""
+    n_items = order.size
+    group_start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    group_end = np.r_[group_start[1:], n_items]
+    sizes = group_end - group_start
+    group_of = np.repeat(np.arange(group_start.size), sizes)
+    later = group_end[group_of] - np.arange(n_items) - 1  # items after each one in its group
+    first = np.repeat(np.arange(n_items), later)
+    # The k-th partner of item p is item p + 1 + k: k counts up within each run of ``first``.
+    run_starts = np.repeat(np.cumsum(later) - later, later)
+    second = first + 1 + np.arange(first.size) - run_starts
+    i, j = order[first], order[second]
+    return np.minimum(i, j).astype(np.int64) * np.int64(len(order)) + np.maximum(i, j)
+
+
 def _shingle_jaccard_pairs(bodies: list[str], threshold: float) -> list[tuple[int, int, float]]:
-    """Pairs of texts whose 5-word shingle sets have Jaccard similarity ≥ threshold."""
+    """Pairs of texts whose 5-word shingle sets have Jaccard similarity ≥ threshold.
+
+    MinHash with locality-sensitive banding proposes candidates (pairs agreeing on all rows of
+    some band; :func:`_lsh_rows` sets the banding so a pair at the threshold is proposed with
+    probability ≥ 0.99, more similar pairs more surely), and each candidate's exact Jaccard
+    similarity decides, so no pair below the threshold is reported. Time and memory grow with
+    the texts and the candidates, not with all pairs.
+    """
     if len(bodies) < 2:
         return []
     shingles = _shingle_sets(bodies)
     sizes = np.diff(shingles.indptr)
-    pairs = []
-    for start in range(0, len(bodies), 2000):
-        overlap = (shingles[start : start + 2000] @ shingles.T).tocoo()
-        i, j, shared = overlap.row + start, overlap.col, overlap.data
-        i, j, shared = i[i < j], j[i < j], shared[i < j]
-        jaccard = shared / (sizes[i] + sizes[j] - shared)
-        similar = jaccard >= threshold
-        pairs += zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True)
-    return sorted(pairs)
+    filled = np.flatnonzero(sizes > 0)  # a text under five words has no shingles and no near-duplicate
+    if filled.size < 2:
+        return []
+    rows = _lsh_rows(threshold)
+    signatures = _minhash_signatures(shingles[filled], rows * (MINHASH_FUNCTIONS // rows))
+    candidates = []
+    for band in range(MINHASH_FUNCTIONS // rows):  # a band's rows hashed to one key; equal keys are candidates
+        keys = shingle_hashes(signatures[:, band * rows : (band + 1) * rows].ravel(), rows, starts=np.arange(filled.size) * rows)
+        order = np.argsort(keys, kind="stable")
+        candidates.append(_pairs_within_groups(order, keys[order]))
+    pairs = np.unique(np.concatenate(candidates))
+    i, j = filled[pairs // filled.size], filled[pairs % filled.size]
+    shared = np.concatenate(
+        [
+            np.asarray(shingles[i[k : k + 2000]].multiply(shingles[j[k : k + 2000]]).sum(axis=1)).ravel()
+            for k in range(0, max(i.size, 1), 2000)  # 2,000 pairs of rows at a time bound the memory
+        ]
+    )
+    jaccard = shared / (sizes[i] + sizes[j] - shared)
+    similar = jaccard >= threshold
+    return sorted(zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True))
 
 
 def _add_problem(
@@ -587,12 +666,13 @@ def _build_articles(
     min_tokens: int,
     near_duplicate: float,
     profiles_hint: str,
+    progress: Progress,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
-    texts = {id(entry): _text_of(entry) for entry in entries}
+    texts = {id(entry): _text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
     boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
-    for entry in entries:
+    for entry in progress(entries, desc="cleaning", total=len(entries)):
         problem = partial(_add_problem, problems, entry)
         if not entry.id:
             problem("empty id", "Give every article a unique id", field_name="id")
@@ -677,7 +757,7 @@ def _build_articles(
     vocabulary = clean.vocabulary_of([r["body"] for r in rows] + [r["dek"] for r in rows])
     kept = []
     hashes: dict[str, str] = {}
-    for row in rows:
+    for row in progress(rows, desc="repairing words", total=len(rows)):
         repairs = []
         for part in ("headline", "dek", "body"):
             row[part], fixed = clean.repair_glued_words(row[part], vocabulary)
@@ -750,6 +830,8 @@ def read_corpus(
     min_tokens: int = 25,
     near_duplicate: float = 0.8,
     outlets: str | Path | None = None,
+    progress: Progress = no_progress,
+    cache: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and clean a corpus; return the article table and every problem found.
 
@@ -767,6 +849,13 @@ def read_corpus(
         An outlet profiles file (``outlets.yaml`` format) that adds to and overrides the
         shipped profiles and a corpus folder's own ``outlets.yaml``; how a table corpus
         gets profiles of its own.
+    progress : callable, default=no_progress
+        Passed each per-article loop (reading, cleaning, repairing words), as ``tqdm`` is;
+        the CLI gives a progress bar on a terminal (see :class:`analysis.options.Progress`).
+    cache : bool, default=False
+        Read the cleaned table from ``data/interim/cache/`` when an entry for this corpus,
+        these options and this loader is there and intact, else clean and keep it there
+        (:func:`cache_key`; every command and notebook passes True, ``--no-cache`` False).
 
     Returns
     -------
@@ -798,6 +887,10 @@ def read_corpus(
     if outlets is not None and not Path(outlets).is_file():
         raise FileNotFoundError(f"outlet profiles {str(outlets)!r} not found: give a YAML file like analysis/outlets.yaml")
     extra = [Path(outlets)] if outlets is not None else []
+    key = cache_key(path, min_tokens=min_tokens, near_duplicate=near_duplicate, outlets=extra) if cache else ""
+    cached = _read_cache(key) if cache else None
+    if cached is not None:
+        return cached
     if path.is_dir():
         profiles = load_profiles(path / PROFILES_FILE, *extra)
         entries = _read_manifest(path, problems)
@@ -807,9 +900,114 @@ def read_corpus(
         entries = _read_table(path, problems)
         hint = "Add a profile for it to an outlets.yaml and pass that with --outlets FILE"
     articles = _build_articles(
-        entries, profiles, problems, min_tokens=min_tokens, near_duplicate=near_duplicate, profiles_hint=hint
+        entries,
+        profiles,
+        problems,
+        min_tokens=min_tokens,
+        near_duplicate=near_duplicate,
+        profiles_hint=hint,
+        progress=progress,
     )
+    if cache and len(articles):
+        _write_cache(key, articles, problems)
     return articles, problems
+
+
+# ---------------------------------------------------------------------------
+# The clean-once cache: the cleaned article table as Parquet under data/interim/cache/
+# ---------------------------------------------------------------------------
+
+#: Files of the package whose content decides what the loader returns: a change is a new cache key.
+LOADER_FILES = (
+    "corpus.py",
+    "clean.py",
+    "outlets.py",
+    "outlets.yaml",
+    "furniture.yaml",
+    "tokens.py",
+    "paths.py",
+    "store.py",
+    "schema.py",
+)
+#: Libraries whose version changes what the loader returns (HTML extraction, the word list, the table's types).
+LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq")
+_CACHE_METADATA = b"framing.cache"
+
+
+def cache_key(path: Path, *, min_tokens: int, near_duplicate: float, outlets: list[Path]) -> str:
+    """The cache key of a corpus read with these options.
+
+    A hash of the corpus files' content (names and bytes: a folder's ``outlets.yaml`` too),
+    the cleaning options, the ``outlets`` profile files, the loader's own files
+    (:data:`LOADER_FILES`, shipped profiles and furniture patterns among them), the package
+    version and those of :data:`LOADER_LIBRARIES`: any change is a new key.
+    """
+    from importlib.metadata import version
+
+    from analysis import __version__
+
+    loader = [PACKAGE_DIR / name for name in LOADER_FILES if (PACKAGE_DIR / name).exists()]
+    parts = {
+        "corpus": corpus_fingerprint(path),
+        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
+        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
+        "loader": hash_files(loader, PACKAGE_DIR),
+        "version": [__version__, *(version(library) for library in LOADER_LIBRARIES)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _cache_file(key: str) -> Path:
+    return paths.CACHE / f"articles-{key}.parquet"
+
+
+def _write_cache(key: str, articles: pd.DataFrame, problems: list[Problem]) -> None:
+    """Keep the cleaned table under ``key``, written atomically with page checksums (see :func:`_read_cache`)."""
+    import pyarrow.parquet as pq
+
+    from analysis.store import to_arrow
+
+    record = {"key": key, "rows": len(articles), "problems": [asdict(p) for p in problems]}
+    table = to_arrow(articles).replace_schema_metadata({_CACHE_METADATA: json.dumps(record).encode()})
+    try:
+        write_atomic(_cache_file(key), partial(pq.write_table, table, compression="zstd", write_page_checksum=True))
+    except OSError:
+        pass  # a read-only or full disk costs speed, not results
+
+
+def _read_cache(key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
+    """The cached table and problems under ``key``, or None when there is none or it fails a check.
+
+    A file is trusted only when it reads whole with every page checksum verified and its own
+    record names this key and its row count; anything else (truncated, corrupt, someone
+    else's) is deleted, and the corpus is cleaned again.
+    """
+    import pyarrow.parquet as pq
+
+    from analysis.store import articles_from_arrow
+
+    file = _cache_file(key)
+    if not file.is_file():
+        return None
+    try:
+        table = pq.read_table(file, page_checksum_verification=True)
+        record = json.loads((table.schema.metadata or {})[_CACHE_METADATA])
+        if record["key"] != key or record["rows"] != table.num_rows:
+            raise ValueError("cache entry does not match its key")
+        problems = [Problem(**p) for p in record["problems"]]
+    except Exception:  # any failure means the entry cannot be trusted
+        file.unlink(missing_ok=True)
+        return None
+    return articles_from_arrow(table.replace_schema_metadata(None)), problems
+
+
+def clear_cache() -> int:
+    """Delete every cached article table (and any half-written one); return how many files went."""
+    folder = paths.CACHE
+    files = [*folder.glob("articles-*.parquet"), *folder.glob(".articles-*.tmp")] if folder.is_dir() else []
+    for file in files:
+        file.unlink(missing_ok=True)
+    return len(files)
 
 
 def load_corpus(corpus: str | Path | None = None, **options: Any) -> pd.DataFrame:

@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from analysis.cluster import ENGINES, Engine, EngineError, check_engine, dask_client
 from analysis.corpus import load_corpus
+from analysis.options import Progress, no_progress
 from analysis.paths import resolve_corpus
 from analysis.stats import group_labels
 from analysis.store import articles_from_arrow, is_store, missing_text_as_object, read_manifest
@@ -210,7 +211,7 @@ def _in_article_order(pieces: list[pd.DataFrame], order: RowOrder) -> pd.DataFra
     return missing_text_as_object(combined)
 
 
-def _gathered(futures: list[Any]) -> list[Any]:
+def _gathered(futures: list[Any], progress: Progress = no_progress, desc: str = "tasks") -> list[Any]:
     """The futures' results in their order, each fetched as soon as it is ready and then released,
     so that the workers do not keep every partition's result until the last one is done."""
     from distributed import as_completed
@@ -218,8 +219,9 @@ def _gathered(futures: list[Any]) -> list[Any]:
     position = {future.key: i for i, future in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
     completed = as_completed(futures, with_results=True)
+    total = len(futures)
     futures.clear()  # as_completed now holds the only references
-    for future, result in completed:
+    for future, result in progress(completed, desc=desc, total=total):
         results[position[future.key]] = result
         future.release()
     return results
@@ -410,6 +412,7 @@ def map_blocks(
     engine: Engine = "local",
     scheduler: str | None = None,
     client: Any = None,
+    progress: Progress = no_progress,
     **options: Any,
 ) -> list[Any]:
     """``function(block, **options)`` for each block, results in the order of ``blocks``.
@@ -417,16 +420,18 @@ def map_blocks(
     For steps whose unit is not a partition of articles but a block the caller cuts (the
     pair step of :func:`analysis.events.group_events`: articles and the window after them).
     With ``dask`` each block is one task, and ``options`` (a vocabulary, say) are sent to every
-    worker once.
+    worker once. ``progress`` is passed the blocks as they are done (see
+    :class:`analysis.options.Progress`).
     """
     check_engine(engine)
+    desc = function.__name__.replace("_", " ")
     if engine == "local":
-        return [function(block, **options) for block in blocks]
+        return [function(block, **options) for block in progress(blocks, desc=desc, total=len(blocks))]
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))
         shared = {name: client.scatter(value, broadcast=True) for name, value in options.items()}
-        return _gathered(client.map(function, list(blocks), pure=False, **shared))
+        return _gathered(client.map(function, list(blocks), pure=False, **shared), progress, desc)
 
 
 # ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
 from analysis.actors import name_words
+from analysis.options import Progress, no_progress
 from analysis.tokens import quote_spans
 
 if TYPE_CHECKING:
@@ -529,6 +530,7 @@ def group_events(
     client: Any = None,
     articles_per_block: int = ARTICLES_PER_BLOCK,
     names: Mapping[str, str] | None = None,
+    progress: Progress = no_progress,
 ) -> pd.DataFrame:
     """Group articles that report the same event; see the module docstring for the score.
 
@@ -553,6 +555,9 @@ def group_events(
         Event id (inferred or the manifest's) to the name shown in ``event``; ids given the
         same name are one event (labels and cohesion then count them together). See
         :func:`load_event_names`.
+    progress : callable, default=no_progress
+        Passed the blocks as they are scored and the linked sets as they are clustered, as
+        ``tqdm`` is (see :class:`analysis.options.Progress`).
 
     Returns
     -------
@@ -595,7 +600,7 @@ def group_events(
         vocabulary = EventVocabulary.from_frequencies(frequencies, len(articles))
         blocks = event_blocks(articles, window_days=window_days, articles_per_block=articles_per_block)
         pieces = engines.map_blocks(
-            score_block, blocks, vocabulary=vocabulary, window_days=window_days, threshold=threshold, **run
+            score_block, blocks, vocabulary=vocabulary, window_days=window_days, threshold=threshold, progress=progress, **run
         )
     links = pd.concat([links for links, _ in pieces], ignore_index=True)
     scored = pd.concat([scored for _, scored in pieces], ignore_index=True)
@@ -611,7 +616,8 @@ def group_events(
     feature_row[linked] = np.arange(len(linked))
     cluster = np.arange(len(articles))
     component_scores: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # component: (members, their scores)
-    for number, members in pd.Series(component).groupby(component).indices.items():
+    components = pd.Series(component).groupby(component).indices
+    for number, members in progress(components.items(), desc="clustering", total=len(components)):
         if len(members) > 1:
             members = np.sort(members)
             score = _square_scores(features.take(feature_row[members]), window_days)

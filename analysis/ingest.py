@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from analysis.cluster import dask_client
 from analysis.corpus import Problem, read_corpus
+from analysis.options import Progress, no_progress
 from analysis.paths import RAW, SEEDS, resolve_corpus
 from analysis.schema import TABLE_SUFFIXES
 from analysis.store import (
@@ -225,6 +226,7 @@ def ingest(
     scheduler: str | None = None,
     client: Any = None,
     chunk_rows: int = 5_000,
+    progress: Progress = no_progress,
     **options: Any,
 ) -> IngestResult:
     """Add the cleaned articles of ``corpus`` to the Parquet store ``store``.
@@ -251,6 +253,9 @@ def ingest(
         As for :func:`analysis.engine.map_articles`.
     chunk_rows : int, default=5000
         Rows of the source table per cleaning task (``dask`` only).
+    progress : callable, default=no_progress
+        Passed the articles as they are cleaned (``local``) or the chunks (``dask``), then the
+        partitions as they are written, as ``tqdm`` is (see :class:`analysis.options.Progress`).
     **options
         Passed to :func:`analysis.corpus.read_corpus` (``min_tokens``, ``near_duplicate``).
 
@@ -284,9 +289,14 @@ def ingest(
             if engine == "dask":
                 if client is None:
                     client = stack.enter_context(dask_client(scheduler))
-                cleaned = client.gather(client.map(clean_chunk, chunks, folder=clean_folder, options=options, pure=False))
+                from distributed import as_completed  # imported here: only the dask engine needs it
+
+                futures = client.map(clean_chunk, chunks, folder=clean_folder, options=options, pure=False)
+                for _ in progress(as_completed(futures), desc="cleaning chunks", total=len(futures)):
+                    pass
+                cleaned = client.gather(futures)
             else:
-                cleaned = [clean_chunk(chunk, clean_folder, options) for chunk in chunks]
+                cleaned = [clean_chunk(chunk, clean_folder, options | {"progress": progress}) for chunk in chunks]
             keys = pd.concat([k for k, _ in cleaned], ignore_index=True)
             problems = [Problem(**p) for _, found in cleaned for p in found]
             existing = read_store(root, columns=["id", "hash"]) if manifest["files"] else pd.DataFrame(columns=["id", "hash"])
@@ -311,7 +321,7 @@ def ingest(
             if engine == "dask":
                 rows = client.gather([client.submit(write_store_partition, *args, pure=False) for args in arguments])
             else:
-                rows = [write_store_partition(*args) for args in arguments]
+                rows = [write_store_partition(*args) for args in progress(arguments, desc="writing", total=len(arguments))]
             entries = [
                 {"path": relative, "rows": int(n), "outlet": outlet, "month": month, "ingest": ingest_id}
                 for (relative, outlet, month, _), n in zip(jobs, rows, strict=True)

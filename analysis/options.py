@@ -7,8 +7,8 @@ allowed value.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Literal
+from collections.abc import Collection, Iterable
+from typing import Literal, Protocol, TypeVar
 
 #: Which words a measure counts: all of them, the outlet's own narration, or quotations.
 Voice = Literal["all", "narration", "quoted"]
@@ -17,6 +17,20 @@ VOICE_OPTIONS: tuple[Voice, ...] = ("all", "narration", "quoted")
 TOKEN_VOICES: tuple[Voice, ...] = ("narration", "quoted")
 #: The voices of a group statistic's rows, in the order tables list them.
 REPORTED_VOICES: tuple[Voice, ...] = (*TOKEN_VOICES, "all")
+
+Item = TypeVar("Item")
+
+
+class Progress(Protocol):
+    """What a long loop is passed through to show progress: ``tqdm``'s call (the CLI gives one
+    on a terminal), or :func:`no_progress`, every function's default so notebooks stay quiet."""
+
+    def __call__(self, items: Iterable[Item], *, desc: str, total: int | None = None) -> Iterable[Item]: ...
+
+
+def no_progress(items: Iterable[Item], *, desc: str, total: int | None = None) -> Iterable[Item]:
+    """The items, as they are: no progress shown."""
+    return items
 
 
 def check_choice(parameter: str, value: object, allowed: Collection[object]) -> None:

@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ SEEDS = PROJECT_ROOT / "seeds"
 DATA = PROJECT_ROOT / "data"
 RAW = DATA / "raw"  # user input: no command changes a file here (framing import/fetch write new corpus folders)
 INTERIM = DATA / "interim"  # derived caches, ignored by git
+CACHE = INTERIM / "cache"  # cleaned article tables (analysis.corpus), one per corpus, options and loader
 REPORTS = PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
@@ -150,3 +152,26 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """:func:`write_atomic` of ``text`` as UTF-8, newlines as given."""
     return write_atomic(path, lambda temporary: temporary.write_text(text, encoding="utf-8", newline=""))
+
+
+def hash_files(files: Sequence[Path], root: Path) -> str:
+    """SHA-256 over ``files``: each one's path below ``root`` and the hash of its bytes."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(corpus: str | os.PathLike[str] | None = None) -> str:
+    """SHA-256 over a corpus's files (names and bytes); the same corpus gives the same hash.
+
+    Hidden files (names starting with ``.``) are left out.
+    """
+    path = resolve_corpus(corpus)
+    if path.is_file():
+        return hash_files([path], path.parent)
+    files = sorted(
+        p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    return hash_files(files, path)

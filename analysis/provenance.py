@@ -39,7 +39,6 @@ reference.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Sequence
@@ -57,11 +56,10 @@ from analysis.actors import load_actors
 from analysis.cluster import Engine, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import Partition, partitions, workers_of
+from analysis.options import Progress, no_progress
 from analysis.paths import read_yaml
 from analysis.quotes import article_quotes
 from analysis.tokens import fold_word, quote_spans, shingle_hashes
-
-logger = logging.getLogger(__name__)
 
 EQUIVALENCES_FILE = Path(__file__).with_name("provenance.yaml")
 
@@ -79,7 +77,6 @@ ROUNDS = 3
 COMPLETENESS_MARGIN = 1.1
 PARAPHRASE_WORDS = 3
 COPY_NARRATION_WORDS = 20
-PROGRESS_EVERY = 2000
 NARRATION_RUN_WORDS = 12
 COMMON_SOURCE_QUOTED = 0.5
 
@@ -558,6 +555,7 @@ def text_reuse(
     min_words: int = MIN_WORDS,
     min_density: float = MIN_DENSITY,
     candidates: pd.DataFrame | None = None,
+    progress: Progress = no_progress,
 ) -> pd.DataFrame:
     """Every pair of articles that share aligned passages, with the passages.
 
@@ -577,6 +575,9 @@ def text_reuse(
         Candidate pairs already found (``article_a``, ``article_b`` ids), e.g. on Dask workers
         by ``analysis.engine.reuse_candidate_pairs``; only these pairs are aligned. Not with
         ``reference``.
+    progress : callable, default=no_progress
+        Passed the loop over candidate pairs (their alignment is the long step), as ``tqdm``
+        is (see :class:`analysis.options.Progress`).
 
     Returns
     -------
@@ -629,9 +630,7 @@ def text_reuse(
     quotes: dict[int, list[dict]] = {}
     actors = load_actors()
     rows = []
-    for done, (i, j) in enumerate(zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True)):
-        if done and done % PROGRESS_EVERY == 0:  # long runs say how far they are (framing shows INFO on stderr)
-            logger.info("provenance: %s of %s candidate pairs aligned", f"{done:,}", f"{len(pairs):,}")
+    for i, j in progress(zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=True), desc="aligning pairs", total=len(pairs)):
         passages = align(
             words[i],
             words[j],

@@ -34,10 +34,6 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-# Modules whose code decides what the loader returns: a change invalidates cached articles.
-_LOADER_FILES = ("corpus.py", "clean.py", "outlets.py", "outlets.yaml", "furniture.yaml", "tokens.py")
-
-
 class ReportError(ValueError):
     """A report cannot be run as asked; the message says which option or file to fix."""
 
@@ -94,69 +90,30 @@ def save_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return paths.write_text_atomic(target, csv_text(table))
 
 
-def _hash_files(files: Sequence[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def corpus_fingerprint(corpus: str | os.PathLike[str] | None = None) -> str:
-    """SHA-256 over a corpus's files (names and bytes); the same corpus gives the same hash.
-
-    Hidden files (names starting with ``.``) are left out.
-    """
-    path = paths.resolve_corpus(corpus)
-    if path.is_file():
-        return _hash_files([path], path.parent)
-    files = sorted(
-        p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
-    return _hash_files(files, path)
-
-
 def lexicon_fingerprint(lexicon: str = "default") -> str:
     """SHA-256 over the shipped lexicons (``analysis/lexicons/``) and ``lexicon`` if it is a file."""
     folder = paths.PACKAGE_DIR / "lexicons"
     files = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
-    digest = hashlib.sha256(_hash_files(files, paths.PACKAGE_DIR).encode())
+    digest = hashlib.sha256(paths.hash_files(files, paths.PACKAGE_DIR).encode())
     candidate = Path(lexicon).expanduser()
     if candidate.is_file():
         digest.update(hashlib.sha256(candidate.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def _loader_fingerprint() -> str:
-    files = [paths.PACKAGE_DIR / name for name in _LOADER_FILES if (paths.PACKAGE_DIR / name).exists()]
-    return _hash_files(files, paths.PACKAGE_DIR)[:16] + "-pandas" + pd.__version__
-
-
 def load_articles(corpus: str | os.PathLike[str] | None = "seeds") -> pd.DataFrame:
-    """The article table of ``corpus`` (see :func:`analysis.corpus.read_corpus`), cached.
+    """The article table of ``corpus`` (see :func:`analysis.corpus.read_corpus`), from the clean-once cache.
 
-    Cleaning a corpus is the slowest step every notebook shares, so the table is kept in
-    ``data/interim/articles/`` under a key made of the corpus's bytes and the loader's
-    code: a changed article or a changed cleaning rule is a new key. Problems found while
-    loading are in ``articles.attrs["problems"]``.
+    Cleaning a corpus is the slowest step every notebook shares, so the table comes from
+    ``data/interim/cache/`` when it is valid (see :func:`analysis.corpus.read_corpus`'s
+    ``cache``), as for every command. Problems found while loading are in
+    ``articles.attrs["problems"]``.
     """
     from analysis.corpus import load_corpus
 
-    key = hashlib.sha256(f"{corpus_fingerprint(corpus)}:{_loader_fingerprint()}".encode()).hexdigest()[:32]
-    cache = paths.INTERIM / "articles" / f"{key}.pkl"
-    if cache.is_file():
-        try:
-            return pd.read_pickle(cache)
-        except Exception:  # a damaged cache is rebuilt, never trusted
-            cache.unlink(missing_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # problems are kept in attrs and shown by notebook 01
-        articles = load_corpus(None if corpus in (None, "", "seeds") else corpus)
-    try:
-        paths.write_atomic(cache, articles.to_pickle)
-    except OSError:
-        pass  # a read-only cache folder only costs speed
-    return articles
+        return load_corpus(None if corpus in (None, "", "seeds") else corpus, cache=True)
 
 
 def parse_list(value: str | Sequence[str] | None) -> list[str] | None:

@@ -41,7 +41,6 @@ from analysis import paths
 from analysis.run import (
     FIGURE_FORMATS,
     ReportError,
-    corpus_fingerprint,
     lexicon_fingerprint,
     load_articles,
     parse_list,
@@ -547,7 +546,7 @@ def run_report(
     root = folder.parent if folder is not None else Path(reports or paths.REPORTS).expanduser().resolve()
     if root.exists() and not root.is_dir():
         raise ReportError(f"--reports {root} is a file; give a folder for the reports")
-    corpus_hash = corpus_fingerprint(corpus_path)
+    corpus_hash = paths.corpus_fingerprint(corpus_path)
     # Only what the chosen notebooks read can change their outputs, so only that is fingerprinted.
     lexicon_hash = lexicon_fingerprint(str(parameters.get("lexicon", "default"))) if "lexicon" in declared else ""
     used = {k: v for k, v in parameters.items() if k in declared}

@@ -96,3 +96,36 @@ def test_a_chart_with_an_unknown_suffix_is_a_usage_error(tmp_path, capsys):
     assert main(["tone", "--chart", str(tmp_path / "figure.gif")]) == 2
     assert ".png, .svg or .pdf" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("command", "terminal", "shown"),
+    [
+        (["validate"], True, True),
+        (["events"], True, True),
+        (["provenance"], True, True),
+        (["validate"], False, False),  # piped
+        (["events", "--json"], True, False),
+        (["provenance", "--csv"], True, False),
+    ],
+)
+def test_long_work_shows_progress_only_on_a_terminal(capsys, monkeypatch, command, terminal, shown):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    main([*command, "--no-cache"])  # a cached corpus is not cleaned, so shows no cleaning
+    err = capsys.readouterr().err
+    assert ("cleaning" in err) is shown, err
+    if shown and command[0] != "validate":
+        assert {"events": "clustering", "provenance": "aligning pairs"}[command[0]] in err
+
+
+def test_read_corpus_passes_each_loop_to_progress():
+    from analysis.corpus import read_corpus
+
+    seen = []
+
+    def progress(items, *, desc, total=None):
+        seen.append((desc, total))
+        return items
+
+    read_corpus(progress=progress)
+    assert seen == [("reading", 5), ("cleaning", 5), ("repairing words", 5)]

@@ -4,15 +4,17 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.clean import GENERIC_CHROME
-from analysis.corpus import load_corpus, read_corpus
+from analysis.corpus import MINHASH_FUNCTIONS, _lsh_rows, _shingle_jaccard_pairs, _shingle_sets, load_corpus, read_corpus
 from analysis.paths import SEEDS
 from analysis.schema import ARTICLE_COLUMNS
 
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+FIXTURES_MALFORMED = Path(__file__).parent / "fixtures" / "malformed"
 
 HEADLINES = {
     "000_17a576a99f91630e": "27 US organizations urge Biden to engage in constructive dialogue with Russia — paper",
@@ -301,3 +303,116 @@ def test_byline_column_and_mostly_furniture_warning(tmp_path):
     mostly = [p for p in problems if "removed as furniture" in p.message]
     assert [(p.article_id, p.severity) for p in mostly] == [("b", "warning")]
     assert "framing corpus --json" in mostly[0].hint
+
+
+def _all_pairs_jaccard(bodies, threshold):
+    """The test oracle: every pair's exact shingle Jaccard similarity (one sparse product, n² pairs)."""
+    shingles = _shingle_sets(bodies)
+    sizes = np.diff(shingles.indptr)
+    overlap = (shingles @ shingles.T).tocoo()
+    upper = overlap.row < overlap.col
+    i, j, shared = overlap.row[upper], overlap.col[upper], overlap.data[upper]
+    jaccard = shared / (sizes[i] + sizes[j] - shared)
+    similar = jaccard >= threshold
+    return sorted(zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True))
+
+
+def _planted_near_duplicates(n_sources, *, seed=0):
+    """``n_sources`` random texts of 300 words, each followed by a copy with 0–40 words replaced."""
+    rng = np.random.default_rng(seed)
+    vocabulary = np.array([f"w{k}" for k in range(5000)])
+    bodies = []
+    for text in rng.choice(vocabulary, size=(n_sources, 300)):
+        copy = text.copy()
+        copy[rng.integers(0, 300, size=rng.integers(0, 40))] = "edited"
+        bodies += [" ".join(text), " ".join(copy)]
+    return bodies + ["", "too short", " ".join(vocabulary[:5])] * 2
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.9, 1.0])
+def test_near_duplicates_are_the_all_pairs_ones_on_a_planted_corpus(threshold):
+    bodies = _planted_near_duplicates(200)
+    expected = _all_pairs_jaccard(bodies, threshold)
+    assert expected  # the planted corpus has pairs at every threshold
+    assert _shingle_jaccard_pairs(bodies, threshold) == expected
+
+
+def test_near_duplicates_are_the_all_pairs_ones_on_the_seeds_and_fixtures(seeds, malformed):
+    reuse = read_corpus(Path(__file__).parent / "fixtures" / "reuse")[0]
+    for articles in (seeds, malformed[0], reuse, pd.concat([seeds, seeds.iloc[:3]])):
+        bodies = articles["body"].tolist()
+        for threshold in (0.5, 0.8):
+            assert _shingle_jaccard_pairs(bodies, threshold) == _all_pairs_jaccard(bodies, threshold)
+    assert _shingle_jaccard_pairs(malformed[0]["body"].tolist(), 0.8)  # near_duplicate.txt is found
+
+
+def test_lsh_banding_finds_a_pair_at_the_threshold_with_probability_099():
+    for threshold in (0.5, 0.8, 0.9):
+        rows = _lsh_rows(threshold)
+        assert 1 - (1 - threshold**rows) ** (MINHASH_FUNCTIONS // rows) >= 0.99
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    from analysis import paths
+
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def _copy_of_the_seeds(tmp_path):
+    import shutil
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def test_a_second_load_reads_the_cache_and_a_changed_file_cleans_again(tmp_path, cache_folder):
+    folder = _copy_of_the_seeds(tmp_path)
+    first, problems = read_corpus(folder, cache=True)
+    assert len(list(cache_folder.glob("articles-*.parquet"))) == 1
+    again, problems_again = read_corpus(folder, cache=True)
+    pd.testing.assert_frame_equal(again, first)
+    assert problems_again == problems
+    pd.testing.assert_frame_equal(again, read_corpus(folder)[0])  # the cache changes nothing
+
+    article = folder / "004_6e0b644c5aa9bc29.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("Kremlin", "Moscow"), encoding="utf-8")
+    changed = read_corpus(folder, cache=True)[0]
+    assert not changed.equals(first) and changed.equals(read_corpus(folder)[0])
+    assert read_corpus(folder, cache=True, min_tokens=30)[0].equals(changed)  # other options: another entry
+    assert len(list(cache_folder.glob("articles-*.parquet"))) == 3
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "other_key"])
+def test_a_damaged_cache_entry_is_never_trusted(tmp_path, cache_folder, damage):
+    folder = _copy_of_the_seeds(tmp_path)
+    expected = read_corpus(folder, cache=True)[0]
+    (entry,) = cache_folder.glob("articles-*.parquet")
+    data = entry.read_bytes()
+    if damage == "truncate":  # half-written
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":  # a byte changed in the middle of the data pages
+        middle = len(data) // 2
+        entry.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    else:  # a valid entry of another corpus under this name
+        read_corpus(FIXTURES_MALFORMED, cache=True)
+        other = next(f for f in cache_folder.glob("articles-*.parquet") if f != entry)
+        entry.write_bytes(other.read_bytes())
+    pd.testing.assert_frame_equal(read_corpus(folder, cache=True)[0], expected)
+    pd.testing.assert_frame_equal(read_corpus(folder, cache=True)[0], expected)  # rebuilt, then read
+
+
+def test_cache_clear_and_no_cache(tmp_path, cache_folder, capsys):
+    from analysis.cli import main
+
+    folder = _copy_of_the_seeds(tmp_path)
+    assert main(["corpus", str(folder), "--no-cache", "--json"]) == 0
+    assert not cache_folder.exists()
+    assert main(["corpus", str(folder), "--json"]) == 0
+    assert len(list(cache_folder.glob("articles-*.parquet"))) == 1
+    capsys.readouterr()
+    assert main(["cache", "clear"]) == 0
+    assert "1 cached article table(s) removed" in capsys.readouterr().out
+    assert not list(cache_folder.glob("*"))

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis import run as runs
 from analysis import suite as runner
 from analysis.cli import main
 
@@ -103,7 +102,7 @@ def test_run_json_records_parameters_versions_hash_and_each_notebook(suite):
         "formats": "png,svg,pdf",
         "output_dir": None,
     }
-    assert run["corpus_hash"] == runs.corpus_fingerprint("seeds")
+    assert run["corpus_hash"] == paths.corpus_fingerprint("seeds")
     assert {"python", "pandas", "matplotlib", "papermill"} <= set(run["versions"])
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in run["notebooks"])
     assert run["notebooks"][0]["title"] == "01 · Corpus overview and cleaning audit"

@@ -81,12 +81,12 @@ def test_corpus_fingerprint_follows_the_bytes(tmp_path):
     folder.mkdir()
     (folder / "manifest.csv").write_text("file,outlet,published\na.txt,TASS,2021-01-01\n")
     (folder / "a.txt").write_text("text one")
-    first = runs.corpus_fingerprint(folder)
+    first = paths.corpus_fingerprint(folder)
     (folder / ".hidden").write_text("editor state")
-    assert runs.corpus_fingerprint(folder) == first
+    assert paths.corpus_fingerprint(folder) == first
     (folder / "a.txt").write_text("text two")
-    assert runs.corpus_fingerprint(folder) != first
-    assert runs.corpus_fingerprint("seeds") == runs.corpus_fingerprint(paths.SEEDS)
+    assert paths.corpus_fingerprint(folder) != first
+    assert paths.corpus_fingerprint("seeds") == paths.corpus_fingerprint(paths.SEEDS)
 
 
 def test_run_fingerprint_changes_with_each_input():
