@@ -28,6 +28,7 @@ from analysis import __version__
 from analysis.corpus import CorpusError
 from analysis.options import Progress, no_progress
 from analysis.outlets import ProfileError
+from analysis.run import NotebookRun
 from analysis.tokens import KWIC_COLUMNS
 
 Command = Callable[[argparse.Namespace], int]
@@ -129,16 +130,21 @@ def print_table(table: pd.DataFrame, args: argparse.Namespace | None = None, *, 
     if getattr(args, "wide", False):
         print(shown.to_string(index=False))
         return
-    width = shutil.get_terminal_size((120, 24)).columns
+    width = terminal_width()
     # Shorten the widest text first; what still does not fit continues below, as pandas wraps.
     print(_fit_to_width(shown, width).to_string(index=False, line_width=width))
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` when set; 120 when output is not a terminal)."""
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def print_note(text: str) -> None:
     """A note under a table, wrapped to the terminal's width (a leading blank line is kept)."""
     import textwrap
 
-    width = shutil.get_terminal_size((120, 24)).columns
+    width = terminal_width()
     lead = "\n" if text.startswith("\n") else ""
     print(lead + textwrap.fill(text.strip(), width=max(40, width - 1)))
 
@@ -464,7 +470,7 @@ def cmd_loaded(args: argparse.Namespace) -> int:
             panel="group",
             term="category",
             value="rate_per_1000",
-            outlet_column="group" if args.by == "outlet" else None,
+            outlet_column=NotebookRun.colour_column(args.by),
             top=len(matcher.lexicon.categories),
             sort=False,
             title=f"Loaded terms per 1,000 words by category and {args.by}",
@@ -505,7 +511,7 @@ def cmd_tone(args: argparse.Namespace) -> int:
             table,
             value="compound_mean",
             hue="voice",
-            outlet_column="group" if args.by == "outlet" else None,
+            outlet_column=NotebookRun.colour_column(args.by),
             title=f"Sentence tone by {args.by} and voice",
             n=sample,
             xlabel="mean VADER compound (-1 negative to +1 positive)",
@@ -665,7 +671,7 @@ def cmd_terms(args: argparse.Namespace) -> int:
             table,
             value="tfidf",
             top=min(args.top, 10),
-            outlet_column="group" if args.by == "outlet" else None,
+            outlet_column=NotebookRun.colour_column(args.by),
             title=f"Top TF-IDF words per {args.by}",
             n=sample,
             xlabel="TF-IDF weight",
@@ -714,7 +720,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
             table,
             value="z",
             top=min(args.top, 10),
-            outlet_column="group" if args.by == "outlet" else None,
+            outlet_column=NotebookRun.colour_column(args.by),
             title=f"Distinctive words per {args.by} (weighted log-odds z)",
             n=sample,
             xlabel="z (|z| > 1.96 is the usual bar)",
