@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import chain
@@ -129,6 +130,19 @@ def _undo_mojibake(value: str) -> str:
         return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def csv_records(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The records of CSV text (lines decoded with ``surrogateescape``), blank rows left out.
+
+    The unit a spreadsheet numbers as a row (a cell may span lines); the reader and the
+    chunked ingest both count rows with it. Raises :class:`csv.Error` on broken quoting.
+    """
+    import csv
+
+    for cells in csv.reader(lines, strict=False):
+        if any(cell.strip() for cell in cells):
+            yield cells
+
+
 def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | None:
     """Header and ``(row number, row)`` of a CSV file, reading on past bad rows.
 
@@ -146,14 +160,11 @@ def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tupl
         problems.append(Problem(str(path), "is a binary file, not CSV", "Save it as UTF-8 CSV with a header row"))
         return None
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    reader = csv.reader(text.splitlines(keepends=True), strict=False)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     line = 0
     try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
+        for cells in csv_records(text.splitlines(keepends=True)):
             line += 1
             if any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell):
                 cells = [_undo_mojibake(cell) for cell in cells]

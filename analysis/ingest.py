@@ -9,6 +9,7 @@ readable as it was.
 from __future__ import annotations
 
 import contextlib
+import csv
 import fcntl
 import itertools
 import os
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis.cluster import dask_client
-from analysis.corpus import Problem, read_corpus
+from analysis.corpus import Problem, csv_records, read_corpus
 from analysis.options import Progress, no_progress
 from analysis.paths import RAW, SEEDS, resolve_corpus
 from analysis.schema import TABLE_SUFFIXES
@@ -142,16 +143,25 @@ def _split_table(source: Path, folder: Path, rows: int) -> list[Chunk]:
         for batch in pq.ParquetFile(source).iter_batches(batch_size=rows):
             add(lambda path, batch=batch: pq.write_table(pa.Table.from_batches([batch]), path))
             offset += batch.num_rows
-    elif suffix == ".csv":
-        for part in pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=rows):
-            add(lambda path, part=part: part.to_csv(path, index=False))
-            offset += len(part)
+    elif suffix == ".csv":  # records as they are, bad ones too, so that the loader reports each one by its row
+        with source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            records = csv_records(handle)
+            header = next(records, None)
+            while header is not None and (part := list(itertools.islice(records, rows))):
+                add(lambda path, part=part: _write_records(path, [header, *part]))
+                offset += len(part)
     else:  # JSONL: lines as they are, so that bad lines are reported by the loader
         with source.open(encoding="utf-8") as handle:
             while lines := list(itertools.islice(handle, rows)):
                 add(lambda path, lines=lines: path.write_text("".join(lines), encoding="utf-8"))
                 offset += len(lines)
     return chunks
+
+
+def _write_records(path: Path, records: list[list[str]]) -> None:
+    """CSV records written back byte for byte (``surrogateescape`` keeps bytes that are not UTF-8)."""
+    with path.open("w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        csv.writer(handle).writerows(records)
 
 
 def _relocate(text: str | None, chunk: Chunk) -> str | None:

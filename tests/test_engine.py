@@ -140,6 +140,24 @@ def test_a_table_ingested_in_chunks_on_the_workers_equals_the_local_ingest(clien
     assert store.read_store(tmp_path / "dask").set_index("id").loc["syn-0123", "source"] == "articles.csv row 125"
 
 
+def test_a_chunked_ingest_skips_a_ragged_row_and_names_it_as_the_local_ingest_does(client, synthetic, tmp_path):
+    import csv
+
+    with (synthetic / "articles.csv").open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    records.insert(60, ["ragged", "TASS", "2021-03-01", "a text", *["one cell too many"] * len(records[0])])  # chunk 2
+    with (tmp_path / "articles.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    local = ingesting.ingest(tmp_path / "articles.csv", tmp_path / "local", near_duplicate=1.0)
+    chunked = ingesting.ingest(
+        tmp_path / "articles.csv", tmp_path / "dask", engine="dask", client=client, chunk_rows=50, near_duplicate=1.0
+    )
+    assert chunked.added == local.added
+    ragged = [(p.line, p.message) for p in chunked.problems if "cells where the header has" in p.message]
+    assert ragged == [(p.line, p.message) for p in local.problems if "cells where the header has" in p.message]
+    assert len(ragged) == 1 and ragged[0][0] == 61  # the header is row 1
+
+
 def test_bad_lines_of_a_chunked_jsonl_table_are_reported_at_their_line(client, synthetic, tmp_path):
     table = pd.read_csv(synthetic / "articles.csv", dtype=str, keep_default_na=False).head(60)
     lines = [json.dumps(row) for row in table.to_dict("records")]
