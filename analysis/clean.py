@@ -407,15 +407,16 @@ def strip_chrome(
         else:
             kept.append(line)
     kept = _drop_lists_and_boilerplate(kept, removed, stoplist(language))
-    # Trailing footer: short, unpunctuated lines after the last real paragraph.
+    # Trailing footer: short, unpunctuated lines after the last real paragraph (a text of one short
+    # line, such as a single sentence in a table, has no footer and no menu: it is kept).
     tail: list[Removal] = []
-    while kept and (not kept[-1] or (len(kept[-1].split()) <= 6 and not _ends_like_text(kept[-1]))):
+    while len(kept) > 1 and (not kept[-1] or (len(kept[-1].split()) <= 6 and not _ends_like_text(kept[-1]))):
         line = kept.pop()
         if line:
             tail.append({"text": line, "reason": "site footer (short line after the article's end)"})
     # Leading menu items: very short lines before the first line that could be a headline.
     head: list[Removal] = []
-    while kept and (not kept[0] or len(kept[0].split()) <= 3):
+    while len(kept) > 1 and (not kept[0] or len(kept[0].split()) <= 3):
         line = kept.pop(0)
         if line:
             head.append({"text": line, "reason": "navigation (short line before the headline)"})

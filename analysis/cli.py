@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__
-from analysis.corpus import CorpusError
+from analysis.corpus import MIN_WORDS, CorpusError
 from analysis.options import Progress, no_progress
 from analysis.outlets import ProfileError
 from analysis.run import NotebookRun
@@ -177,6 +177,7 @@ def load_for_command(args: argparse.Namespace) -> pd.DataFrame:
 
     articles, problems = read_corpus(
         args.corpus,
+        min_tokens=getattr(args, "min_words", MIN_WORDS),
         outlets=getattr(args, "outlets", None),
         progress=progress_bar(args),
         cache=not getattr(args, "no_cache", False),
@@ -250,7 +251,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.corpus import validate_corpus
 
     problems = validate_corpus(
-        args.corpus, outlets=args.outlets, progress=progress_bar(args), cache=not getattr(args, "no_cache", False)
+        args.corpus,
+        min_tokens=args.min_words,
+        outlets=args.outlets,
+        progress=progress_bar(args),
+        cache=not getattr(args, "no_cache", False),
     )
     errors = sum(p.severity == "error" for p in problems)
     if machine_readable(args):
@@ -427,21 +432,16 @@ def _run_measure(measure: Callable[..., pd.DataFrame], args: argparse.Namespace,
 
 def _loaded_sentences(args: argparse.Namespace) -> int:
     """``framing loaded --model MODEL``: the share of sentences the model calls loaded, per group and voice."""
-    from analysis.measures.loaded_sentences import (
-        SENTENCE_RATE_COLUMNS,
-        loaded_sentence_rates,
-        score_sentences,
-        sentence_units,
-    )
+    from analysis.measures.loaded_sentences import SENTENCE_RATE_COLUMNS, loaded_sentence_rates, score_sentences
     from analysis.reuse import own_tokens
-    from analysis.tokens import tokenize
+    from analysis.tokens import text_units, tokenize
 
     if args.engine == "dask" or args.kwic:
         raise UsageError("--model runs with --engine local and without --kwic")
-    model = _load_model(args.model)
+    model = _load_model(args.model, one_code=True)
     articles = _measure_source(args)
     tokens = own_tokens(tokenize(articles), articles, exclude=getattr(args, "exclude_reused", False))
-    rates = loaded_sentence_rates(score_sentences(sentence_units(tokens, articles), model), articles, by=args.by)
+    rates = loaded_sentence_rates(score_sentences(text_units(tokens, articles, unit="sentence"), model), articles, by=args.by)
     note = f"Model {args.model}: share of sentences with probability >= 0.5; 95% bootstrap intervals over articles. "
     note += model.validity_note()
     _print_rates(rates, SENTENCE_RATE_COLUMNS, args, note=note)
@@ -873,7 +873,9 @@ def cmd_provenance(args: argparse.Namespace) -> int:
     if args.reference:
         from analysis.corpus import load_corpus
 
-        reference = load_corpus(args.reference, progress=progress_bar(args), cache=not getattr(args, "no_cache", False))
+        reference = load_corpus(
+            args.reference, min_tokens=args.min_words, progress=progress_bar(args), cache=not getattr(args, "no_cache", False)
+        )
     candidates = None
     if args.engine == "dask":
         if reference is not None:
@@ -887,7 +889,7 @@ def cmd_provenance(args: argparse.Namespace) -> int:
             raise UsageError(str(err)) from None
     try:
         pairs = text_reuse(
-            articles, reference=reference, min_words=args.min_words, candidates=candidates, progress=progress_bar(args)
+            articles, reference=reference, min_words=args.passage_words, candidates=candidates, progress=progress_bar(args)
         )
     except ProvenanceError as err:
         raise UsageError(str(err)) from None
@@ -976,11 +978,13 @@ def cmd_evaluate_loaded(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: str):
+def _load_model(path: str, *, one_code: bool = False):
+    """The model file at ``path``; with ``one_code`` its one classifier (or ``biased``), as loaded and evaluate use."""
     from analysis.coding import CodingError, load_model
 
     try:
-        return load_model(path)
+        model = load_model(path)
+        return model.classifier() if one_code else model
     except CodingError as err:
         raise UsageError(str(err)) from None
 
@@ -989,7 +993,7 @@ def _evaluate_model(gold, args: argparse.Namespace):
     from analysis.coding import CodingError, annotations_hash, read_annotations
     from analysis.evaluation import evaluate_model
 
-    model = _load_model(args.model)
+    model = _load_model(args.model, one_code=True)
     if gold.name == "babe":
         try:
             same = annotations_hash(read_annotations(args.gold, code=model.code)) == model.data_hash
@@ -1004,16 +1008,87 @@ def _evaluate_model(gold, args: argparse.Namespace):
     return evaluate_model(gold, model)
 
 
-CODE_INFO_KEYS = ["sentences", "positive", "folds", "seed", "C", "marked_words", "cpu_seconds", "trained_at"]
+CODEBOOK_HELP = "codebook file or shipped name (policy_frames, generic_frames, loaded_language)"
+
+
+def _codebook(name: str):
+    from analysis.coding import CodingError, load_codebook
+
+    try:
+        return load_codebook(name)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+
+
+def _corpus_units(args: argparse.Namespace, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The corpus's articles (with events, inferred where missing) and its units of ``unit``."""
+    from analysis.run import with_events
+    from analysis.tokens import text_units, tokenize
+
+    articles = with_events(load_for_command(args), corpus=args.corpus)
+    return articles, text_units(tokenize(articles), articles, unit=unit)
+
+
+def cmd_code_sample(args: argparse.Namespace) -> int:
+    from analysis.coding import sample_units
+    from analysis.paths import write_text_atomic
+    from analysis.run import csv_text
+
+    codebook = _codebook(args.codebook)
+    out = Path(args.out)
+    if out.exists():
+        raise UsageError(f"--out {out} exists: a sample being coded is never replaced; choose another file or delete it")
+    articles, units = _corpus_units(args, args.unit or codebook.unit)
+    by = tuple(column.strip() for column in args.by.split(",") if column.strip())
+    try:
+        sample = sample_units(units, articles, n=args.n, by=by, seed=args.seed)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    write_text_atomic(out, csv_text(sample))
+    if machine_readable(args):
+        print_table(sample, args)
+        return 0
+    strata = sample["stratum"].value_counts().sort_index()
+    print_table(strata.rename_axis("stratum").reset_index(name="units"), args)
+    print_note(
+        f"\n{len(sample)} {sample['unit'].iat[0] if len(sample) else codebook.unit} units of {len(units)} drawn "
+        f"(seed {args.seed}; equal allocation over {', '.join(by) or 'the corpus'}) into {out}. Code them in notebook "
+        f"09-coding.ipynb (sample={str(out)!r}, codebook={codebook.name!r}, coder='your name')."
+    )
+    return 0
+
+
+def cmd_code_agreement(args: argparse.Namespace) -> int:
+    from analysis.coding import CodingError, agreement, final_decisions, read_annotation_log
+
+    codebook = _codebook(args.codebook)
+    try:
+        rows, unreadable = read_annotation_log(args.annotations)
+    except CodingError as err:
+        raise UsageError(str(err)) from None
+    decided = final_decisions(rows, codebook)
+    table = agreement(decided)
+    if machine_readable(args):
+        print_table(table, args)
+        return 0
+    print_table(table.round(3), args)
+    coders = decided.groupby("coder")["unit_id"].nunique()
+    done = ", ".join(f"{coder} {count}" for coder, count in coders.items()) or "none"
+    torn = f" {unreadable} unreadable line(s) left out (a decision cut short by a crash)." if unreadable else ""
+    print_note(
+        f"\nKrippendorff's alpha (nominal) per code over the units two or more coders coded; units coded per coder: "
+        f"{done}.{torn} Train only on codes whose alpha is 0.667 or more (0.8 to rely on them)."
+    )
+    return 0
 
 
 def cmd_code_train(args: argparse.Namespace) -> int:
-    from analysis.coding import CodingError, load_codebook, read_annotations, save_model, train_model
+    from analysis.coding import CodingError, read_training_data, save_model, train_codebook
 
+    codebook = _codebook(args.codebook)
     try:
-        codebook = load_codebook(args.codebook)
-        annotations = read_annotations(args.annotations, code=args.code)
-        model = train_model(annotations, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
+        training = read_training_data(args.annotations, codebook, code=args.code)
+        model = train_codebook(training, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
     except CodingError as err:
         raise UsageError(str(err)) from None
     path = save_model(model, args.out)
@@ -1024,28 +1099,73 @@ def cmd_code_train(args: argparse.Namespace) -> int:
         summary = {
             "model": str(path),
             "codebook": model.codebook,
-            "code": model.code,
             "data_hash": model.data_hash,
             "metrics": records(model.metrics),
-            "confusion": model.confusion,
-            "top_words": records(model.top_words),
-            "info": model.info,
+            "codes": {
+                code: {"confusion": c.confusion, "top_words": records(c.top_words), "info": c.info}
+                for code, c in model.classifiers.items()
+            },
+            "untrained": model.untrained,
         }
         json.dump(_json_value(summary), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    print(
-        f"{model.info['folds']}-fold cross-validated ({model.info['sentences']} sentences, {model.info['positive']} {model.code}):"
-    )
+    first = next(iter(model.classifiers.values()))
+    print(f"{first.info['folds']}-fold cross-validated, per code ({first.info['sentences']} units):")
     print_table(model.metrics.round(3), args)
-    for direction in ("loaded", "not"):
-        words = model.top_words.loc[model.top_words["direction"] == direction]
-        shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
-        print(f"\nweighing most towards {model.code if direction == 'loaded' else 'not ' + model.code}: {shown}")
+    for code, classifier in model.classifiers.items():
+        for direction in ("loaded", "not"):
+            words = classifier.top_words.loc[classifier.top_words["direction"] == direction].head(12)
+            shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
+            print(f"\nweighing most towards {code if direction == 'loaded' else 'not ' + code}: {shown}")
+    for code, why in model.untrained.items():
+        print(f"\nnot trained: {code} ({why})")
+    cpu = sum(c.info["cpu_seconds"] for c in model.classifiers.values())
     print(
-        f"\nmodel written to {path} (codebook {model.codebook}, data sha256 {model.data_hash[:12]}…, "
-        f"{model.info['cpu_seconds']} CPU s). Intervals: Wilson for precision and recall, bootstrap over sentences for F1."
+        f"\nmodel written to {path} (codebook {model.codebook}, data sha256 {model.data_hash[:12]}…, {cpu:.1f} CPU s). "
+        "Intervals: Wilson for precision and recall, bootstrap over units for F1."
     )
+    return 0
+
+
+def cmd_code_apply(args: argparse.Namespace) -> int:
+    from analysis.coding import score_units
+
+    model = _load_model(args.model)
+    articles, units = _corpus_units(args, args.unit or model.unit)
+    scored = score_units(model, units, threshold=args.threshold)
+    if machine_readable(args):
+        print_table(scored, args)
+        return 0
+    summary = scored.groupby("code").agg(
+        units=("predicted", "size"), predicted=("predicted", "sum"), mean_probability=("probability", "mean")
+    )
+    print_table(summary.reset_index().round(3), args)
+    print_note(
+        f"\n{len(units)} {units['unit'].iat[0] if len(units) else model.unit} units of {len(articles)} articles scored by "
+        f"{args.model}; --json or --csv for one record per unit and code. Shares per outlet with the model's error: framing frames."
+    )
+    return 0
+
+
+def cmd_frames(args: argparse.Namespace) -> int:
+    from analysis.coding import score_units
+    from analysis.frames import PREVALENCE_COLUMNS, frame_prevalence, prevalence_note
+    from analysis.run import ReportError, select_articles
+
+    model = _load_model(args.model)
+    articles, units = _corpus_units(args, args.unit or model.unit)
+    if args.event:
+        try:
+            articles = select_articles(articles, event=args.event)
+        except ReportError as err:
+            raise UsageError(str(err)) from None
+        units = units[units["article_id"].isin(articles["id"].astype(str))]
+    _check_by(articles, args.by)
+    table = frame_prevalence(score_units(model, units), articles, model, by=args.by)
+    note = prevalence_note(model)
+    _save_chart(args, lambda plots: plots.plot_frame_prevalence(table, n=_sample(articles)), note)
+    _print_rates(table, PREVALENCE_COLUMNS, args, note=note)
     return 0
 
 
@@ -1121,6 +1241,13 @@ def add_command(
         if profiles:
             add_outlets_argument(parser)
             add_cache_argument(parser)
+            parser.add_argument(
+                "--min-words",
+                type=int,
+                default=MIN_WORDS,
+                metavar="N",
+                help=f"skip articles with fewer words after cleaning (default: {MIN_WORDS}; lower it for a table of short units)",
+            )
     if corpus if query is None else query:
         parser.add_argument(
             "--query",
@@ -1368,7 +1495,9 @@ def build_parser() -> argparse.ArgumentParser:
     provenance.add_argument(
         "--reference", default=None, metavar="CORPUS", help="also align every article with these reference wire stories"
     )
-    provenance.add_argument("--min-words", type=int, default=8, metavar="N", help="least aligned words in a passage (default: 8)")
+    provenance.add_argument(
+        "--passage-words", type=int, default=8, metavar="N", help="least aligned words in a shared passage (default: 8)"
+    )
     provenance.add_argument(
         "--min-share", type=float, default=0.0, metavar="X", help="only pairs sharing at least X of one body (0-1; default: 0)"
     )
@@ -1382,22 +1511,60 @@ def build_parser() -> argparse.ArgumentParser:
     add_chart_argument(provenance)
     add_evaluate_commands(commands)
     add_collect_commands(commands)
-    code = commands.add_parser("code", help="train classifiers of a codebook's codes", description="coding: train classifiers")
+    code = commands.add_parser(
+        "code", help="code a sample, check agreement, train and apply classifiers of a codebook", description="coding"
+    )
     coding = code.add_subparsers(title="steps", metavar="STEP", required=True)
+    sample = add_command(coding, "sample", cmd_code_sample, "draw a stratified sample of units to code (notebook 09 codes it)")
+    sample.add_argument("--codebook", required=True, metavar="NAME", help=CODEBOOK_HELP)
+    sample.add_argument("--out", required=True, metavar="SAMPLE.csv", help="sample file to write (must not exist)")
+    sample.add_argument("-n", type=int, default=200, help="units to draw (default: 200)")
+    sample.add_argument("--by", default="outlet,event", metavar="A,B", help="strata: article columns (default: outlet,event)")
+    sample.add_argument("--unit", choices=["sentence", "paragraph", "article"], help="default: the codebook's unit")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the draw (default: 0)")
+    agreeing = coding.add_parser(
+        "agreement",
+        help="Krippendorff's alpha per code between the coders of an annotation file",
+        description="Krippendorff's alpha per code between the coders of an annotation file",
+    )
+    agreeing.add_argument("annotations", help="annotation file written by notebook 09's coding screen")
+    agreeing.add_argument("--codebook", required=True, metavar="NAME", help=CODEBOOK_HELP)
+    add_output_arguments(agreeing)
+    agreeing.set_defaults(func=cmd_code_agreement)
     train = coding.add_parser(
         "train",
-        help="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
-        description="train a calibrated classifier of one code from annotated sentences (BABE-style CSV); k-fold CV metrics",
+        help="train a calibrated classifier per code from an annotation file or a BABE-style CSV; k-fold CV metrics",
+        description="train a calibrated classifier per code from an annotation file or a BABE-style CSV; k-fold CV metrics",
     )
-    train.add_argument("annotations", help="CSV with text, label_bias (Biased / Non-biased) and optionally biased_words")
-    train.add_argument("--codebook", required=True, metavar="NAME", help="codebook file or shipped name (loaded_language)")
-    train.add_argument("--code", default="biased", help="the code the labels annotate (default: biased)")
+    train.add_argument(
+        "annotations", help="annotation file of notebook 09, or a CSV with text, label_bias (Biased / Non-biased), biased_words"
+    )
+    train.add_argument("--codebook", required=True, metavar="NAME", help=CODEBOOK_HELP)
+    train.add_argument(
+        "--code", default=None, help="the code a BABE-style CSV's labels annotate (default: the codebook's only code, or biased)"
+    )
     train.add_argument("--out", required=True, metavar="MODEL.joblib", help="model file to write")
     train.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
     train.add_argument("--seed", type=int, default=0, help="seed of the folds (default: 0)")
     train.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic regression (default: 4)")
     add_output_arguments(train, "print metrics, top words and the model's record as JSON (--csv: the metrics)")
     train.set_defaults(func=cmd_code_train)
+    applying = add_command(
+        coding, "apply", cmd_code_apply, "score every unit of a corpus with a model: one record per unit and code"
+    )
+    applying.add_argument("--model", required=True, metavar="MODEL.joblib", help="model from framing code train")
+    applying.add_argument("--unit", choices=["sentence", "paragraph", "article"], help="default: the model's unit")
+    applying.add_argument(
+        "--threshold", type=float, default=0.5, help="probability from which a unit is predicted (default: 0.5)"
+    )
+    frames = add_command(commands, "frames", cmd_frames, "frame prevalence per outlet from a model, corrected for its error")
+    frames.add_argument("--model", required=True, metavar="MODEL.joblib", help="model from framing code train")
+    frames.add_argument("--by", default="outlet", help="article column to group by (default: outlet)")
+    frames.add_argument(
+        "--event", default=None, metavar="E", help="only the articles of event E (inferred where the corpus has none)"
+    )
+    frames.add_argument("--unit", choices=["sentence", "paragraph", "article"], help="default: the model's unit")
+    add_chart_argument(frames)
     return parser
 
 

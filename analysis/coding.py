@@ -1,7 +1,22 @@
-"""Codebooks, annotation files and trained classifiers: ``framing code train``.
+"""Codebooks, coding, agreement and trained classifiers: ``framing code sample|agreement|train|apply``.
 
-A codebook (``analysis/codebooks/<name>.yaml``) names its codes and the unit they apply to.
-Annotations of sentences train one linear classifier per code (scikit-learn, CPU only):
+The content-analysis pipeline, in the order a study runs it:
+
+1. a **codebook** (``analysis/codebooks/<name>.yaml``: the Policy Frames Codebook, the generic
+   news frames, loaded language, or the user's own) names its codes, their definitions,
+   guidance and cues, the unit they apply to and whether a unit takes one code or several;
+2. a **stratified sample** of units (:func:`sample_units`) is coded by people, in notebook 09's
+   coding screen, into an append-only **annotation file** (:class:`AnnotationLog`) that a crash
+   cannot corrupt;
+3. the coders' **agreement** (Krippendorff's alpha per code, :func:`agreement`) is read before
+   anything is trained;
+4. one linear **classifier per code** is trained on the coded units (or on a BABE-style CSV of
+   one code), k-fold cross-validated and calibrated (:func:`train_codebook`), and stored with
+   its codebook, metrics, training-data hash and library versions;
+5. the model **scores every unit** of a corpus (:func:`score_units`); ``analysis.frames`` turns
+   the scores into prevalence per outlet corrected for the classifier's error.
+
+Each classifier (scikit-learn, CPU only):
 
 * features a reviewer can inspect: TF-IDF of words and two-word phrases, TF-IDF of
   character 2–5-grams within words (spelling variants, inflections), the hand-curated
@@ -12,20 +27,22 @@ Annotations of sentences train one linear classifier per code (scikit-learn, CPU
 * probabilities calibrated by Platt scaling on the out-of-fold scores of the k-fold
   cross-validation, whose precision, recall and F1 are stored with the model.
 
-The model file (joblib) records its codebook, code, the SHA-256 of the training data, the
-cross-validated metrics, the most weighted words and the library versions.
+The model file (joblib) records its codebook, each code's cross-validated metrics and most
+weighted words, the SHA-256 of the training data and the library versions.
 """
 
 from __future__ import annotations
 
 import ast
+import csv
 import hashlib
+import io
 import os
 import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -45,7 +62,7 @@ from analysis.stats import wilson
 CODEBOOK_DIR = PACKAGE_DIR / "codebooks"
 METRIC_COLUMNS = ["code", "metric", "value", "ci_low", "ci_high", "n"]
 #: A model file older or newer than this cannot be read by this version.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 
 
 class CodingError(ValueError):
@@ -57,45 +74,104 @@ class CodingError(ValueError):
 # ---------------------------------------------------------------------------
 
 
+Unit = Literal["sentence", "paragraph", "article"]
+UNITS: tuple[Unit, ...] = ("sentence", "paragraph", "article")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a codebook: what it means, how to apply it, and words that often signal it."""
+
+    name: str
+    definition: str
+    guidance: str = ""
+    cues: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Codebook:
     """Codes and the unit they apply to.
 
     Attributes
     ----------
-    name : str
+    name, title : str
     unit : {"sentence", "paragraph", "article"}
-    codes : dict of str to str
-        Code name to its definition.
+    codes : dict of str to Code
+        In the file's order.
+    multi_label : bool
+        True when a unit may carry several codes (each code is then coded yes or no); False
+        when a coder picks one code, or none, per unit.
     """
 
     name: str
-    unit: str
-    codes: dict[str, str]
+    unit: Unit
+    codes: dict[str, Code]
+    multi_label: bool = False
+    title: str = ""
+
+
+def _text_field(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CodingError(f"{where} must be text, not {type(value).__name__}")
+    return " ".join(value.split())
 
 
 def load_codebook(path_or_name: str | os.PathLike[str]) -> Codebook:
-    """Read a codebook file, or a shipped one by name (``loaded_language``).
+    """Read a codebook file, or a shipped one by name (``policy_frames``, ``generic_frames``, ``loaded_language``).
+
+    The format (see ``analysis/codebooks/policy_frames.yaml``): ``name``, ``title``, ``unit``
+    (sentence, paragraph or article), ``multi_label`` (true or false), and ``codes``: each
+    code a mapping with a ``definition`` (required), ``guidance`` and ``cues`` (a list of
+    words the coding screen highlights).
 
     Raises
     ------
     CodingError
-        No such codebook, or the file lacks ``unit`` or ``codes``; the message lists the shipped ones.
+        No such codebook, or a field is missing or of the wrong type; the message names the
+        file and the field, and lists the shipped codebooks when none was found.
     """
     path = Path(path_or_name)
     if not path.is_file():
         path = CODEBOOK_DIR / f"{path_or_name}.yaml"
     if not path.is_file():
-        shipped = ", ".join(sorted(p.stem for p in CODEBOOK_DIR.glob("*.yaml")))
-        raise CodingError(f"codebook {str(path_or_name)!r} not found: give a .yaml file or a shipped codebook ({shipped})")
+        raise CodingError(
+            f"codebook {str(path_or_name)!r} not found: give a .yaml file or a shipped codebook ({', '.join(shipped_codebooks())})"
+        )
     data = read_yaml(path, CodingError)
     if not isinstance(data, dict) or not isinstance(data.get("codes"), dict) or not data["codes"]:
-        raise CodingError(f"{path}: a codebook needs 'codes', a mapping of code names to definitions")
+        raise CodingError(f"{path}: a codebook needs 'codes', a mapping of code names to their definition, guidance and cues")
     unit = data.get("unit", "sentence")
-    if unit not in ("sentence", "paragraph", "article"):
+    if unit not in UNITS:
         raise CodingError(f"{path}: unit must be sentence, paragraph or article, not {unit!r}")
-    codes = {str(code): " ".join(str((spec or {}).get("definition", "")).split()) for code, spec in data["codes"].items()}
-    return Codebook(name=str(data.get("name", path.stem)), unit=unit, codes=codes)
+    multi_label = data.get("multi_label", False)
+    if not isinstance(multi_label, bool):
+        raise CodingError(f"{path}: multi_label must be true or false, not {multi_label!r}")
+    codes = {}
+    for name, spec in data["codes"].items():
+        where = f"{path}: code {name!r}"
+        if not isinstance(spec, dict):
+            raise CodingError(f"{where} needs a mapping with a definition (and optionally guidance and cues)")
+        definition = _text_field(spec.get("definition"), f"{where}: definition")
+        if not definition:
+            raise CodingError(f"{where} has no definition: say what the code means")
+        cues = spec.get("cues") or []
+        if not isinstance(cues, list) or not all(isinstance(cue, str) for cue in cues):
+            raise CodingError(f"{where}: cues must be a list of words, such as [cost, economy]")
+        codes[str(name)] = Code(str(name), definition, _text_field(spec.get("guidance"), f"{where}: guidance"), tuple(cues))
+    return Codebook(
+        name=str(data.get("name", path.stem)),
+        unit=unit,
+        codes=codes,
+        multi_label=multi_label,
+        title=_text_field(data.get("title"), f"{path}: title"),
+    )
+
+
+def shipped_codebooks() -> list[str]:
+    """Names of the codebooks shipped in ``analysis/codebooks/``."""
+    return sorted(p.stem for p in CODEBOOK_DIR.glob("*.yaml"))
 
 
 def read_annotations(path: str | os.PathLike[str], *, code: str = "biased") -> pd.DataFrame:
@@ -152,6 +228,285 @@ def annotations_hash(annotations: pd.DataFrame) -> str:
     for text, label, marked in zip(annotations["text"], annotations["label"], annotations["marked"], strict=True):
         digest.update(f"{text}\t{int(label)}\t{marked}\n".encode())
     return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Units to code, and a stratified sample of them
+# ---------------------------------------------------------------------------
+
+SAMPLE_COLUMNS = ["unit_id", "article_id", "outlet", "event", "unit", "start", "end", "text"]
+
+
+def sample_units(
+    units: pd.DataFrame, articles: pd.DataFrame, *, n: int, by: tuple[str, ...] = ("outlet", "event"), seed: int = 0
+) -> pd.DataFrame:
+    """A stratified random sample of ``n`` units for coding, in coding order.
+
+    Every stratum (each combination of the ``by`` columns present in ``articles``; an
+    article without one is in the stratum "(none)") is shuffled with ``seed``, and the
+    strata are then taken in turn, one unit each, until ``n`` are drawn: equal allocation,
+    and a stratum that runs out leaves its turns to the others. A coder who stops early
+    has still seen every stratum about equally often. Outlets are compared on the codes, so
+    equal allocation (not proportional) keeps small outlets measurable.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id``, ``article_id``, ``outlet``, ``event``, ``unit``, ``start``, ``end``, ``text``
+        and ``stratum``, ``n`` rows (fewer when there are fewer units).
+    """
+    if n < 1:
+        raise CodingError(f"the sample needs at least one unit, not {n}")
+    info = articles.assign(id=articles["id"].astype(str)).set_index("id")
+    present = [column for column in by if column in info.columns]
+    frame = units.copy()
+    for column in ("outlet", "event"):
+        frame[column] = frame["article_id"].map(info[column]).fillna("").astype(str) if column in info.columns else ""
+    frame["stratum"] = frame[present].replace("", "(none)").astype(str).agg(" / ".join, axis=1) if present else "all"
+    rng = np.random.default_rng(seed)
+    frame = frame.iloc[rng.permutation(len(frame))]
+    frame["turn"] = frame.groupby("stratum", sort=False).cumcount()
+    frame = frame.sort_values(["turn", "stratum"], kind="stable").head(n)
+    return frame[[*SAMPLE_COLUMNS, "stratum"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Annotation files: append-only, one line per unit x coder x code
+# ---------------------------------------------------------------------------
+
+ANNOTATION_COLUMNS = ["time", "coder", "codebook", "unit_id", "article_id", "start", "end", "code", "value", "action", "text"]
+ACTIONS = ("code", "skip", "undo")
+
+
+def _csv_line(values: list[Any]) -> str:
+    """One CSV record on one line: the text's line breaks become spaces, so a torn write is one bad line."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([" ".join(str(v).split()) if isinstance(v, str) else v for v in values])
+    return buffer.getvalue()
+
+
+class AnnotationLog:
+    """A coder's annotations appended to a CSV file, one decision at a time.
+
+    Each decision is written with one ``os.write`` to a file opened for appending, then
+    flushed to disk (``fsync``): a crash or a killed kernel loses at most the decision
+    being written, and never changes what is already there. The file is only ever appended
+    to; an undo is a row of its own. Rows: ``time`` (UTC, ISO 8601), ``coder``,
+    ``codebook``, ``unit_id``, ``article_id``, ``start``, ``end``, ``code``, ``value``
+    (1 or 0: one row per code of the codebook for a coded unit), ``action`` (``code``,
+    ``skip``, ``undo``), ``text`` (the unit, on one line, so the file alone can train a model).
+
+    Parameters
+    ----------
+    path : path
+        The annotation file; created with its header when missing.
+    codebook : Codebook
+    coder : str
+        The coder's name, as it should appear in agreement tables.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, codebook: Codebook, coder: str):
+        coder = " ".join(str(coder).split())
+        if not coder:
+            raise CodingError("give a coder name: agreement between coders needs to know who coded what")
+        self.path, self.codebook, self.coder = Path(path), codebook, coder
+        if self.path.exists():
+            with self.path.open("rb") as file:
+                header = file.readline().decode("utf-8", "replace").strip()
+                file.seek(0, os.SEEK_END)
+                size = file.tell()
+                if size:
+                    file.seek(size - 1)
+                    ends_cleanly = file.read(1) == b"\n"
+            if header.split(",") != ANNOTATION_COLUMNS:
+                raise CodingError(
+                    f"{self.path}: not an annotation file of framing (its header is {header[:80]!r}); choose another file"
+                )
+            if size and not ends_cleanly:
+                self._append("\n")  # a decision torn by a crash stays one unreadable line of its own
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._append(_csv_line(ANNOTATION_COLUMNS))
+
+    def _append(self, text: str) -> None:
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, text.encode("utf-8"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def _rows(self, unit: Any, action: str, values: dict[str, int] | None = None) -> str:
+        time_now = pd.Timestamp.now(tz="UTC").isoformat(timespec="microseconds")
+        head = [time_now, self.coder, self.codebook.name, unit["unit_id"], unit["article_id"], unit["start"], unit["end"]]
+        items = values.items() if values is not None else [("", "")]
+        return "".join(_csv_line([*head, code, value, action, unit["text"]]) for code, value in items)
+
+    def record(self, unit: Any, codes: list[str] | tuple[str, ...]) -> None:
+        """Append the coder's decision on ``unit`` (a sample row): the codes it carries, all others 0.
+
+        Raises
+        ------
+        CodingError
+            A code is not in the codebook, or several codes for a single-label codebook.
+        """
+        unknown = [code for code in codes if code not in self.codebook.codes]
+        if unknown:
+            raise CodingError(f"code(s) {', '.join(unknown)} not in codebook {self.codebook.name!r}")
+        if not self.codebook.multi_label and len(set(codes)) > 1:
+            raise CodingError(f"codebook {self.codebook.name!r} takes one code per unit, not {len(set(codes))}")
+        self._append(self._rows(unit, "code", {code: int(code in codes) for code in self.codebook.codes}))
+
+    def skip(self, unit: Any) -> None:
+        """Append that the coder skipped ``unit`` (it counts as seen, not as coded)."""
+        self._append(self._rows(unit, "skip"))
+
+    def undo(self, unit: Any) -> None:
+        """Append an undo: the coder's latest decision, on ``unit``, no longer counts."""
+        self._append(self._rows(unit, "undo"))
+
+    def done(self) -> set[str]:
+        """Unit ids this coder has coded or skipped (what resuming skips over)."""
+        rows, _ = read_annotation_log(self.path)
+        decided = final_decisions(rows, self.codebook, skipped=True)
+        return set(decided.loc[decided["coder"] == self.coder, "unit_id"])
+
+
+def read_annotation_log(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int]:
+    """The rows of an annotation file and how many lines could not be read (a decision torn by a crash).
+
+    Returns
+    -------
+    rows : DataFrame
+        :data:`ANNOTATION_COLUMNS`, in file order; ``start``, ``end`` as integers, ``value``
+        as text ("1", "0" or "").
+    unreadable : int
+    """
+    path = Path(path)
+    try:
+        lines = path.read_bytes().decode("utf-8", "replace").split("\n")
+    except OSError as err:
+        raise CodingError(f"{path}: cannot read the annotation file ({err.strerror})") from None
+    if not lines or lines[0].strip().split(",") != ANNOTATION_COLUMNS:
+        raise CodingError(f"{path}: not an annotation file of framing (first line {lines[0][:80]!r} is not its header)")
+    records, unreadable = [], 0
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        try:
+            fields = next(csv.reader([line], strict=True))
+            if len(fields) != len(ANNOTATION_COLUMNS) or fields[9] not in ACTIONS:
+                raise ValueError
+            fields[5], fields[6] = int(fields[5]), int(fields[6])
+            pd.Timestamp(fields[0])
+        except (csv.Error, ValueError):
+            unreadable += 1
+            continue
+        records.append(fields)
+    rows = pd.DataFrame(records, columns=ANNOTATION_COLUMNS)
+    return rows.astype({"start": np.int64, "end": np.int64}), unreadable
+
+
+def final_decisions(rows: pd.DataFrame, codebook: Codebook, *, skipped: bool = False) -> pd.DataFrame:
+    """Each coder's standing decision per unit: the latest one not undone, with every code's value.
+
+    Undo retracts the coder's latest standing decision (the coding screen undoes the last
+    click). A ``code`` decision missing one of the codebook's codes (cut short by a crash)
+    does not count.
+
+    Returns
+    -------
+    DataFrame
+        ``coder``, ``unit_id``, ``article_id``, ``start``, ``end``, ``text``, ``code``,
+        ``value`` (1 or 0), ``time``: one row per coder x unit x code. With
+        ``skipped=True`` a skipped unit adds one row with ``code`` "" and ``value`` -1.
+    """
+    codes = list(codebook.codes)
+    rows = rows[rows["codebook"] == codebook.name]
+    standing: dict[str, list[pd.DataFrame]] = {}
+    for (coder, _time, _unit, action), decision in rows.groupby(["coder", "time", "unit_id", "action"], sort=False):
+        stack = standing.setdefault(coder, [])
+        if action == "undo":
+            if stack:
+                stack.pop()
+        elif action == "skip":
+            stack.append(decision.assign(code="", value="-1"))
+        elif sorted(decision["code"]) == sorted(codes) and decision["value"].isin(["0", "1"]).all():
+            stack.append(decision)
+    kept = [decision for stack in standing.values() for decision in stack]
+    columns = ["coder", "unit_id", "article_id", "start", "end", "text", "code", "value", "time"]
+    if not kept:
+        return pd.DataFrame(columns=columns).astype({"value": np.int64})
+    table = pd.concat(kept, ignore_index=True)
+    table = table.drop_duplicates(["coder", "unit_id", "code"], keep="last")
+    latest = table.groupby(["coder", "unit_id"])["time"].transform("max")
+    table = table[table["time"] == latest]  # a later decision on the same unit replaces the earlier one
+    if not skipped:
+        table = table[table["code"] != ""]
+    return table[columns].astype({"value": np.int64}).reset_index(drop=True)
+
+
+AGREEMENT_COLUMNS = ["code", "alpha", "units", "coders", "agreement", "positive_share", "note"]
+
+
+def agreement(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Krippendorff's alpha (nominal) per code over the units two or more coders coded.
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        From :func:`final_decisions`.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``alpha`` (NaN when no unit has two coders, or every value is the same,
+        where alpha is undefined), ``units`` (coded by two or more), ``coders``,
+        ``agreement`` (share of those units on which all their coders agree),
+        ``positive_share`` (share of their values that are 1), ``note``.
+
+    Notes
+    -----
+    Computed with the ``krippendorff`` package. Read alpha before training: by Krippendorff's
+    rule of thumb, 0.8 or more is reliable, 0.667-0.8 allows tentative conclusions, and a
+    classifier trained on codes below that learns the coders' disagreement.
+    """
+    import krippendorff
+
+    rows = []
+    for code, table in decisions[decisions["code"] != ""].groupby("code", sort=False):
+        matrix = table.pivot_table(index="coder", columns="unit_id", values="value", aggfunc="last")
+        shared = matrix.loc[:, matrix.notna().sum(axis=0) >= 2]
+        values = shared.to_numpy(dtype=float)
+        n_units, coders = shared.shape[1], int(matrix.shape[0])
+        if n_units == 0:
+            rows.append((code, np.nan, 0, coders, np.nan, np.nan, "no unit was coded by two coders"))
+            continue
+        same = float(np.mean([len(set(column[~np.isnan(column)])) == 1 for column in values.T]))
+        positive = float(np.nanmean(values))
+        if positive in (0.0, 1.0):
+            rows.append((code, np.nan, n_units, coders, same, positive, "every value is the same: alpha is undefined"))
+            continue
+        alpha = float(krippendorff.alpha(reliability_data=values, level_of_measurement="nominal"))
+        note = (
+            "reliable (alpha >= 0.8)" if alpha >= 0.8 else "tentative (0.667-0.8)" if alpha >= 0.667 else "unreliable (< 0.667)"
+        )
+        rows.append((code, alpha, n_units, coders, same, positive, note))
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def annotations_from_decisions(decisions: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Training data of one code: each unit's majority value over its coders (ties left out).
+
+    Returns
+    -------
+    DataFrame
+        ``text``, ``code``, ``label`` (bool), ``marked`` ("": coders of a codebook mark no words).
+    """
+    table = decisions[decisions["code"] == code]
+    votes = table.groupby("unit_id").agg(text=("text", "first"), mean=("value", "mean"))
+    votes = votes[votes["mean"] != 0.5]
+    return pd.DataFrame({"text": votes["text"].to_numpy(), "code": code, "label": (votes["mean"] > 0.5).to_numpy(), "marked": ""})
 
 
 # ---------------------------------------------------------------------------
@@ -437,7 +792,131 @@ def train_model(annotations: pd.DataFrame, *, codebook: Codebook, folds: int = 5
     )
 
 
-def save_model(model: TrainedModel, path: str | os.PathLike[str]) -> Path:
+MIN_PER_LABEL = 10  # units with and without a code needed to train and cross-validate its classifier
+
+
+def read_training_data(path: str | os.PathLike[str], codebook: Codebook, *, code: str | None = None) -> dict[str, pd.DataFrame]:
+    """Training data per code from an annotation file of framing or a BABE-style CSV.
+
+    An annotation file (``AnnotationLog``) gives every code of ``codebook`` (each unit's
+    majority over its coders); a BABE-style CSV gives one code (``code``, default the
+    codebook's only code, else ``biased``). Codes with fewer than ten units with and ten
+    without the code are left out (:func:`train_codebook` lists them).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Code to ``text``, ``code``, ``label``, ``marked``.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            header = file.readline().decode("utf-8", "replace").strip().split(",")
+    except OSError as err:
+        raise CodingError(f"{path}: cannot read the annotations ({err.strerror})") from None
+    if header == ANNOTATION_COLUMNS:
+        rows, _ = read_annotation_log(path)
+        decided = final_decisions(rows, codebook)
+        if decided.empty:
+            raise CodingError(f"{path}: no coded unit of codebook {codebook.name!r} (is it the codebook the coders used?)")
+        return {name: annotations_from_decisions(decided, name) for name in codebook.codes}
+    if code is None:
+        code = next(iter(codebook.codes)) if len(codebook.codes) == 1 else "biased"
+    return {code: read_annotations(path, code=code)}
+
+
+@dataclass
+class CodebookModel:
+    """Trained classifiers of a codebook's codes, as one model file.
+
+    Attributes
+    ----------
+    codebook, unit : str
+    classifiers : dict of str to TrainedModel
+        One per code that had enough annotations.
+    untrained : dict of str to str
+        Codes left out and why (too few units with or without the code).
+    data_hash : str
+        SHA-256 of all the training data.
+    """
+
+    codebook: str
+    unit: str
+    classifiers: dict[str, TrainedModel]
+    untrained: dict[str, str]
+    data_hash: str
+    format: int = MODEL_FORMAT
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Every code's cross-validated metrics (``METRIC_COLUMNS``)."""
+        return pd.concat([model.metrics for model in self.classifiers.values()], ignore_index=True)
+
+    def classifier(self, code: str | None = None) -> TrainedModel:
+        """One code's classifier; without ``code`` the only one (or ``biased``)."""
+        if code is None:
+            code = next(iter(self.classifiers)) if len(self.classifiers) == 1 else "biased"
+        if code not in self.classifiers:
+            raise CodingError(
+                f"model of codebook {self.codebook!r} has no classifier of {code!r}; it has {', '.join(self.classifiers)}"
+            )
+        return self.classifiers[code]
+
+
+def train_codebook(
+    training: dict[str, pd.DataFrame], *, codebook: Codebook, folds: int = 5, seed: int = 0, C: float = 4.0
+) -> CodebookModel:
+    """Train, cross-validate and calibrate one classifier per code (:func:`train_model`).
+
+    Raises
+    ------
+    CodingError
+        No code has ten units with it and ten without.
+    """
+    classifiers, untrained = {}, {}
+    for code, coded in training.items():
+        positive = int(coded["label"].sum())
+        negative = len(coded) - positive
+        if min(positive, negative) < max(MIN_PER_LABEL, folds):
+            untrained[code] = f"{positive} units with the code and {negative} without; {max(MIN_PER_LABEL, folds)} of each needed"
+            continue
+        classifiers[code] = train_model(coded, codebook=codebook, folds=folds, seed=seed, C=C)
+    if not classifiers:
+        reasons = "; ".join(f"{code}: {why}" for code, why in untrained.items())
+        raise CodingError(f"no code has enough annotations to train ({reasons}); code more units")
+    digest = hashlib.sha256("".join(model.data_hash for model in classifiers.values()).encode()).hexdigest()
+    return CodebookModel(codebook.name, codebook.unit, classifiers, untrained, digest)
+
+
+CODE_COLUMNS = ["unit_id", "article_id", "unit", "start", "end", "voice", "code", "probability", "predicted"]
+
+
+def score_units(model: CodebookModel, units: pd.DataFrame, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Each classifier's calibrated probability for each unit: ``framing code apply``.
+
+    Parameters
+    ----------
+    model : CodebookModel
+    units : DataFrame
+        From :func:`analysis.tokens.text_units`.
+    threshold : float, default=0.5
+        Probability from which a unit is ``predicted`` to carry the code (the cross-validated
+        figures stored with the model are at 0.5).
+
+    Returns
+    -------
+    DataFrame
+        One row per unit x code: ``unit_id``, ``article_id``, ``unit``, ``start``, ``end``,
+        ``voice``, ``code``, ``probability``, ``predicted``.
+    """
+    parts = []
+    for code, classifier in model.classifiers.items():
+        probability = classifier.probabilities(units["text"]) if len(units) else np.empty(0)
+        parts.append(units.assign(code=code, probability=probability, predicted=probability >= threshold)[CODE_COLUMNS])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CODE_COLUMNS)
+
+
+def save_model(model: CodebookModel, path: str | os.PathLike[str]) -> Path:
     """Write ``model`` with joblib (compressed); returns the path."""
     import joblib
 
@@ -447,7 +926,7 @@ def save_model(model: TrainedModel, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load_model(path: str | os.PathLike[str]) -> TrainedModel:
+def load_model(path: str | os.PathLike[str]) -> CodebookModel:
     """Read a model file written by :func:`save_model`.
 
     Only open model files you trust: joblib files can run code when loaded.
@@ -470,7 +949,7 @@ def load_model(path: str | os.PathLike[str]) -> TrainedModel:
         model = joblib.load(path)
     except Exception as err:  # joblib raises many kinds for a file that is not its own
         raise CodingError(f"{path}: not a model file written by 'framing code train' ({type(err).__name__})") from None
-    if not isinstance(model, TrainedModel):
+    if not isinstance(model, CodebookModel | TrainedModel):
         raise CodingError(f"{path}: not a model file written by 'framing code train'")
     if model.format != MODEL_FORMAT:
         raise CodingError(f"{path}: model format {model.format}, this framing reads {MODEL_FORMAT}: train it again")

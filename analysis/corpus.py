@@ -39,6 +39,8 @@ from analysis.paths import PACKAGE_DIR, corpus_fingerprint, decode_bytes, hash_f
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
 from analysis.tokens import count_words, shingle_hashes
 
+#: Articles whose cleaned body has fewer words are skipped as near-empty (``--min-words``).
+MIN_WORDS = 25
 MANIFEST = "manifest.csv"
 PROFILES_FILE = "outlets.yaml"
 MANIFEST_REQUIRED = ("file", "outlet", "published")
@@ -781,8 +783,9 @@ def _build_articles(
             problems.append(
                 Problem(
                     row["source"],
-                    f"{empty}; skipped",
-                    "Check that the file holds the article text and not only page furniture",
+                    f"{empty}, fewer than {min_tokens}; skipped",
+                    "Check that the file holds the article text and not only page furniture "
+                    "(or lower --min-words for short units such as single sentences)",
                     article_id=row["id"],
                 )
             )
@@ -838,7 +841,7 @@ def _build_articles(
 def read_corpus(
     corpus: str | Path | None = None,
     *,
-    min_tokens: int = 25,
+    min_tokens: int = MIN_WORDS,
     near_duplicate: float = 0.8,
     outlets: str | Path | None = None,
     progress: Progress = no_progress,

@@ -1255,15 +1255,15 @@ def evaluate_lexicon(gold: Gold, matcher, *, n_boot: int = 1000, seed: int = 0) 
 
 
 def evaluate_model(gold: Gold, model, *, n_boot: int = 1000, seed: int = 0) -> LoadedEvaluation:
-    """Score a sentence classifier (``analysis.coding.TrainedModel``) against ``gold``.
+    """Score one code's sentence classifier (``analysis.coding.TrainedModel``) against ``gold``.
 
     A gold sentence is predicted loaded when the model's calibrated probability is 0.5 or
     more. Validity metrics: the four sentence metrics of :func:`evaluate_lexicon`, and for a
     gold with events (BASIL) ``outlet_order_agreement`` of loaded narration sentences per
     word of narration. A model marks no words: there are no hit, category or term figures.
     """
-    from analysis.measures.loaded_sentences import score_sentences, sentence_units
-    from analysis.tokens import tokenize
+    from analysis.measures.loaded_sentences import score_sentences
+    from analysis.tokens import text_units, tokenize
 
     bodies = gold.documents.set_index(gold.documents["id"].astype(str))["body"]
     texts = [
@@ -1275,7 +1275,7 @@ def evaluate_model(gold: Gold, model, *, n_boot: int = 1000, seed: int = 0) -> L
     rows = sentence_validity(gold, predicted, measure=measure, n_boot=n_boot, seed=seed)
     if gold.name == "basil":
         tokens = tokenize(gold.documents)
-        units = sentence_units(tokens, gold.documents)
+        units = text_units(tokens, gold.documents, unit="sentence")
         scored = score_sentences(units.loc[units["voice"] == "narration"], model)
         rows.append(_outlet_order_row(gold, scored.groupby("article_id")["predicted"].sum(), tokens, measure=measure))
     empty = pd.DataFrame(columns=["category", *PRECISION_COLUMNS])

@@ -662,3 +662,28 @@ def _voice_share_chart(table: pd.DataFrame, *, title: str, n: str) -> Figure:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     fig.suptitle(f"{title}\n{n}", x=0.01, ha="left", fontsize=9)
     return fig
+
+
+def plot_frame_prevalence(table: pd.DataFrame, *, n: str) -> Figure:
+    """Each code's corrected prevalence per group with its interval: one row per code, one marker per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`analysis.frames.frame_prevalence` (``group``, ``code``, ``prevalence``,
+        ``ci_low``, ``ci_high``, ``small_sample``); groups are coloured as outlets.
+    n : str
+        The sample the shares rest on (:func:`n_label`).
+    """
+    shown = table.assign(frame=table["code"].map(readable), outlet=table["group"].astype(str))
+    return interval_chart(
+        shown,
+        value="prevalence",
+        group="frame",
+        hue="outlet",
+        outlet_column="outlet",
+        title="Frame prevalence by group, corrected for the classifier's error",
+        n=n,
+        xlabel="share of units carrying the frame (95% interval)",
+        width="two",
+    )

@@ -171,6 +171,29 @@ def bootstrap_ratios(
     (True, True)
     """
     _check_confidence(confidence)
+    ratios, enough = bootstrap_ratio_replicates(numerators, denominators, n_boot=n_boot, seed=seed)
+    low, high = np.full(ratios.shape[1], np.nan), np.full(ratios.shape[1], np.nan)
+    if not enough.any():
+        return low, high
+    tail = (1 - confidence) / 2 * 100
+    with np.errstate(invalid="ignore"):
+        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
+    low[enough], high[enough] = bounds
+    return low, high
+
+
+def bootstrap_ratio_replicates(
+    numerators: np.ndarray, denominators: np.ndarray, *, n_boot: int = 2000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap replicates behind :func:`bootstrap_ratios`: each ratio of sums per replicate.
+
+    Returns
+    -------
+    ratios : numpy.ndarray of shape (n_boot, n_measures)
+        NaN where a replicate's denominator is 0.
+    enough : numpy.ndarray of bool, shape (n_measures,)
+        Measures with two or more articles of positive denominator (the others' replicates say nothing).
+    """
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}")
     num = np.asarray(numerators, dtype=float)
@@ -178,16 +201,15 @@ def bootstrap_ratios(
     num = num[:, None] if num.ndim == 1 else num
     den = np.broadcast_to(den[:, None] if den.ndim == 1 else den, num.shape)
     n_articles, n_measures = num.shape
-    low, high = np.full(n_measures, np.nan), np.full(n_measures, np.nan)
     enough = np.count_nonzero(den > 0, axis=0) >= 2
+    ratios = np.full((n_boot, n_measures), np.nan)
     if not enough.any():
-        return low, high
+        return ratios, enough
     rng = np.random.default_rng(seed)
     # Measures often share a denominator (every category of a voice): resample each distinct one once.
     # With whole-number counts the sums are exact, so which columns go together changes nothing.
     distinct, denominator_of = np.unique(den, axis=1, return_inverse=True)
     both = np.hstack([num, distinct])
-    ratios = np.empty((n_boot, n_measures))
     step = max(1, BOOTSTRAP_CELLS // n_articles)
     for begin in range(0, n_boot, step):
         size = min(step, n_boot - begin)
@@ -196,8 +218,74 @@ def bootstrap_ratios(
         sums = weights @ both  # one pass over the weights for numerators and denominators
         with np.errstate(invalid="ignore", divide="ignore"):
             ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:][:, denominator_of.ravel()]
+    return ratios, enough
+
+
+#: Below this Youden index (sensitivity + specificity - 1) a classifier is too close to chance to correct for.
+MIN_YOUDEN = 0.1
+
+
+def corrected_prevalence(
+    positives: np.ndarray,
+    units: np.ndarray,
+    *,
+    confusion: dict[str, int],
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float, float]:
+    """A classifier's share of positive units, corrected for its error, with an interval that carries it.
+
+    The corrected prevalence is the Rogan-Gladen estimator, ``(q + sp - 1) / (se + sp - 1)``,
+    where ``q`` is the share of units the classifier calls positive and ``se``, ``sp`` its
+    sensitivity and specificity from the cross-validated confusion matrix (``tp``, ``fp``,
+    ``fn``, ``tn``), clipped to [0, 1]. The interval is a bootstrap of both sources of error:
+    each replicate resamples the articles (``q``) and draws ``se`` and ``sp`` from their Beta
+    posteriors given the confusion counts (uniform priors).
+
+    Parameters
+    ----------
+    positives, units : array of shape (n_articles,)
+        Units the classifier calls positive, and units, per article.
+    confusion : dict
+        Cross-validated ``tp``, ``fp``, ``fn``, ``tn`` of the classifier.
+
+    Returns
+    -------
+    observed, corrected, low, high : float
+        The uncorrected share and the corrected one with its interval; the corrected values
+        are NaN when the classifier's sensitivity + specificity - 1 is below ``MIN_YOUDEN``
+        (too close to chance to say anything) and the interval is NaN with fewer than two
+        articles holding units.
+
+    Examples
+    --------
+    A classifier that finds 80% of positives and wrongly calls 10% of negatives positive
+    reports 17% when the true share is 10%; the correction recovers it:
+
+    >>> observed, corrected, low, high = corrected_prevalence(
+    ...     [17] * 50, [100] * 50, confusion={"tp": 800, "fn": 200, "tn": 900, "fp": 100})
+    >>> round(observed, 2), round(corrected, 2), bool(low < 0.10 < high)
+    (0.17, 0.1, True)
+    """
+    _check_confidence(confidence)
+    tp, fp, fn, tn = (int(confusion[key]) for key in ("tp", "fp", "fn", "tn"))
+    positives, units = np.asarray(positives, dtype=float), np.asarray(units, dtype=float)
+    observed = float(positives.sum() / units.sum()) if units.sum() else float("nan")
+    sensitivity, specificity = tp / max(tp + fn, 1), tn / max(tn + fp, 1)
+    youden = sensitivity + specificity - 1
+    if youden < MIN_YOUDEN or not np.isfinite(observed):
+        return observed, float("nan"), float("nan"), float("nan")
+    corrected = float(np.clip((observed + specificity - 1) / youden, 0, 1))
+    replicates, enough = bootstrap_ratio_replicates(positives, units, n_boot=n_boot, seed=seed)
+    if not enough[0]:
+        return observed, corrected, float("nan"), float("nan")
+    rng = np.random.default_rng(seed + 1)
+    se = rng.beta(tp + 1, fn + 1, size=n_boot)
+    sp = rng.beta(tn + 1, fp + 1, size=n_boot)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = np.clip((replicates[:, 0] + sp - 1) / (se + sp - 1), 0, 1)
+    draws = draws[np.isfinite(draws) & (se + sp - 1 > 0)]
     tail = (1 - confidence) / 2 * 100
-    with np.errstate(invalid="ignore"):
-        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
-    low[enough], high[enough] = bounds
-    return low, high
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return observed, corrected, float(low), float(high)

@@ -15,11 +15,12 @@ from analysis.coding import (
     load_model,
     read_annotations,
     save_model,
+    train_codebook,
     train_model,
 )
 from analysis.evaluation import evaluate_model, read_babe, read_basil
-from analysis.measures.loaded_sentences import loaded_sentence_rates, sentence_units
-from analysis.tokens import tokenize
+from analysis.measures.loaded_sentences import loaded_sentence_rates
+from analysis.tokens import text_units, tokenize
 
 GOLD = Path(__file__).parent / "fixtures" / "validation"
 ANNOTATIONS = GOLD / "annotations.csv"
@@ -79,11 +80,15 @@ def test_the_model_learns_the_annotated_code_and_records_itself(model):
     assert {"disgraceful", "outrageous"} & loaded_words
 
 
-def test_model_file_round_trip_and_errors(model, tmp_path):
+def test_model_file_round_trip_and_errors(tmp_path):
+    codebook = load_codebook("loaded_language")
+    model = train_codebook({"biased": read_annotations(ANNOTATIONS)}, codebook=codebook, folds=3)
     path = save_model(model, tmp_path / "m.joblib")
     again = load_model(path)
     texts = ["An outrageous plan.", "A plan for schools."]
-    assert np.allclose(again.probabilities(texts), model.probabilities(texts))
+    assert np.allclose(again.classifier().probabilities(texts), model.classifier("biased").probabilities(texts))
+    with pytest.raises(CodingError, match="no classifier of 'economic'"):
+        again.classifier("economic")
     (tmp_path / "junk.joblib").write_text("not a model", encoding="utf-8")
     with pytest.raises(CodingError, match="not a model file"):
         load_model(tmp_path / "junk.joblib")
@@ -93,7 +98,7 @@ def test_model_file_round_trip_and_errors(model, tmp_path):
 
 def test_sentence_units_take_the_voice_of_most_words():
     articles = pd.DataFrame({"id": ["a"], "body": ['He said it was "a disgraceful and shameful plan." The vote is Monday.']})
-    units = sentence_units(tokenize(articles), articles)
+    units = text_units(tokenize(articles), articles, unit="sentence")
     assert units["voice"].tolist() == ["quoted", "narration"]
     assert units["text"].tolist()[1] == "The vote is Monday"
 
@@ -128,8 +133,8 @@ def test_cli_trains_applies_and_evaluates(tmp_path, capsys):
     argv = ["code", "train", str(ANNOTATIONS), "--codebook", "loaded_language", "--out", str(path), "--folds", "3"]
     assert main([*argv, "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["code"] == "biased" and {m["metric"] for m in record["metrics"]} >= {"macro_f1"}
-    assert record["info"]["folds"] == 3 and path.is_file()
+    assert set(record["codes"]) == {"biased"} and {m["metric"] for m in record["metrics"]} >= {"macro_f1"}
+    assert record["codes"]["biased"]["info"]["folds"] == 3 and path.is_file()
     assert main(["loaded", "--model", str(path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["voice"] for r in rows} == {"narration", "quoted", "all"} and all(

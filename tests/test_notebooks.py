@@ -368,10 +368,10 @@ def test_the_seed_report_matches_its_committed_digest(suite):
 
 
 def test_the_loaded_language_notebook_shows_a_trained_model_beside_the_lexicon(scratch):
-    from analysis.coding import load_codebook, read_annotations, save_model, train_model
+    from analysis.coding import load_codebook, read_annotations, save_model, train_codebook
 
     annotations = FIXTURES / "validation" / "annotations.csv"
-    model = train_model(read_annotations(annotations), codebook=load_codebook("loaded_language"), folds=3)
+    model = train_codebook({"biased": read_annotations(annotations)}, codebook=load_codebook("loaded_language"), folds=3)
     path = save_model(model, scratch / "model.joblib")
     result = runner.run_report(notebooks=["03"], params={"model": str(path)}, out=scratch / "runs" / "model", progress=None)
     assert result.status == "ok", result.message

@@ -13,38 +13,12 @@ import pandas as pd
 from analysis.options import REPORTED_VOICES
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
 
-UNIT_COLUMNS = ["article_id", "sentence", "start", "end", "voice", "words", "text"]
 SENTENCE_RATE_COLUMNS = ["group", "voice", "loaded", "sentences", "share", "ci_low", "ci_high", "n_articles", "small_sample"]
 
 
-def sentence_units(tokens: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """The sentences of the token table as units to score, with their voice.
-
-    Parameters
-    ----------
-    tokens : DataFrame
-        From ``analysis.tokens.tokenize``.
-    articles : DataFrame
-        With ``id`` and ``body``.
-
-    Returns
-    -------
-    DataFrame
-        ``article_id``, ``sentence``, ``start``, ``end`` (from the first word to the last),
-        ``voice`` (``quoted`` when most of its words are inside quotation marks, else
-        ``narration``), ``words``, ``text``.
-    """
-    grouped = tokens.assign(quoted=tokens["voice"].eq("quoted")).groupby(["article_id", "sentence"], sort=True, observed=True)
-    units = grouped.agg(start=("start", "min"), end=("end", "max"), words=("token", "size"), quoted=("quoted", "mean"))
-    units = units.reset_index()
-    units["voice"] = np.where(units["quoted"] > 0.5, "quoted", "narration")
-    bodies = articles.set_index(articles["id"].astype(str))["body"]
-    units["text"] = [bodies[a][s:e] for a, s, e in zip(units["article_id"], units["start"], units["end"], strict=True)]
-    return units.astype({"article_id": str})[UNIT_COLUMNS]
-
-
 def score_sentences(units: pd.DataFrame, model, *, threshold: float = 0.5) -> pd.DataFrame:
-    """``units`` with the model's calibrated ``probability`` and ``predicted`` (probability ≥ ``threshold``)."""
+    """``units`` (``analysis.coding.text_units``) with one classifier's calibrated ``probability`` and
+    ``predicted`` (probability ≥ ``threshold``)."""
     probability = model.probabilities(units["text"]) if len(units) else np.empty(0)
     return units.assign(probability=probability, predicted=probability >= threshold)
 
