@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates bench-coding
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ bench-validity: $(STAMP)  ## Validity on ../shared/validation: cleaning on the r
 MEASURES_ARTICLES ?= 100000
 bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory
 	$(BIN)/python benchmarks/bench_measures.py --articles $(MEASURES_ARTICLES)
+	$(BIN)/python benchmarks/bench_coding.py --sentences 3000
+
+bench-coding: $(STAMP)  ## framing code train (5-fold CV) and apply on 3,000 synthetic sentences, and on BABE when present: CPU s, macro-F1
+	$(BIN)/python benchmarks/bench_coding.py --sentences 3000
 
 clean:  ## Remove caches (never data/raw or seeds)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info

@@ -146,6 +146,27 @@ def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
     return _text(clause.groupby(sides["article_id"].astype(str)).agg("; ".join), "shared text")
 
 
+def frames_by_article(scored: pd.DataFrame) -> pd.Series:
+    """The frames a model finds in each article: its units predicted to carry each code, counted.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        From :func:`analysis.coding.score_units` (``article_id``, ``code``, ``predicted``).
+
+    Returns
+    -------
+    Series
+        ``article_id -> "conflict ×3, economic"``, named ``frames (model)``; an article with no
+        unit predicted to carry any code gets "none".
+    """
+    found = scored[scored["predicted"].astype(bool)]
+    frames = found["code"].astype(str).groupby(found["article_id"].astype(str)).agg(counted)
+    every = pd.Series("none", index=pd.unique(scored["article_id"].astype(str)), dtype=object)
+    every.update(frames)
+    return _text(every, "frames (model)")
+
+
 def attach(table: pd.DataFrame, summaries: list[pd.Series], *, missing: str = "—") -> pd.DataFrame:
     """``table`` (one row per article, ``article_id``) with one text column per summary.
 

@@ -419,3 +419,68 @@ def test_a_saved_model_round_trips_through_the_file(tmp_path):
 
     again = load_model(path)
     assert again.data_hash == model.data_hash and set(again.classifiers) == set(model.classifiers)
+
+
+# ---------------------------------------------------------------------------
+# The coding screen (notebook 09), driven as a coder would, without a browser
+# ---------------------------------------------------------------------------
+
+
+def _screen_sample() -> pd.DataFrame:
+    body = "Prices rose again. Jobs were lost.\n\nThe minister denied it."
+    return pd.DataFrame(
+        {
+            "unit_id": ["a:0-33", "a:35-57", "b:0-9"],
+            "article_id": ["a", "a", "b"],
+            "outlet": ["A", "A", "B"],
+            "start": [0, 35, 0],
+            "end": [33, 57, 9],
+            "text": [body[0:33], body[35:57], "Troops in"],
+        }
+    ), {"a": body}
+
+
+def test_the_coding_screen_records_every_click_and_resumes(tmp_path):
+    from analysis.coding_screen import CodingScreen
+
+    sample, bodies = _screen_sample()
+    path = tmp_path / "annotations.csv"
+    screen = CodingScreen(sample, AnnotationLog(path, codebook=GENERIC, coder="ana"), bodies=bodies)
+    box = screen.widget()
+    shown = screen._text.value
+    assert "<mark>Prices</mark>" in shown and "<mark>Jobs</mark>" in shown  # economic cues highlighted
+    assert "The minister <mark>denied</mark> it" in shown  # the article around the unit, its cues too
+    toggles = screen._toggles
+    toggles[2].value = True  # 3 economic_consequences
+    save = next(w for w in box.children[2].children if w.description.startswith("save"))
+    save.click()
+    assert screen.current["unit_id"] == "a:35-57" and not any(t.value for t in toggles)
+    screen._keys.value = "1 5"  # typed: conflict and responsibility, then Enter
+    assert screen.current["unit_id"] == "b:0-9"
+    screen._keys.value = "u"  # undo: the minister's paragraph again
+    assert screen.current["unit_id"] == "a:35-57"
+    screen.keys("1")
+    screen.keys("s")
+    assert screen.current is None and "All units" in screen._text.value
+    decided = final_decisions(read_annotation_log(path)[0], GENERIC)
+    coded = decided[decided["value"] == 1].groupby("unit_id")["code"].apply(sorted).to_dict()
+    assert coded == {"a:0-33": ["economic_consequences"], "a:35-57": ["conflict"]}
+    again = CodingScreen(sample, AnnotationLog(path, codebook=GENERIC, coder="ana"), bodies=bodies)
+    assert again.current is None  # every unit decided (the last one skipped)
+    other = CodingScreen(sample, AnnotationLog(path, codebook=GENERIC, coder="ben"))
+    assert other.current["unit_id"] == "a:0-33"  # a second coder starts at the beginning
+
+
+def test_a_single_code_screen_has_one_button_per_code_and_none(tmp_path):
+    from analysis.coding_screen import CodingScreen
+
+    sample, bodies = _screen_sample()
+    codebook = load_codebook("loaded_language")
+    screen = CodingScreen(sample, AnnotationLog(tmp_path / "a.csv", codebook=codebook, coder="ana"), bodies=bodies)
+    buttons = {w.description: w for w in screen.widget().children[2].children}
+    assert set(buttons) == {"1 biased", "none ↵"}
+    buttons["1 biased"].click()
+    buttons["none ↵"].click()
+    decided = final_decisions(read_annotation_log(tmp_path / "a.csv")[0], codebook).set_index("unit_id")["value"]
+    assert decided.to_dict() == {"a:0-33": 1, "a:35-57": 0}
+    assert "<b" in screen._text.value and "Troops in" in screen._text.value  # no body: the unit alone
