@@ -723,15 +723,16 @@ def cmd_topics(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     model, prevalence = result.model, result.prevalence
+    per = " and ".join([*([column] if column else []), *([args.interval] if per_period else [])])
     what = f"NMF of the bodies' TF-IDF, k={model.k}, seed {args.seed}; stop words: {args.stop_words}"
     _save_chart(
         args,
         lambda plots: plots.plot_topic_prevalence(
             prevalence,
-            title=f"Topic prevalence per {args.by}: mean share of its articles' words, 95% bootstrap interval",
+            title=f"Topic prevalence per {per}: mean share of its articles' words, 95% bootstrap interval",
             n=_sample(articles),
         ),
-        f"Mean share of each topic in each {args.by}'s articles ({what}), 95% percentile bootstrap intervals over "
+        f"Mean share of each topic in the articles of each {per} ({what}), 95% percentile bootstrap intervals over "
         "articles; prevalence is estimated after fitting, not jointly with the topics as stm does.",
     )
     tables = {"topics": result.topics, "words": result.words, "sentences": result.sentences, "prevalence": prevalence}
@@ -747,7 +748,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     print_table(result.topics.round(3), args, columns=TOPICS_COLUMNS)
     print("\nRepresentative sentences (highest loading, one article each first):")
     print_table(result.sentences[result.sentences["rank"] <= 2], args, columns=TOPIC_SENTENCE_COLUMNS)
-    print(f"\nPrevalence per {args.by}" + (f" and {args.interval}" if per_period else "") + ":")
+    print(f"\nPrevalence per {per}:")
     shown = [c for c in TOPIC_PREVALENCE_COLUMNS if c in prevalence.columns]
     print_table(prevalence.round(3), args, columns=shown)
     print_note(

@@ -5,7 +5,8 @@ out), each with its top words and the sentences that load on it most
 (:func:`representative_sentences`); :func:`topic_prevalence` gives each outlet's (and period's)
 mean share of each topic with bootstrap intervals over articles; :func:`suggest_k` compares
 values of ``k`` by the coherence of their topics. :func:`topics` runs the whole of ``framing
-topics`` in one call.
+topics`` in one call. The model needs every article's words at once, so it runs in this
+process (no ``engine="dask"``): tens of thousands of articles fit in memory as a sparse matrix.
 
 The model, and why not stm
 --------------------------
@@ -83,7 +84,7 @@ class TopicsError(ValueError):
     """The articles cannot support the topic model asked for (too few articles, k too large, no words)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TopicModel:
     """A fitted topic model of a set of articles (:func:`fit_topics`).
 
@@ -621,9 +622,11 @@ def representative_sentences(
         )
         ranked = eligible[np.lexsort((key_sentences[eligible], key_articles[eligible].astype(str), -loadings[eligible, t]))]
         seen: set[str] = set()
-        first = [i for i in ranked if not (key_articles[i] in seen or seen.add(key_articles[i]))]
-        picked = (first + [i for i in ranked if i not in set(first)])[:per_topic]
-        picked = sorted(picked, key=lambda i: (-loadings[i, t], key_articles[i], key_sentences[i]))
+        first, later = [], []
+        for i in ranked.tolist():
+            (later if key_articles[i] in seen else first).append(i)
+            seen.add(key_articles[i])
+        picked = sorted((first + later)[:per_topic], key=lambda i: (-loadings[i, t], key_articles[i], key_sentences[i]))
         for rank, i in enumerate(picked, start=1):
             article_id, number = str(key_articles[i]), int(key_sentences[i])
             body = str(bodies.at[article_id, "body"])
@@ -717,9 +720,9 @@ def topic_prevalence(
         raise TopicsError(f"interval={interval!r}: use one of {', '.join(INTERVALS)}")
     table = articles.assign(_id=articles["id"].astype(str)).drop_duplicates("_id").set_index("_id")
     ids = model.counts.rows.astype(str)
-    missing = [i for i in ids[:5] if i not in table.index]
-    if missing:
-        raise TopicsError(f"the model was fitted on other articles (no article {missing[0]!r} here)")
+    missing = ids[~pd.Index(ids).isin(table.index)]
+    if len(missing):
+        raise TopicsError(f"the model was fitted on other articles ({len(missing)} not here, e.g. {missing[0]!r})")
     table = table.loc[ids]
     if column is None:
         groups = np.full(len(ids), "all", dtype=object)
@@ -763,7 +766,7 @@ def topic_prevalence(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TopicResult:
     """Everything ``framing topics`` prints (:func:`topics`).
 

@@ -228,7 +228,7 @@ def test_cli_topics_on_the_seeds_prints_json_tables(capsys):
 def test_cli_topics_auto_table_and_chart(capsys, tmp_path):
     assert main(["topics", "-k", "auto", "--by", "outlet,period", "--interval", "month", "--chart", str(tmp_path / "t.png")]) == 0
     out = capsys.readouterr()
-    assert "Choosing k" in out.out and "Prevalence per outlet,period and month" in out.out
+    assert "Choosing k" in out.out and "Prevalence per outlet and month" in out.out
     assert (tmp_path / "t.png").exists() and "bootstrap" in (tmp_path / "t.txt").read_text()
 
 
