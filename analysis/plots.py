@@ -726,12 +726,21 @@ def _topic_prevalence(table: pd.DataFrame, *, title: str, n: str, columns: int, 
         label = f"{int(topic['topic'])}: {topic['label']}"
         ax.set_title(label if len(label) <= 34 else label[:33] + "…", loc="left", fontsize=7)
         if over_time:
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
             for group in groups:
                 rows_of = part[part["group"].astype(str) == group].sort_values("period")
-                color = colors[group]
+                color, hollow = colors[group], small.loc[rows_of.index].to_numpy(dtype=bool)
                 ax.fill_between(rows_of["period"], rows_of["ci_low"], rows_of["ci_high"], color=color, alpha=0.15, linewidth=0)
-                ax.plot(rows_of["period"], rows_of["share"], color=color, marker="o", markersize=3, label=group)
-            ax.tick_params(axis="x", labelsize=6, rotation=30)
+                ax.plot(rows_of["period"], rows_of["share"], color=color, label=group)
+                ax.plot(rows_of["period"][~hollow], rows_of["share"][~hollow], "o", color=color, markersize=3)
+                ax.plot(
+                    rows_of["period"][hollow], rows_of["share"][hollow], "o", color=color, markersize=3, markerfacecolor="white"
+                )
+            locator = AutoDateLocator(maxticks=4)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+            ax.tick_params(axis="x", labelsize=6)
         else:
             position = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
             for i, row in part.iterrows():
@@ -747,11 +756,12 @@ def _topic_prevalence(table: pd.DataFrame, *, title: str, n: str, columns: int, 
     if over_time:
         for ax in axes[: len(topics)]:
             ax.set_ylim(0, min(1.0, high * 1.1))
-        axes[0].legend(loc="upper left", bbox_to_anchor=(0, -0.35), fontsize=6, ncol=min(4, len(groups)), frameon=False)
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", fontsize=6, ncol=min(6, len(groups)), frameon=False)
     else:
         axes[0].set_xlim(-0.03, min(1.03, high * 1.05 + 0.02))
     for ax in axes[len(topics) :]:
         ax.set_visible(False)
-    legend = "; hollow: small sample" if (not over_time and small.any()) else ""
+    legend = "; hollow: small sample" if small.any() else ""
     fig.suptitle(f"{title}{legend}\n{n}", x=0.01, ha="left", fontsize=8)
     return fig
