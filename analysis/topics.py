@@ -3,7 +3,8 @@
 No annotation is needed: :func:`fit_topics` finds ``k`` topics in the articles' words (stop words
 out), each with its top words and the sentences that load on it most
 (:func:`representative_sentences`); :func:`topic_prevalence` gives each outlet's (and period's)
-mean share of each topic with bootstrap intervals over articles; :func:`suggest_k` compares
+mean share of each topic with bootstrap intervals over articles, and :func:`prevalence_contrasts`
+how far each outlet stands from the others; :func:`suggest_k` compares
 values of ``k`` by the coherence of their topics. :func:`topics` runs the whole of ``framing
 topics`` in one call. The model needs every article's words at once, so it runs in this
 process (no ``engine="dask"``): tens of thousands of articles fit in memory as a sparse matrix.
@@ -62,7 +63,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.measures.tfidf import CountMatrix, StopWords, count_matrix, stop_word_set, term_counts
-from analysis.stats import bootstrap_ratios, group_labels, small_sample
+from analysis.stats import BOOTSTRAP_CELLS, bootstrap_ratios, group_labels, small_sample
 from analysis.tokens import sentence_spans, tokenize
 from analysis.trends import INTERVALS, Interval, period_start
 
@@ -79,6 +80,21 @@ DOCUMENT_TOPIC_COLUMNS = ["article_id", "topic", "share"]
 SENTENCE_COLUMNS = ["topic", "label", "rank", "article_id", "outlet", "sentence", "start", "end", "loading", "text"]
 PREVALENCE_COLUMNS = ["group", "topic", "label", "share", "ci_low", "ci_high", "n_articles", "n_tokens", "small_sample"]
 SUGGESTION_COLUMNS = ["k", "coherence", "diversity", "quality", "suggested"]
+CONTRAST_COLUMNS = [
+    "group",
+    "reference",
+    "topic",
+    "label",
+    "share",
+    "share_reference",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "n_articles",
+    "n_articles_reference",
+    "distinct",
+    "small_sample",
+]
 
 KChoice = int | Literal["auto"]
 
@@ -759,6 +775,123 @@ def topic_prevalence(
     result = pd.DataFrame(rows, columns=columns)
     result["small_sample"] = np.asarray(small_sample(result["n_articles"].to_numpy(), result["n_tokens"].to_numpy()), bool)
     return result.astype({"group": "str", "topic": np.int64, "n_articles": np.int64, "n_tokens": np.int64})
+
+
+def _bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` column means of ``values`` (rows resampled with replacement), in bounded memory."""
+    n = len(values)
+    means = np.empty((n_boot, values.shape[1]))
+    step = max(1, BOOTSTRAP_CELLS // n)
+    for begin in range(0, n_boot, step):
+        size = min(step, n_boot - begin)
+        weights = rng.multinomial(n, np.full(n, 1 / n), size=size)
+        means[begin : begin + size] = weights @ values / n
+    return means
+
+
+def prevalence_contrasts(
+    model: TopicModel,
+    articles: pd.DataFrame,
+    *,
+    by: str = "outlet",
+    reference: str | None = None,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """How far each group's topic shares stand from the other groups' (or one reference group's).
+
+    The comparison a page that "compares outlets by topic" needs: the difference of mean shares,
+    with a percentile bootstrap interval that resamples the articles of each side apart.
+
+    Parameters
+    ----------
+    model : TopicModel
+        Fitted on ``articles``.
+    articles : DataFrame
+        The article table: ``id`` and the ``by`` column.
+    by : str, default="outlet"
+        One article column (no period).
+    reference : str, optional
+        Compare every other group with this one; default: each group with all the others pooled.
+    n_boot, confidence, seed
+        Bootstrap replicates, interval level and seed.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and topic (the reference group itself left out):
+
+        - ``group`` : value of ``by``
+        - ``reference`` : the group compared with, or ``(rest)``
+        - ``topic``, ``label`` : as in :func:`topic_table`
+        - ``share``, ``share_reference`` : mean share of the topic in each side's articles
+        - ``difference`` : ``share - share_reference``
+        - ``ci_low``, ``ci_high`` : bootstrap interval of the difference; NaN unless each side
+          has two or more articles
+        - ``n_articles``, ``n_articles_reference`` : articles on each side
+        - ``distinct`` : the interval excludes 0 and neither side is a small sample
+        - ``small_sample`` : either side has fewer than ``analysis.stats.SMALL_SAMPLE_ARTICLES``
+
+    Raises
+    ------
+    TopicsError
+        ``by`` has a period or names no article column, or ``reference`` is not one of its groups.
+    """
+    column, per_period = parse_by(by)
+    if column is None or per_period:
+        raise TopicsError(f"by={by!r}: contrasts compare the groups of one article column (outlet, event…), without period")
+    table = articles.assign(_id=articles["id"].astype(str)).drop_duplicates("_id").set_index("_id")
+    ids = model.counts.rows.astype(str)
+    if not pd.Index(ids).isin(table.index).all():
+        raise TopicsError("the model was fitted on other articles than these")
+    try:
+        groups = group_labels(table.loc[ids].reset_index(drop=True).assign(id=ids), column).to_numpy(dtype=object)
+    except KeyError as err:
+        raise TopicsError(str(err.args[0])) from None
+    usable = np.isfinite(model.shares).all(axis=1)
+    shares, groups = model.shares[usable], groups[usable]
+    names = sorted(set(groups.tolist()))
+    if reference is not None and reference not in names:
+        raise TopicsError(f"reference {reference!r} is not among the {column} values of these articles: {', '.join(names)}")
+    rng = np.random.default_rng(seed)
+    tail = (1 - confidence) / 2 * 100
+    labels = model.labels()
+    rows = []
+    for name in names:
+        if name == reference:
+            continue
+        mine = shares[groups == name]
+        other = shares[groups == reference] if reference is not None else shares[groups != name]
+        if not len(other):
+            continue
+        low = high = np.full(model.k, np.nan)
+        if len(mine) >= 2 and len(other) >= 2:
+            draws = _bootstrap_means(mine, n_boot, rng) - _bootstrap_means(other, n_boot, rng)
+            low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
+        difference = mine.mean(axis=0) - other.mean(axis=0)
+        small = bool(small_sample(len(mine)) or small_sample(len(other)))
+        for t in range(model.k):
+            excludes_zero = bool(low[t] > 0 or high[t] < 0)  # False for NaN
+            rows.append(
+                (
+                    name,
+                    reference if reference is not None else "(rest)",
+                    t,
+                    labels[t],
+                    float(mine[:, t].mean()),
+                    float(other[:, t].mean()),
+                    float(difference[t]),
+                    float(low[t]),
+                    float(high[t]),
+                    len(mine),
+                    len(other),
+                    excludes_zero and not small,
+                    small,
+                )
+            )
+    result = pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+    return result.astype({"topic": np.int64, "n_articles": np.int64, "n_articles_reference": np.int64})
 
 
 # ---------------------------------------------------------------------------

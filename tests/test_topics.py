@@ -251,3 +251,31 @@ def test_cli_topics_bad_input_is_one_line(capsys, argv, code, message):
     assert main(["topics", *argv]) == code
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_contrasts_find_the_planted_differences_between_outlets(planted, planted_model):
+    articles, thetas, vocab = planted
+    contrasts = T.prevalence_contrasts(planted_model, articles, by="outlet", seed=0)
+    assert list(contrasts.columns) == T.CONTRAST_COLUMNS and len(contrasts) == 3 * PLANTED_K
+    assert set(contrasts["reference"]) == {"(rest)"}
+    mapping = planted_topic_of(planted_model, vocab)
+    outlets = articles["outlet"].to_numpy()
+    for row in contrasts.itertuples():
+        planted_difference = (
+            thetas[outlets == row.group, mapping[row.topic]].mean() - thetas[outlets != row.group, mapping[row.topic]].mean()
+        )
+        assert row.ci_low <= planted_difference <= row.ci_high, (row.group, row.topic, planted_difference)
+        assert np.isclose(row.difference, row.share - row.share_reference)
+
+    # Alpha's first planted topic (weight 6 against 1 and 2) stands out; Gamma's third (2 against 1 and 3) does not.
+    def contrast(group, planted_topic):
+        return contrasts[(contrasts["group"] == group) & (contrasts["topic"] == mapping.index(planted_topic))].iloc[0]
+
+    assert contrast("Alpha", 0)["distinct"] and contrast("Alpha", 0)["difference"] > 0.3
+    assert not contrast("Gamma", 2)["distinct"]
+    against = T.prevalence_contrasts(planted_model, articles, reference="Beta")
+    assert set(against["group"]) == {"Alpha", "Gamma"} and set(against["reference"]) == {"Beta"}
+    with pytest.raises(T.TopicsError, match="not among the outlet values"):
+        T.prevalence_contrasts(planted_model, articles, reference="Nowhere")
+    with pytest.raises(T.TopicsError, match="without period"):
+        T.prevalence_contrasts(planted_model, articles, by="outlet,period")
