@@ -279,3 +279,32 @@ def test_contrasts_find_the_planted_differences_between_outlets(planted, planted
         T.prevalence_contrasts(planted_model, articles, reference="Nowhere")
     with pytest.raises(T.TopicsError, match="without period"):
         T.prevalence_contrasts(planted_model, articles, by="outlet,period")
+
+
+def test_on_the_seeds_auto_finds_the_two_events(seeds):
+    """The seeds cover two events (Kremlin and Navalny, January 2021; the Biden-Putin talks, March 2021)."""
+    result = T.topics(seeds.reset_index(drop=True), k="auto", by="event", seed=0, n_boot=200)
+    assert result.model.k == 2
+    dominant = result.prevalence.loc[result.prevalence.groupby("group")["share"].idxmax()]
+    assert dominant["topic"].nunique() == 2 and (dominant["share"] > 0.9).all()
+
+
+def test_an_article_without_vocabulary_words_is_left_out_of_prevalence(planted):
+    articles = planted[0]
+    empty = pd.DataFrame(
+        [
+            {
+                "id": "Alpha-empty",
+                "outlet": "Alpha",
+                "published": articles["published"].iloc[0],
+                "body": "The and of it.",
+                "n_tokens": 4,
+            }
+        ]
+    )
+    model = T.fit_topics(pd.concat([articles, empty], ignore_index=True), k=PLANTED_K, stop_words="english")
+    assert np.isnan(model.shares[-1]).all() and np.isfinite(model.shares[:-1]).all()
+    prevalence = T.topic_prevalence(model, pd.concat([articles, empty], ignore_index=True))
+    assert prevalence.loc[prevalence["group"] == "Alpha", "n_articles"].eq(40).all()
+    assert np.isclose(T.topic_table(model)["share"].sum(), 1.0)
+    assert T.document_topics(model).query("article_id == 'Alpha-empty'")["share"].isna().all()
