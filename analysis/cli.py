@@ -688,6 +688,78 @@ def cmd_terms(args: argparse.Namespace) -> int:
     return 0
 
 
+TOPICS_COLUMNS = ["topic", "label", "share", "coherence", "words"]
+TOPIC_SENTENCE_COLUMNS = ["topic", "article_id", "outlet", "text"]
+TOPIC_PREVALENCE_COLUMNS = ["group", "period", "topic", "label", "share", "ci_low", "ci_high", "n_articles", "small_sample"]
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    """``framing topics``: topics of the bodies (NMF), representative sentences, prevalence per group (analysis.topics)."""
+    from analysis.topics import MIN_ARTICLES, TopicsError, parse_by, topics
+
+    k = args.k.strip().lower()
+    if k != "auto" and not k.lstrip("-").isdigit():
+        raise UsageError(f"-k {args.k!r}: give a whole number of topics (2 or more) or 'auto'")
+    if k != "auto" and int(k) < 2:
+        raise UsageError(f"-k must be 2 or more topics (or 'auto'), not {args.k}")
+    if args.top_words < 1:
+        raise UsageError(f"--top-words must be 1 or more, not {args.top_words}")
+    try:
+        column, per_period = parse_by(args.by)
+    except TopicsError as err:
+        raise UsageError(f"--by {err}") from None
+    articles = load_for_command(args)
+    if column is not None:
+        _check_by(articles, column)
+    if len(articles) < MIN_ARTICLES:
+        raise TopicsError(f"a topic model needs at least {MIN_ARTICLES} articles; the corpus has {len(articles)}")
+    result = topics(
+        articles,
+        k="auto" if k == "auto" else int(k),
+        by=args.by,
+        interval=args.interval,
+        top_words=args.top_words,
+        stop_words=_stop_words(args),
+        seed=args.seed,
+    )
+    model, prevalence = result.model, result.prevalence
+    per = " and ".join([*([column] if column else []), *([args.interval] if per_period else [])])
+    what = f"NMF of the bodies' TF-IDF, k={model.k}, seed {args.seed}; stop words: {args.stop_words}"
+    _save_chart(
+        args,
+        lambda plots: plots.plot_topic_prevalence(
+            prevalence,
+            title=f"Topic prevalence per {per}: mean share of its articles' words, 95% bootstrap interval",
+            n=_sample(articles),
+        ),
+        f"Mean share of each topic in the articles of each {per} ({what}), 95% percentile bootstrap intervals over "
+        "articles; prevalence is estimated after fitting, not jointly with the topics as stm does.",
+    )
+    tables = {"topics": result.topics, "words": result.words, "sentences": result.sentences, "prevalence": prevalence}
+    if result.suggestion is not None:
+        tables["suggestion"] = result.suggestion
+    if machine_readable(args):
+        print_tables(tables, args)
+        return 0
+    if result.suggestion is not None:
+        print("Choosing k: quality = coherence (mean NPMI of each topic's top 10 words) × diversity:")
+        print_table(result.suggestion.round(3), args)
+        print()
+    print_table(result.topics.round(3), args, columns=TOPICS_COLUMNS)
+    print("\nRepresentative sentences (highest loading, one article each first):")
+    print_table(result.sentences[result.sentences["rank"] <= 2], args, columns=TOPIC_SENTENCE_COLUMNS)
+    print(f"\nPrevalence per {per}:")
+    shown = [c for c in TOPIC_PREVALENCE_COLUMNS if c in prevalence.columns]
+    print_table(prevalence.round(3), args, columns=shown)
+    print_note(
+        f"\n{what}. share = mean share of a group's articles' words the topic accounts for; 95% percentile bootstrap "
+        "over articles (NaN with one article), estimated after fitting (not stm's joint estimation). Topics are "
+        "numbered by corpus share; the same seed gives the same topics, another seed may reorder or shift them. "
+        "--json prints every table. A handful of articles is not a population."
+    )
+    return 0
+
+
 def cmd_keyness(args: argparse.Namespace) -> int:
     from analysis.measures.keyness import UnknownGroupError, measure_keyness, prior_word_counts
 
@@ -1509,6 +1581,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_engine_arguments(provenance)  # dask: the candidate pairs are found on the workers
     add_chart_argument(provenance)
+    topics = add_command(
+        commands,
+        "topics",
+        cmd_topics,
+        "topics of the bodies (NMF; K by coherence with -k auto), representative sentences, prevalence per outlet/period",
+    )
+    topics.add_argument("-k", default="auto", metavar="K|auto", help="number of topics, or auto: the best coherence (default)")
+    topics.add_argument(
+        "--by",
+        default="outlet",
+        metavar="outlet|period|outlet,period",
+        help="prevalence per article column (default: outlet), per period, or both",
+    )
+    topics.add_argument("--interval", choices=["day", "week", "month"], default="week", help="period length (default: week)")
+    topics.add_argument("--top-words", type=int, default=10, metavar="N", help="top words listed per topic (default: 10)")
+    topics.add_argument("--seed", type=int, default=0, help="seed of the model and the bootstrap (default: 0)")
+    topics.add_argument(
+        "--stop-words",
+        default="english",
+        metavar="english|none|FILE",
+        help="words left out: english (default: scikit-learn's list and reporting verbs), none, or a file",
+    )
+    add_chart_argument(topics)
     add_evaluate_commands(commands)
     add_collect_commands(commands)
     code = commands.add_parser(

@@ -687,3 +687,106 @@ def plot_frame_prevalence(table: pd.DataFrame, *, n: str) -> Figure:
         xlabel="share of units carrying the frame (95% interval)",
         width="two",
     )
+
+
+# ---------------------------------------------------------------------------
+# Topics (analysis.topics)
+# ---------------------------------------------------------------------------
+
+
+def plot_topic_prevalence(
+    prevalence: pd.DataFrame,
+    *,
+    title: str | None = None,
+    n: str | None = None,
+    columns: int = 3,
+    width: Width = "two",
+) -> Figure:
+    """Topic prevalence per group: one panel per topic, each group's mean share with its interval.
+
+    Without a ``period`` column each panel has a row per group (outlet colours; hollow markers
+    for ``small_sample`` groups); with one, each panel has a line per group over the periods,
+    its interval as a band.
+
+    Parameters
+    ----------
+    prevalence : DataFrame
+        From :func:`analysis.topics.topic_prevalence`: ``group``, ``topic``, ``label``,
+        ``share``, ``ci_low``, ``ci_high``, ``n_articles``, ``small_sample``, optionally ``period``.
+    title, n : str, optional
+        What is shown and the sample (:func:`n_label`); default: a title saying what the
+        shares are and the articles and groups of the table.
+    columns : int, default=3
+        Panels per row.
+    width : {"one", "two"}, default="two"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _require(prevalence, ["group", "topic", "label", "share", "ci_low", "ci_high", "n_articles"], "plot_topic_prevalence")
+    if prevalence.empty:
+        raise ValueError("plot_topic_prevalence: the prevalence table has no rows")
+    over_time = "period" in prevalence.columns
+    if n is None:
+        cells = prevalence.drop_duplicates(["group", "period"] if over_time else ["group"])
+        n = n_label(int(cells["n_articles"].sum())) + f", {prevalence['group'].nunique()} group(s)"
+    if title is None:
+        title = "Topic prevalence: mean share of each group's articles' words, 95% bootstrap interval over articles"
+    return house_style(_topic_prevalence)(prevalence, title=title, n=n, columns=columns, width=width, over_time=over_time)
+
+
+def _topic_prevalence(table: pd.DataFrame, *, title: str, n: str, columns: int, width: Width, over_time: bool) -> Figure:
+    topics = table.drop_duplicates("topic").sort_values("topic")
+    groups = sorted(table["group"].astype(str).unique())
+    colors = outlet_colors(groups)
+    columns = max(1, min(columns, len(topics)))
+    rows = int(np.ceil(len(topics) / columns))
+    per_panel = 0.6 + (1.4 if over_time else 0.18 * len(groups))
+    fig = _new_figure(width, max(1.8, 0.7 + rows * per_panel))
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=not over_time).ravel()
+    small = table["small_sample"].astype(bool) if "small_sample" in table else pd.Series(False, index=table.index)
+    for ax, (_, topic) in zip(axes, topics.iterrows(), strict=False):
+        part = table[table["topic"] == topic["topic"]]
+        label = f"{int(topic['topic'])}: {topic['label']}"
+        ax.set_title(label if len(label) <= 34 else label[:33] + "…", loc="left", fontsize=7)
+        if over_time:
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            for group in groups:
+                rows_of = part[part["group"].astype(str) == group].sort_values("period")
+                color, hollow = colors[group], small.loc[rows_of.index].to_numpy(dtype=bool)
+                ax.fill_between(rows_of["period"], rows_of["ci_low"], rows_of["ci_high"], color=color, alpha=0.15, linewidth=0)
+                ax.plot(rows_of["period"], rows_of["share"], color=color, label=group)
+                ax.plot(rows_of["period"][~hollow], rows_of["share"][~hollow], "o", color=color, markersize=3)
+                ax.plot(
+                    rows_of["period"][hollow], rows_of["share"][hollow], "o", color=color, markersize=3, markerfacecolor="white"
+                )
+            locator = AutoDateLocator(maxticks=4)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+            ax.tick_params(axis="x", labelsize=6)
+        else:
+            position = {g: len(groups) - 1 - i for i, g in enumerate(groups)}
+            for i, row in part.iterrows():
+                y, color = position[str(row["group"])], colors[str(row["group"])]
+                ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=color, linewidth=1.2, solid_capstyle="butt")
+                ax.plot([row["share"]], [y], "o", color=color, markerfacecolor="white" if small.loc[i] else color)
+            ax.set_yticks(list(position.values()), list(position.keys()), fontsize=6)
+            ax.set_ylim(-0.6, len(groups) - 0.4)
+            ax.grid(axis="y", visible=False)
+        ax.set_xlabel("share of words" if not over_time else "")
+        ax.tick_params(axis="x", labelbottom=True)
+    high = np.nanmax(np.append(table[["share", "ci_high"]].to_numpy(dtype=float).ravel(), 0.05))
+    if over_time:
+        for ax in axes[: len(topics)]:
+            ax.set_ylim(0, min(1.0, high * 1.1))
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", fontsize=6, ncol=min(6, len(groups)), frameon=False)
+    else:
+        axes[0].set_xlim(-0.03, min(1.03, high * 1.05 + 0.02))
+    for ax in axes[len(topics) :]:
+        ax.set_visible(False)
+    legend = "; hollow: small sample" if small.any() else ""
+    fig.suptitle(f"{title}{legend}\n{n}", x=0.01, ha="left", fontsize=8)
+    return fig

@@ -77,6 +77,7 @@ def test_console_entry_point_runs():
         ["quotes"],
         ["actors"],
         ["provenance"],
+        ["topics", "-k", "3"],
     ],
     ids=lambda c: c[0],
 )
