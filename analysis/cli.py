@@ -1297,12 +1297,16 @@ def add_command(
     corpus: bool = True,
     query: bool | None = None,
     profiles: bool = True,
+    first: tuple[str, str] | None = None,
 ) -> argparse.ArgumentParser:
     """Register ``framing NAME`` with the CORPUS argument and ``--json`` every analysis takes.
 
-    ``query`` (default: same as ``corpus``) adds ``--query Q``, applied by :func:`load_for_command`.
+    ``query`` (default: same as ``corpus``) adds ``--query Q``, applied by :func:`load_for_command`;
+    ``first`` is a positional argument ``(name, help)`` before CORPUS (``framing code apply MODEL CORPUS``).
     """
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    if first:
+        parser.add_argument(first[0], help=first[1])
     if corpus:
         parser.add_argument(
             "corpus",
@@ -1645,9 +1649,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_arguments(train, "print metrics, top words and the model's record as JSON (--csv: the metrics)")
     train.set_defaults(func=cmd_code_train)
     applying = add_command(
-        coding, "apply", cmd_code_apply, "score every unit of a corpus with a model: one record per unit and code"
+        coding,
+        "apply",
+        cmd_code_apply,
+        "score every unit of a corpus with a model: one record per unit and code",
+        first=("model", "model file from framing code train (MODEL.joblib)"),
     )
-    applying.add_argument("--model", required=True, metavar="MODEL.joblib", help="model from framing code train")
     applying.add_argument("--unit", choices=["sentence", "paragraph", "article"], help="default: the model's unit")
     applying.add_argument(
         "--threshold", type=float, default=0.5, help="probability from which a unit is predicted (default: 0.5)"

@@ -262,36 +262,9 @@ def test_alpha_uses_only_units_with_two_coders_and_says_when_it_is_undefined():
 # Training from coded units, applying, prevalence
 # ---------------------------------------------------------------------------
 
-ECONOMIC = [
-    "Prices of {} rose by a billion in costs.",
-    "The economy lost jobs as {} exports fell.",
-    "Trade in {} cost the budget.",
-]
-CONFLICT = [
-    "The minister accused rivals over {}.",
-    "Officials rejected and condemned the {} claims.",
-    "Both sides clashed on {}.",
-]
-PLAIN = ["The meeting on {} took place on Tuesday.", "A report about {} was published.", "Delegates arrived to discuss {}."]
-TOPICS = ["grain", "gas", "steel", "wheat", "oil", "timber", "copper", "coal", "cotton", "fish", "rice", "wool"]
 
-
-def _coded_log(path: Path) -> Path:
-    """Two coders code planted economic, conflict and plain paragraphs; they disagree on a few."""
-    logs = {coder: AnnotationLog(path, codebook=GENERIC, coder=coder) for coder in ("ana", "ben")}
-    i = 0
-    for topic in TOPICS:
-        for templates, codes in ((ECONOMIC, ["economic_consequences"]), (CONFLICT, ["conflict"]), (PLAIN, [])):
-            for template in templates:
-                i += 1
-                unit = _unit(i, template.format(topic))
-                logs["ana"].record(unit, codes)
-                logs["ben"].record(unit, codes if i % 17 else ["morality"])
-    return path
-
-
-def test_a_model_trained_from_coded_units_learns_each_code_and_skips_sparse_ones(tmp_path):
-    path = _coded_log(tmp_path / "annotations.csv")
+def test_a_model_trained_from_coded_units_learns_each_code_and_skips_sparse_ones(frames_annotations):
+    path = frames_annotations
     training = read_training_data(path, GENERIC)
     assert set(training) == set(GENERIC.codes)
     # 36 conflict units of 108; on 3 of them (units 51, 68, 85) the coders tie and the unit is left out
@@ -367,14 +340,14 @@ def test_a_classifier_no_better_than_chance_is_not_corrected():
 # ---------------------------------------------------------------------------
 
 
-def test_code_commands_sample_agree_train_apply_and_frames(tmp_path, capsys):
+def test_code_commands_sample_agree_train_apply_and_frames(tmp_path, capsys, frames_annotations):
     sample = tmp_path / "sample.csv"
     assert main(["code", "sample", "--codebook", "generic_frames", "-n", "20", "--out", str(sample), "--json"]) == 0
     drawn = json.loads(capsys.readouterr().out)
     assert len(drawn) == 20 and pd.read_csv(sample)["unit"].eq("paragraph").all()
     assert main(["code", "sample", "--codebook", "generic_frames", "--out", str(sample)]) == 2
     assert "never replaced" in capsys.readouterr().err
-    annotations = _coded_log(tmp_path / "annotations.csv")
+    annotations = frames_annotations
     assert main(["code", "agreement", str(annotations), "--codebook", "generic_frames", "--json"]) == 0
     alpha = {row["code"]: row for row in json.loads(capsys.readouterr().out)}
     assert alpha["conflict"]["units"] == 108 and 0.8 < alpha["conflict"]["alpha"] <= 1
@@ -382,7 +355,7 @@ def test_code_commands_sample_agree_train_apply_and_frames(tmp_path, capsys):
     assert main(["code", "train", str(annotations), "--codebook", "generic_frames", "--out", str(model), "--folds", "3"]) == 0
     out = capsys.readouterr().out
     assert "not trained: morality" in out and "conflict" in out
-    assert main(["code", "apply", "--model", str(model), "--json"]) == 0
+    assert main(["code", "apply", str(model), "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert {r["code"] for r in records} == {"conflict", "economic_consequences"}
     assert set(records[0]) == {"unit_id", "article_id", "unit", "start", "end", "voice", "code", "probability", "predicted"}
@@ -412,8 +385,8 @@ def test_min_words_lets_short_units_through(tmp_path, capsys):
     assert len(json.loads(capsys.readouterr().out)) == 2
 
 
-def test_a_saved_model_round_trips_through_the_file(tmp_path):
-    model = train_codebook(read_training_data(_coded_log(tmp_path / "a.csv"), GENERIC), codebook=GENERIC, folds=3)
+def test_a_saved_model_round_trips_through_the_file(tmp_path, frames_annotations):
+    model = train_codebook(read_training_data(frames_annotations, GENERIC), codebook=GENERIC, folds=3)
     path = save_model(model, tmp_path / "m.joblib")
     from analysis.coding import load_model
 

@@ -380,3 +380,38 @@ def test_the_loaded_language_notebook_shows_a_trained_model_beside_the_lexicon(s
     caption = (result.folder / "figures" / "03-loaded-sentences-by-voice.txt").read_text(encoding="utf-8")
     assert "cross-validated" in caption and "macro-F1" in caption
     assert "Validity of lexicon 'default'" in (result.folder / "03-loaded-language.html").read_text(encoding="utf-8")
+
+
+def test_the_frames_notebook_and_the_brief_show_a_codebook_model(scratch, frames_annotations):
+    from analysis.coding import load_codebook, read_training_data, save_model, train_codebook
+
+    codebook = load_codebook("generic_frames")
+    model = train_codebook(read_training_data(frames_annotations, codebook), codebook=codebook, folds=3)
+    path = save_model(model, scratch / "frames.joblib")
+    result = runner.run_report(
+        notebooks=["06", "10"], params={"model": str(path)}, out=scratch / "runs" / "frames", progress=None
+    )
+    assert result.status == "ok", result.message
+    prevalence = pd.read_csv(result.folder / "tables" / "10-frame-prevalence.csv")
+    assert set(prevalence["code"]) == {"conflict", "economic_consequences"}
+    assert prevalence["observed_share"].between(0, 1).all() and (prevalence["units"] > 0).all()
+    caption = (result.folder / "figures" / "10-frame-prevalence.txt").read_text(encoding="utf-8")
+    assert "Rogan-Gladen" in caption and "conflict F1" in caption and "Not trained" in caption
+    brief = pd.read_csv(result.folder / "tables" / "06-event-brief.csv")
+    assert "frames (model)" in brief.columns and brief["frames (model)"].str.contains("conflict").any()
+
+
+def test_the_coding_notebook_draws_a_sample_and_opens_the_screen(scratch):
+    annotations = scratch / "coding" / "annotations.csv"
+    result = runner.run_report(
+        notebooks=["09"],
+        params={"coder": "ana", "annotations": str(annotations), "n_units": 12},
+        out=scratch / "runs" / "coding",
+        progress=None,
+    )
+    assert result.status == "ok", result.message
+    sample = pd.read_csv(result.folder / "tables" / "09-sample.csv")
+    assert len(sample) == 12 and sample["stratum"].nunique() >= 4
+    assert annotations.read_text(encoding="utf-8").startswith("time,coder,codebook,unit_id")
+    page = (result.folder / "09-coding.html").read_text(encoding="utf-8")
+    assert "12 of 12 units left for ana" in page
