@@ -318,6 +318,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from analysis.suite import ReportError, main_report_lines, read_params_file, run_report
 
+    bar = progress_bar(args)
+    if machine_readable(args):
+        say = None
+    elif bar is no_progress:
+        say = partial(print, flush=True)
+    else:  # lines above the bar, which stays at the bottom
+        from tqdm import tqdm
+
+        say = tqdm.write
     try:
         result = run_report(
             args.corpus,
@@ -331,7 +340,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             params=read_params_file(args.params) if args.params else None,
             if_changed=args.if_changed,
             since_last=args.since_last,
-            progress=None if machine_readable(args) else lambda line: print(line, flush=True),
+            progress=say,
+            bar=bar,
         )
     except ReportError as err:
         raise UsageError(str(err)) from err

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from analysis import paths
+from analysis.options import Progress, no_progress
 from analysis.run import (
     FIGURE_FORMATS,
     ReportError,
@@ -475,6 +476,7 @@ def run_report(
     since_last: bool = False,
     cell_timeout: int | None = CELL_TIMEOUT,
     progress: Callable[[str], None] | None = print,
+    bar: Progress = no_progress,
 ) -> RunResult:
     """Run the notebook suite into a new run folder (see the module docstring for its layout).
 
@@ -505,6 +507,8 @@ def run_report(
         (``analysis.digest``; notebook 08 writes it when it runs) and open its page with it.
     progress : callable, optional
         Called with one line per finished notebook.
+    bar : callable, default=no_progress
+        Passed the finished notebooks as they come (``tqdm``'s call: the CLI's bar on a terminal).
     cell_timeout : int or None, default=CELL_TIMEOUT
         Seconds one cell may run before its notebook fails with a timeout (None: no limit),
         so a hung cell cannot hang a scheduled run.
@@ -585,7 +589,7 @@ def run_report(
         futures = {
             pool.submit(execute_notebook, source, folder, parameters, cell_timeout=cell_timeout): source for source in sources
         }
-        for future in as_completed(futures):
+        for future in bar(as_completed(futures), desc="notebooks", total=len(futures)):
             result = future.result()
             results.append(result)
             say(f"[{len(results)}/{len(sources)}] {result.describe()}")

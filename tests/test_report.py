@@ -213,3 +213,15 @@ def test_a_corpus_without_an_event_column_gets_inferred_events_renamed_by_its_ev
     renamed = runs.open_run(str(folder), event="Dialogue offer", output_dir=tmp_path / "out", formats="svg")
     assert sorted(renamed.articles["outlet"]) == ["WCE News", "twournal.com"]
     assert runs.with_events(seeds) is seeds  # every seed carries the manifest's event: nothing inferred
+
+
+def test_the_report_passes_its_notebooks_to_the_progress_bar(tmp_path):
+    seen, lines = [], []
+
+    def bar(items, *, desc, total=None):
+        seen.append((desc, total))
+        return items
+
+    result = suite.run_report(notebooks=["01"], out=tmp_path / "run", progress=lines.append, bar=bar)
+    assert result.status == "ok" and seen == [("notebooks", 1)]
+    assert lines[-1].startswith("[1/1] 01-corpus-overview: ok")
