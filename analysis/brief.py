@@ -146,25 +146,35 @@ def shared_text_by_article(passages: pd.DataFrame) -> pd.Series:
     return _text(clause.groupby(sides["article_id"].astype(str)).agg("; ".join), "shared text")
 
 
-def frames_by_article(scored: pd.DataFrame) -> pd.Series:
-    """The frames a model finds in each article: its units predicted to carry each code, counted.
+def frames_by_article(scored: pd.DataFrame, *, codes: list[str] | None = None) -> pd.Series:
+    """The frames a model finds in each article: of its units, how many it predicts carry each code.
 
     Parameters
     ----------
     scored : DataFrame
-        From :func:`analysis.coding.score_units` (``article_id``, ``code``, ``predicted``).
+        From :func:`analysis.coding.score_units` (``article_id``, ``unit``, ``code``, ``predicted``).
+    codes : list of str, optional
+        The codes to show (``analysis.frames.usable_codes``: not those too close to chance).
 
     Returns
     -------
     Series
-        ``article_id -> "conflict ×3, economic"``, named ``frames (model)``; an article with no
-        unit predicted to carry any code gets "none".
+        ``article_id -> "conflict 3 of 12 paragraphs, economic 1 of 12"``, named
+        ``frames (model)``; "none of 12 paragraphs" when the model finds no code.
     """
-    found = scored[scored["predicted"].astype(bool)]
-    frames = found["code"].astype(str).groupby(found["article_id"].astype(str)).agg(counted)
-    every = pd.Series("none", index=pd.unique(scored["article_id"].astype(str)), dtype=object)
-    every.update(frames)
-    return _text(every, "frames (model)")
+    chosen = scored if codes is None else scored[scored["code"].isin(codes)]
+    units = chosen.groupby("article_id")["unit_id"].nunique()
+    unit = str(chosen["unit"].iat[0]) if len(chosen) else "unit"
+    found = chosen[chosen["predicted"].astype(bool)].groupby(["article_id", "code"]).size()
+    lines = {}
+    for article, n in units.items():
+        if article in found.index.get_level_values(0):
+            mine = found.loc[article].sort_values(ascending=False, kind="stable")
+            parts = [f"{code} {k} of {n} {unit}s" if i == 0 else f"{code} {k}" for i, (code, k) in enumerate(mine.items())]
+            lines[str(article)] = ", ".join(parts)
+        else:
+            lines[str(article)] = f"none of {n} {unit}s"
+    return _text(pd.Series(lines, dtype=object), "frames (model)")
 
 
 def attach(table: pd.DataFrame, summaries: list[pd.Series], *, missing: str = "—") -> pd.DataFrame:

@@ -1090,15 +1090,27 @@ def _evaluate_model(gold, args: argparse.Namespace):
     return evaluate_model(gold, model)
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
+
+
 CODEBOOK_HELP = "codebook file or shipped name (policy_frames, generic_frames, loaded_language)"
 
 
 def _codebook(name: str):
-    from analysis.coding import CodingError, load_codebook
+    """The codebook named on the command line; an unknown name is a usage error, a malformed file a data error."""
+    from analysis.coding import UnknownCodebook, load_codebook
 
     try:
         return load_codebook(name)
-    except CodingError as err:
+    except UnknownCodebook as err:
         raise UsageError(str(err)) from None
 
 
@@ -1120,12 +1132,13 @@ def cmd_code_sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         raise UsageError(f"--out {out} exists: a sample being coded is never replaced; choose another file or delete it")
+    if args.n < 1:
+        raise UsageError(f"-n {args.n}: draw at least one unit")
     articles, units = _corpus_units(args, args.unit or codebook.unit)
     by = tuple(column.strip() for column in args.by.split(",") if column.strip())
-    try:
-        sample = sample_units(units, articles, n=args.n, by=by, seed=args.seed)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    for column in by:
+        _check_by(articles, column)
+    sample = sample_units(units, articles, n=args.n, by=by, seed=args.seed)
     write_text_atomic(out, csv_text(sample))
     if machine_readable(args):
         print_table(sample, args)
@@ -1144,12 +1157,13 @@ def cmd_code_agreement(args: argparse.Namespace) -> int:
     from analysis.coding import CodingError, agreement, final_decisions, read_annotation_log
 
     codebook = _codebook(args.codebook)
-    try:
-        rows, unreadable = read_annotation_log(args.annotations)
-    except CodingError as err:
-        raise UsageError(str(err)) from None
+    rows, unreadable = read_annotation_log(args.annotations)
     decided = final_decisions(rows, codebook)
-    table = agreement(decided)
+    if decided.empty:
+        names = sorted(set(rows["codebook"]))
+        held = f"it holds codebook(s) {', '.join(names)}" if names else "it holds no decision yet"
+        raise CodingError(f"{args.annotations}: no coded unit of codebook {codebook.name!r}; {held}")
+    table = agreement(decided, codebook=codebook)
     if machine_readable(args):
         print_table(table, args)
         return 0
@@ -1165,14 +1179,13 @@ def cmd_code_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_code_train(args: argparse.Namespace) -> int:
-    from analysis.coding import CodingError, read_training_data, save_model, train_codebook
+    from analysis.coding import read_training_data, save_model, train_codebook
 
     codebook = _codebook(args.codebook)
-    try:
-        training = read_training_data(args.annotations, codebook, code=args.code)
-        model = train_codebook(training, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
-    except CodingError as err:
-        raise UsageError(str(err)) from None
+    if args.folds < 2:
+        raise UsageError(f"--folds {args.folds}: cross-validation needs 2 or more folds")
+    training = read_training_data(args.annotations, codebook, code=args.code)
+    model = train_codebook(training, codebook=codebook, folds=args.folds, seed=args.seed, C=args.C)
     path = save_model(model, args.out)
     if args.csv:
         print_table(model.metrics, args)
@@ -1181,6 +1194,7 @@ def cmd_code_train(args: argparse.Namespace) -> int:
         summary = {
             "model": str(path),
             "codebook": model.codebook,
+            "unit": model.unit,
             "data_hash": model.data_hash,
             "metrics": records(model.metrics),
             "codes": {
@@ -1193,28 +1207,46 @@ def cmd_code_train(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     first = next(iter(model.classifiers.values()))
-    print(f"{first.info['folds']}-fold cross-validated, per code ({first.info['sentences']} units):")
+    grouped = "folds keep each article's units together" if first.info["grouped_by_article"] else "folds over units"
+    counts = ", ".join(f"{code} {c.info['positive']} of {c.info['units']}" for code, c in model.classifiers.items())
+    print(f"{first.info['folds']}-fold cross-validated ({grouped}) on coded {model.unit}s with the code: {counts}")
     print_table(model.metrics.round(3), args)
     for code, classifier in model.classifiers.items():
-        for direction in ("loaded", "not"):
+        for direction in ("towards", "against"):
             words = classifier.top_words.loc[classifier.top_words["direction"] == direction].head(12)
             shown = ", ".join(f"{f} ({w:+.2f})" for f, w in zip(words["feature"], words["weight"], strict=True))
-            print(f"\nweighing most towards {code if direction == 'loaded' else 'not ' + code}: {shown}")
+            print(f"\nweighing most {direction} {code}: {shown}")
     for code, why in model.untrained.items():
         print(f"\nnot trained: {code} ({why})")
     cpu = sum(c.info["cpu_seconds"] for c in model.classifiers.values())
     print(
         f"\nmodel written to {path} (codebook {model.codebook}, data sha256 {model.data_hash[:12]}…, {cpu:.1f} CPU s). "
-        "Intervals: Wilson for precision and recall, bootstrap over units for F1."
+        "Intervals: Wilson for precision and recall, bootstrap over articles (or units) for F1."
     )
     return 0
+
+
+def _model_unit(args: argparse.Namespace, model) -> str:
+    """The unit to score: ``--unit`` or the model's; another unit than the one coded is refused where shares are estimated."""
+    unit = args.unit or model.unit
+    if unit != model.unit:
+        message = (
+            f"--unit {unit}: the model was trained on coded {model.unit}s, and its error rates (which correct the shares) "
+            f"are those of {model.unit}s"
+        )
+        if args.func is cmd_frames:
+            raise UsageError(message + f"; leave --unit out or train a model on {unit}s")
+        print(f"framing: warning: {message}: probabilities of {unit}s are not calibrated", file=sys.stderr)
+    return unit
 
 
 def cmd_code_apply(args: argparse.Namespace) -> int:
     from analysis.coding import score_units
 
+    if not 0 < args.threshold < 1:
+        raise UsageError(f"--threshold {args.threshold}: a probability between 0 and 1 (the model's figures are at 0.5)")
     model = _load_model(args.model)
-    articles, units = _corpus_units(args, args.unit or model.unit)
+    articles, units = _corpus_units(args, _model_unit(args, model))
     scored = score_units(model, units, threshold=args.threshold)
     if machine_readable(args):
         print_table(scored, args)
@@ -1232,11 +1264,11 @@ def cmd_code_apply(args: argparse.Namespace) -> int:
 
 def cmd_frames(args: argparse.Namespace) -> int:
     from analysis.coding import score_units
-    from analysis.frames import PREVALENCE_COLUMNS, frame_prevalence, prevalence_note
+    from analysis.frames import PREVALENCE_COLUMNS, coded_elsewhere, frame_prevalence, prevalence_note
     from analysis.run import ReportError, select_articles
 
     model = _load_model(args.model)
-    articles, units = _corpus_units(args, args.unit or model.unit)
+    articles, units = _corpus_units(args, _model_unit(args, model))
     if args.event:
         try:
             articles = select_articles(articles, event=args.event)
@@ -1244,9 +1276,19 @@ def cmd_frames(args: argparse.Namespace) -> int:
             raise UsageError(str(err)) from None
         units = units[units["article_id"].isin(articles["id"].astype(str))]
     _check_by(articles, args.by)
+    if coded_elsewhere(model, articles):
+        print(
+            "framing: warning: none of these articles was coded to train the model: the correction assumes the "
+            "classifier errs on them as it did on the coded ones; code a sample of this corpus to be sure",
+            file=sys.stderr,
+        )
     table = frame_prevalence(score_units(model, units), articles, model, by=args.by)
     note = prevalence_note(model)
-    _save_chart(args, lambda plots: plots.plot_frame_prevalence(table, n=_sample(articles)), note)
+    drawn = table.dropna(subset=["prevalence"])
+    if getattr(args, "chart", None) and drawn.empty:
+        print("framing: no chart: no code could be corrected (see the note column)", file=sys.stderr)
+    else:
+        _save_chart(args, lambda plots: plots.plot_frame_prevalence(drawn, n=_sample(articles)), note)
     _print_rates(table, PREVALENCE_COLUMNS, args, note=note)
     return 0
 
@@ -1329,7 +1371,7 @@ def add_command(
             add_cache_argument(parser)
             parser.add_argument(
                 "--min-words",
-                type=int,
+                type=_count,
                 default=MIN_WORDS,
                 metavar="N",
                 help=f"skip articles with fewer words after cleaning (default: {MIN_WORDS}; lower it for a table of short units)",

@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from analysis import __version__
@@ -67,6 +67,10 @@ MODEL_FORMAT = 2
 
 class CodingError(ValueError):
     """A codebook, annotation file or model cannot be used; the message names the file and the fix."""
+
+
+class UnknownCodebook(CodingError):
+    """No codebook file or shipped codebook of that name (a command-line mistake, not bad data)."""
 
 
 # ---------------------------------------------------------------------------
@@ -136,7 +140,7 @@ def load_codebook(path_or_name: str | os.PathLike[str]) -> Codebook:
     if not path.is_file():
         path = CODEBOOK_DIR / f"{path_or_name}.yaml"
     if not path.is_file():
-        raise CodingError(
+        raise UnknownCodebook(
             f"codebook {str(path_or_name)!r} not found: give a .yaml file or a shipped codebook ({', '.join(shipped_codebooks())})"
         )
     data = read_yaml(path, CodingError)
@@ -274,8 +278,23 @@ def sample_units(
 # Annotation files: append-only, one line per unit x coder x code
 # ---------------------------------------------------------------------------
 
-ANNOTATION_COLUMNS = ["time", "coder", "codebook", "unit_id", "article_id", "start", "end", "code", "value", "action", "text"]
+ANNOTATION_COLUMNS = [
+    "time",
+    "coder",
+    "codebook",
+    "unit_id",
+    "article_id",
+    "outlet",
+    "unit",
+    "start",
+    "end",
+    "code",
+    "value",
+    "action",
+    "text",
+]
 ACTIONS = ("code", "skip", "undo")
+_ACTION, _START, _END = (ANNOTATION_COLUMNS.index(c) for c in ("action", "start", "end"))
 
 
 def _csv_line(values: list[Any]) -> str:
@@ -292,7 +311,8 @@ class AnnotationLog:
     flushed to disk (``fsync``): a crash or a killed kernel loses at most the decision
     being written, and never changes what is already there. The file is only ever appended
     to; an undo is a row of its own. Rows: ``time`` (UTC, ISO 8601), ``coder``,
-    ``codebook``, ``unit_id``, ``article_id``, ``start``, ``end``, ``code``, ``value``
+    ``codebook``, ``unit_id``, ``article_id``, ``outlet``, ``unit`` (sentence, paragraph or
+    article: what was coded), ``start``, ``end``, ``code``, ``value``
     (1 or 0: one row per code of the codebook for a coded unit), ``action`` (``code``,
     ``skip``, ``undo``), ``text`` (the unit, on one line, so the file alone can train a model).
 
@@ -310,7 +330,7 @@ class AnnotationLog:
         if not coder:
             raise CodingError("give a coder name: agreement between coders needs to know who coded what")
         self.path, self.codebook, self.coder = Path(path), codebook, coder
-        if self.path.exists():
+        if self.path.exists() and self.path.stat().st_size:
             with self.path.open("rb") as file:
                 header = file.readline().decode("utf-8", "replace").strip()
                 file.seek(0, os.SEEK_END)
@@ -338,7 +358,17 @@ class AnnotationLog:
 
     def _rows(self, unit: Any, action: str, values: dict[str, int] | None = None) -> str:
         time_now = pd.Timestamp.now(tz="UTC").isoformat(timespec="microseconds")
-        head = [time_now, self.coder, self.codebook.name, unit["unit_id"], unit["article_id"], unit["start"], unit["end"]]
+        head = [
+            time_now,
+            self.coder,
+            self.codebook.name,
+            unit["unit_id"],
+            unit["article_id"],
+            unit.get("outlet", ""),
+            unit.get("unit", self.codebook.unit),
+            unit["start"],
+            unit["end"],
+        ]
         items = values.items() if values is not None else [("", "")]
         return "".join(_csv_line([*head, code, value, action, unit["text"]]) for code, value in items)
 
@@ -362,14 +392,18 @@ class AnnotationLog:
         self._append(self._rows(unit, "skip"))
 
     def undo(self, unit: Any) -> None:
-        """Append an undo: the coder's latest decision, on ``unit``, no longer counts."""
+        """Append an undo: the coder's latest standing decision on ``unit`` no longer counts (an earlier one stands again)."""
         self._append(self._rows(unit, "undo"))
+
+    def decided(self) -> list[str]:
+        """Unit ids this coder has coded or skipped, in the order of their standing decisions (resuming skips them)."""
+        rows, _ = read_annotation_log(self.path)
+        standing = final_decisions(rows, self.codebook, skipped=True)
+        return list(dict.fromkeys(standing.loc[standing["coder"] == self.coder, "unit_id"]))
 
     def done(self) -> set[str]:
         """Unit ids this coder has coded or skipped (what resuming skips over)."""
-        rows, _ = read_annotation_log(self.path)
-        decided = final_decisions(rows, self.codebook, skipped=True)
-        return set(decided.loc[decided["coder"] == self.coder, "unit_id"])
+        return set(self.decided())
 
 
 def read_annotation_log(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int]:
@@ -395,9 +429,9 @@ def read_annotation_log(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int
             continue
         try:
             fields = next(csv.reader([line], strict=True))
-            if len(fields) != len(ANNOTATION_COLUMNS) or fields[9] not in ACTIONS:
+            if len(fields) != len(ANNOTATION_COLUMNS) or fields[_ACTION] not in ACTIONS:
                 raise ValueError
-            fields[5], fields[6] = int(fields[5]), int(fields[6])
+            fields[_START], fields[_END] = int(fields[_START]), int(fields[_END])
             pd.Timestamp(fields[0])
         except (csv.Error, ValueError):
             unreadable += 1
@@ -407,55 +441,62 @@ def read_annotation_log(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int
     return rows.astype({"start": np.int64, "end": np.int64}), unreadable
 
 
-def final_decisions(rows: pd.DataFrame, codebook: Codebook, *, skipped: bool = False) -> pd.DataFrame:
-    """Each coder's standing decision per unit: the latest one not undone, with every code's value.
+def _codebooks_in(rows: pd.DataFrame) -> str:
+    """What an annotation file holds instead, for an error message."""
+    names = sorted(set(rows["codebook"]))
+    return f"it holds codebook(s) {', '.join(names)}: give that --codebook" if names else "it holds no decision yet"
 
-    Undo retracts the coder's latest standing decision (the coding screen undoes the last
-    click). A ``code`` decision missing one of the codebook's codes (cut short by a crash)
-    does not count.
+
+def final_decisions(rows: pd.DataFrame, codebook: Codebook, *, skipped: bool = False) -> pd.DataFrame:
+    """Each coder's standing decision per unit: the latest one, in file order, not undone.
+
+    An undo retracts the coder's latest standing decision on its unit, so an earlier decision
+    on it stands again (the coding screen undoes the last click). The latest decision on a
+    unit replaces earlier ones: coding a unit and then skipping it leaves it skipped. A
+    ``code`` decision missing one of the codebook's codes (cut short by a crash) does not count.
 
     Returns
     -------
     DataFrame
-        ``coder``, ``unit_id``, ``article_id``, ``start``, ``end``, ``text``, ``code``,
-        ``value`` (1 or 0), ``time``: one row per coder x unit x code. With
-        ``skipped=True`` a skipped unit adds one row with ``code`` "" and ``value`` -1.
+        ``coder``, ``unit_id``, ``article_id``, ``outlet``, ``unit``, ``start``, ``end``,
+        ``text``, ``code``, ``value`` (1 or 0), ``time``: one row per coder x unit x code, in
+        the file order of the decisions. With ``skipped=True`` a skipped unit adds one row
+        with ``code`` "" and ``value`` -1.
     """
-    codes = list(codebook.codes)
+    codes = sorted(codebook.codes)
     rows = rows[rows["codebook"] == codebook.name]
-    standing: dict[str, list[pd.DataFrame]] = {}
-    for (coder, _time, _unit, action), decision in rows.groupby(["coder", "time", "unit_id", "action"], sort=False):
-        stack = standing.setdefault(coder, [])
+    standing: dict[tuple[str, str], list[pd.DataFrame]] = {}
+    for (coder, _time, unit_id, action), decision in rows.groupby(["coder", "time", "unit_id", "action"], sort=False):
+        stack = standing.setdefault((coder, unit_id), [])
         if action == "undo":
             if stack:
                 stack.pop()
         elif action == "skip":
             stack.append(decision.assign(code="", value="-1"))
-        elif sorted(decision["code"]) == sorted(codes) and decision["value"].isin(["0", "1"]).all():
+        elif sorted(decision["code"]) == codes and decision["value"].isin(["0", "1"]).all():
             stack.append(decision)
-    kept = [decision for stack in standing.values() for decision in stack]
-    columns = ["coder", "unit_id", "article_id", "start", "end", "text", "code", "value", "time"]
+    columns = ["coder", "unit_id", "article_id", "outlet", "unit", "start", "end", "text", "code", "value", "time"]
+    kept = sorted((stack[-1] for stack in standing.values() if stack), key=lambda decision: decision.index[0])
+    if not skipped:
+        kept = [decision for decision in kept if (decision["code"] != "").all()]
     if not kept:
         return pd.DataFrame(columns=columns).astype({"value": np.int64})
-    table = pd.concat(kept, ignore_index=True)
-    table = table.drop_duplicates(["coder", "unit_id", "code"], keep="last")
-    latest = table.groupby(["coder", "unit_id"])["time"].transform("max")
-    table = table[table["time"] == latest]  # a later decision on the same unit replaces the earlier one
-    if not skipped:
-        table = table[table["code"] != ""]
-    return table[columns].astype({"value": np.int64}).reset_index(drop=True)
+    return pd.concat(kept, ignore_index=True)[columns].astype({"value": np.int64})
 
 
 AGREEMENT_COLUMNS = ["code", "alpha", "units", "coders", "agreement", "positive_share", "note"]
 
 
-def agreement(decisions: pd.DataFrame) -> pd.DataFrame:
+def agreement(decisions: pd.DataFrame, *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Krippendorff's alpha (nominal) per code over the units two or more coders coded.
 
     Parameters
     ----------
     decisions : DataFrame
         From :func:`final_decisions`.
+    codebook : Codebook, optional
+        For a single-label codebook, a first row ``(one code per unit)`` gives alpha over the
+        code each coder chose (or none), the agreement the codebook asks for.
 
     Returns
     -------
@@ -463,7 +504,7 @@ def agreement(decisions: pd.DataFrame) -> pd.DataFrame:
         ``code``, ``alpha`` (NaN when no unit has two coders, or every value is the same,
         where alpha is undefined), ``units`` (coded by two or more), ``coders``,
         ``agreement`` (share of those units on which all their coders agree),
-        ``positive_share`` (share of their values that are 1), ``note``.
+        ``positive_share`` (share of their values that carry a code), ``note``.
 
     Notes
     -----
@@ -471,28 +512,32 @@ def agreement(decisions: pd.DataFrame) -> pd.DataFrame:
     rule of thumb, 0.8 or more is reliable, 0.667-0.8 allows tentative conclusions, and a
     classifier trained on codes below that learns the coders' disagreement.
     """
+    coded = decisions[decisions["code"] != ""]
+    tables = list(coded.groupby("code", sort=False))
+    if codebook is not None and not codebook.multi_label and len(codebook.codes) > 1 and len(coded):
+        number = {code: i + 1 for i, code in enumerate(codebook.codes)}  # 0: none of the codes
+        chosen = coded.assign(value=coded["code"].map(number) * coded["value"])
+        tables.insert(0, ("(one code per unit)", chosen.groupby(["coder", "unit_id"], as_index=False)["value"].max()))
+    return pd.DataFrame([_alpha_row(code, table) for code, table in tables], columns=AGREEMENT_COLUMNS)
+
+
+def _alpha_row(code: str, table: pd.DataFrame) -> tuple:
+    """One row of :func:`agreement`: alpha of ``table`` (``coder``, ``unit_id``, ``value``: 0 none, else a code)."""
     import krippendorff
 
-    rows = []
-    for code, table in decisions[decisions["code"] != ""].groupby("code", sort=False):
-        matrix = table.pivot_table(index="coder", columns="unit_id", values="value", aggfunc="last")
-        shared = matrix.loc[:, matrix.notna().sum(axis=0) >= 2]
-        values = shared.to_numpy(dtype=float)
-        n_units, coders = shared.shape[1], int(matrix.shape[0])
-        if n_units == 0:
-            rows.append((code, np.nan, 0, coders, np.nan, np.nan, "no unit was coded by two coders"))
-            continue
-        same = float(np.mean([len(set(column[~np.isnan(column)])) == 1 for column in values.T]))
-        positive = float(np.nanmean(values))
-        if positive in (0.0, 1.0):
-            rows.append((code, np.nan, n_units, coders, same, positive, "every value is the same: alpha is undefined"))
-            continue
-        alpha = float(krippendorff.alpha(reliability_data=values, level_of_measurement="nominal"))
-        note = (
-            "reliable (alpha >= 0.8)" if alpha >= 0.8 else "tentative (0.667-0.8)" if alpha >= 0.667 else "unreliable (< 0.667)"
-        )
-        rows.append((code, alpha, n_units, coders, same, positive, note))
-    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+    matrix = table.pivot_table(index="coder", columns="unit_id", values="value", aggfunc="last")
+    shared = matrix.loc[:, matrix.notna().sum(axis=0) >= 2]
+    values = shared.to_numpy(dtype=float)
+    n_units, coders = shared.shape[1], int(matrix.shape[0])
+    if n_units == 0:
+        return (code, np.nan, 0, coders, np.nan, np.nan, "no unit was coded by two coders")
+    same = float(np.mean([len(set(column[~np.isnan(column)])) == 1 for column in values.T]))
+    positive = float(np.nanmean(values > 0))
+    if len(np.unique(values[~np.isnan(values)])) == 1:
+        return (code, np.nan, n_units, coders, same, positive, "every value is the same: alpha is undefined")
+    alpha = float(krippendorff.alpha(reliability_data=values, level_of_measurement="nominal"))
+    note = "reliable (alpha >= 0.8)" if alpha >= 0.8 else "tentative (0.667-0.8)" if alpha >= 0.667 else "unreliable (< 0.667)"
+    return (code, alpha, n_units, coders, same, positive, note)
 
 
 def annotations_from_decisions(decisions: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -501,12 +546,30 @@ def annotations_from_decisions(decisions: pd.DataFrame, code: str) -> pd.DataFra
     Returns
     -------
     DataFrame
-        ``text``, ``code``, ``label`` (bool), ``marked`` ("": coders of a codebook mark no words).
+        ``text``, ``code``, ``label`` (bool), ``marked`` ("": coders of a codebook mark no
+        words), ``article_id``, ``outlet``, ``unit`` (cross-validation keeps an article's units
+        in one fold; the model records the unit and the outlets' own error rates).
     """
     table = decisions[decisions["code"] == code]
-    votes = table.groupby("unit_id").agg(text=("text", "first"), mean=("value", "mean"))
+    votes = table.groupby("unit_id", sort=False).agg(
+        text=("text", "first"),
+        article_id=("article_id", "first"),
+        outlet=("outlet", "first"),
+        unit=("unit", "first"),
+        mean=("value", "mean"),
+    )
     votes = votes[votes["mean"] != 0.5]
-    return pd.DataFrame({"text": votes["text"].to_numpy(), "code": code, "label": (votes["mean"] > 0.5).to_numpy(), "marked": ""})
+    return pd.DataFrame(
+        {
+            "text": votes["text"].to_numpy(),
+            "code": code,
+            "label": (votes["mean"] > 0.5).to_numpy(),
+            "marked": "",
+            "article_id": votes["article_id"].to_numpy(),
+            "outlet": votes["outlet"].to_numpy(),
+            "unit": votes["unit"].to_numpy(),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -633,7 +696,7 @@ class TrainedModel:
     confusion : dict
         Cross-validated ``tp``, ``fp``, ``fn``, ``tn`` at probability 0.5.
     top_words : DataFrame
-        ``code``, ``direction`` (``loaded`` or ``not``), ``feature``, ``weight``.
+        ``code``, ``direction`` (``towards`` or ``against`` the code), ``feature``, ``weight``.
     data_hash : str
         SHA-256 of the annotations (:func:`annotations_hash`).
     info : dict
@@ -661,7 +724,7 @@ class TrainedModel:
         return 1 / (1 + np.exp(-(a * scores + b)))
 
     def validity_note(self) -> str:
-        """One line for under a chart of this model's shares: its cross-validated agreement with its coders."""
+        """One line for under a chart of this classifier's shares: its cross-validated agreement with its coders."""
         figures = self.metrics.set_index("metric")
         shown = ", ".join(
             f"{label} {figures.loc[metric, 'value']:.2f} [{figures.loc[metric, 'ci_low']:.2f}, {figures.loc[metric, 'ci_high']:.2f}]"
@@ -669,8 +732,8 @@ class TrainedModel:
         )
         return (
             f"Validity of model {self.codebook}/{self.code}: {self.info.get('folds', '?')}-fold cross-validated on its "
-            f"{self.info.get('sentences', '?')} training sentences, {shown} (95% intervals). A share is a count of "
-            "sentences the model calls loaded at probability 0.5; it carries the model's error."
+            f"{self.info.get('units', '?')} coded {self.unit}s, {shown} (95% intervals). A share is a count of "
+            f"{self.unit}s the model says carry the code at probability 0.5; it carries the model's error."
         )
 
 
@@ -701,8 +764,8 @@ def top_weighted_features(pipeline: Pipeline, *, code: str, top: int = 20) -> pd
     names = pipeline.named_steps["features"].get_feature_names_out()
     weights = pipeline.named_steps["model"].coef_.ravel()
     order = np.argsort(weights)
-    rows = [(code, "loaded", names[i], weights[i]) for i in order[::-1][:top]]
-    rows += [(code, "not", names[i], weights[i]) for i in order[:top]]
+    rows = [(code, "towards", names[i], weights[i]) for i in order[::-1][:top]]
+    rows += [(code, "against", names[i], weights[i]) for i in order[:top]]
     table = pd.DataFrame(rows, columns=["code", "direction", "feature", "weight"])
     table["feature"] = (
         table["feature"]
@@ -713,11 +776,15 @@ def top_weighted_features(pipeline: Pipeline, *, code: str, top: int = 20) -> pd
     return table
 
 
-def cross_validated_metrics(labels: np.ndarray, predicted: np.ndarray, *, code: str, seed: int = 0) -> pd.DataFrame:
-    """Precision, recall and F1 of the code, and macro-F1, with intervals (Wilson; bootstrap over sentences for F1)."""
+def cross_validated_metrics(
+    labels: np.ndarray, predicted: np.ndarray, *, code: str, groups: np.ndarray | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Precision, recall and F1 of the code, and macro-F1, with intervals (Wilson; for F1 a bootstrap
+    over ``groups``, the units' articles, or over units when there are none)."""
     scores = binary_scores(labels, predicted)
     tp, fp, fn, _ = confusion_counts(labels, predicted)
-    f1_ci, macro_ci = bootstrap_macro_f1(labels, predicted, np.arange(len(labels)), n_boot=1000, seed=seed)
+    groups = np.arange(len(labels)) if groups is None else groups
+    f1_ci, macro_ci = bootstrap_macro_f1(labels, predicted, groups, n_boot=1000, seed=seed)
     rows = [
         (code, "precision", scores["precision"], *wilson(tp, tp + fp), tp + fp),
         (code, "recall", scores["recall"], *wilson(tp, tp + fn), tp + fn),
@@ -734,11 +801,15 @@ def train_model(annotations: pd.DataFrame, *, codebook: Codebook, folds: int = 5
     Parameters
     ----------
     annotations : DataFrame
-        From :func:`read_annotations`: ``text``, ``code``, ``label``, ``marked``.
+        From :func:`read_annotations` or :func:`annotations_from_decisions`: ``text``,
+        ``code``, ``label``, ``marked``; optionally ``article_id`` (the folds then keep each
+        article's units together, so a classifier is never tested on an article it learned
+        from), ``outlet`` (each outlet's own cross-validated error rates are recorded) and
+        ``unit`` (what was coded; default the codebook's).
     codebook : Codebook
         Must hold the annotations' code.
     folds : int, default=5
-        Stratified folds of the cross-validation (seeded).
+        Stratified folds of the cross-validation (seeded; grouped by article when given).
     seed : int, default=0
     C : float, default=4.0
         Inverse regularisation of the logistic regression.
@@ -760,7 +831,13 @@ def train_model(annotations: pd.DataFrame, *, codebook: Codebook, folds: int = 5
     labels = annotations["label"].to_numpy(dtype=bool)
     marked = bool(frame["marked"].str.strip().ne("").any())
     out_of_fold = np.zeros(len(frame))
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(frame, labels):
+    groups = annotations["article_id"].astype(str).to_numpy() if "article_id" in annotations else None
+    if groups is not None and len(set(groups)) >= folds:
+        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(frame, labels, groups)
+    else:
+        groups = None
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(frame, labels)
+    for train, test in splits:
         pipeline = build_pipeline(C=C, marked=marked, seed=seed).fit(frame.iloc[train], labels[train])
         out_of_fold[test] = pipeline.decision_function(frame.iloc[test].assign(marked=""))
     calibration = _platt(out_of_fold, labels)
@@ -768,20 +845,33 @@ def train_model(annotations: pd.DataFrame, *, codebook: Codebook, folds: int = 5
     predicted = 1 / (1 + np.exp(-(a * out_of_fold + b))) >= 0.5
     pipeline = build_pipeline(C=C, marked=marked, seed=seed).fit(frame, labels)
     tp, fp, fn, tn = confusion_counts(labels, predicted)
+    by_outlet = {}
+    if "outlet" in annotations:
+        outlets = annotations["outlet"].astype(str).to_numpy()
+        for outlet in sorted(set(outlets) - {""}):
+            mine = outlets == outlet
+            o_tp, o_fp, o_fn, o_tn = confusion_counts(labels[mine], predicted[mine])
+            by_outlet[outlet] = {"tp": o_tp, "fp": o_fp, "fn": o_fn, "tn": o_tn}
+    units = sorted(set(annotations["unit"])) if "unit" in annotations else [codebook.unit]
+    if len(units) != 1:
+        raise CodingError(f"the annotations mix units ({', '.join(units)}): train one model per unit")
     return TrainedModel(
         codebook=codebook.name,
         code=codes[0],
-        unit=codebook.unit,
+        unit=units[0],
         pipeline=pipeline,
         calibration=calibration,
-        metrics=cross_validated_metrics(labels, predicted, code=codes[0], seed=seed),
+        metrics=cross_validated_metrics(labels, predicted, code=codes[0], groups=groups, seed=seed),
         confusion={"tp": tp, "fp": fp, "fn": fn, "tn": tn},
         top_words=top_weighted_features(pipeline, code=codes[0]),
         data_hash=annotations_hash(annotations),
         info={
-            "sentences": len(frame),
+            "units": len(frame),
             "positive": int(labels.sum()),
             "folds": folds,
+            "grouped_by_article": groups is not None,
+            "confusion_by_outlet": by_outlet,
+            "coded_articles": sorted(set(annotations["article_id"].astype(str))) if "article_id" in annotations else [],
             "seed": seed,
             "C": C,
             "marked_words": marked,
@@ -793,6 +883,8 @@ def train_model(annotations: pd.DataFrame, *, codebook: Codebook, folds: int = 5
 
 
 MIN_PER_LABEL = 10  # units with and without a code needed to train and cross-validate its classifier
+#: The code a BABE-style file annotates, and a model's classifier, when there is more than one to choose from.
+DEFAULT_CODE = "biased"
 
 
 def read_training_data(path: str | os.PathLike[str], codebook: Codebook, *, code: str | None = None) -> dict[str, pd.DataFrame]:
@@ -818,10 +910,10 @@ def read_training_data(path: str | os.PathLike[str], codebook: Codebook, *, code
         rows, _ = read_annotation_log(path)
         decided = final_decisions(rows, codebook)
         if decided.empty:
-            raise CodingError(f"{path}: no coded unit of codebook {codebook.name!r} (is it the codebook the coders used?)")
+            raise CodingError(f"{path}: no coded unit of codebook {codebook.name!r}; {_codebooks_in(rows)}")
         return {name: annotations_from_decisions(decided, name) for name in codebook.codes}
     if code is None:
-        code = next(iter(codebook.codes)) if len(codebook.codes) == 1 else "biased"
+        code = next(iter(codebook.codes)) if len(codebook.codes) == 1 else DEFAULT_CODE
     return {code: read_annotations(path, code=code)}
 
 
@@ -855,7 +947,7 @@ class CodebookModel:
     def classifier(self, code: str | None = None) -> TrainedModel:
         """One code's classifier; without ``code`` the only one (or ``biased``)."""
         if code is None:
-            code = next(iter(self.classifiers)) if len(self.classifiers) == 1 else "biased"
+            code = next(iter(self.classifiers)) if len(self.classifiers) == 1 else DEFAULT_CODE
         if code not in self.classifiers:
             raise CodingError(
                 f"model of codebook {self.codebook!r} has no classifier of {code!r}; it has {', '.join(self.classifiers)}"
@@ -885,7 +977,7 @@ def train_codebook(
         reasons = "; ".join(f"{code}: {why}" for code, why in untrained.items())
         raise CodingError(f"no code has enough annotations to train ({reasons}); code more units")
     digest = hashlib.sha256("".join(model.data_hash for model in classifiers.values()).encode()).hexdigest()
-    return CodebookModel(codebook.name, codebook.unit, classifiers, untrained, digest)
+    return CodebookModel(codebook.name, next(iter(classifiers.values())).unit, classifiers, untrained, digest)
 
 
 CODE_COLUMNS = ["unit_id", "article_id", "unit", "start", "end", "voice", "code", "probability", "predicted"]
@@ -949,8 +1041,8 @@ def load_model(path: str | os.PathLike[str]) -> CodebookModel:
         model = joblib.load(path)
     except Exception as err:  # joblib raises many kinds for a file that is not its own
         raise CodingError(f"{path}: not a model file written by 'framing code train' ({type(err).__name__})") from None
-    if not isinstance(model, CodebookModel | TrainedModel):
-        raise CodingError(f"{path}: not a model file written by 'framing code train'")
-    if model.format != MODEL_FORMAT:
+    if getattr(model, "format", None) != MODEL_FORMAT and isinstance(getattr(model, "format", None), int):
         raise CodingError(f"{path}: model format {model.format}, this framing reads {MODEL_FORMAT}: train it again")
+    if not isinstance(model, CodebookModel):
+        raise CodingError(f"{path}: not a model file written by 'framing code train'")
     return model

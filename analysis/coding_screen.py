@@ -2,16 +2,18 @@
 
 Every click goes straight to the annotation file (:class:`analysis.coding.AnnotationLog`), so a
 closed browser tab or a killed kernel loses nothing but the click being written, and opening
-the screen again continues with the first unit this coder has not decided. Keyboard: the text
-box takes code numbers (``1 3`` then Enter), ``s`` to skip, ``u`` to undo, and Enter alone to
-save the codes toggled (several-code codebooks) or to say "none of the codes"; Tab moves
-between the buttons, and Space or Enter presses one.
+the screen again continues with the first unit this coder has not decided (``u`` then undoes
+the last decision in the file, also one from an earlier session). Keyboard: the text box takes
+code numbers (``1 3`` then Enter), ``s`` to skip, ``u`` to undo, and Enter alone to save the
+codes toggled (several-code codebooks) or to say "none of the codes"; anything else is refused
+and nothing is saved. Tab moves between the buttons, and Space or Enter presses one.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -72,9 +74,11 @@ class CodingScreen:
     def __init__(self, sample: pd.DataFrame, log: AnnotationLog, *, bodies: dict[str, str] | None = None):
         self.sample = sample.reset_index(drop=True)
         self.log, self.codebook, self.bodies = log, log.codebook, bodies or {}
-        done = log.done()
-        self.queue = [i for i, unit_id in enumerate(self.sample["unit_id"]) if unit_id not in done]
-        self.decided: list[int] = []  # this session's decisions, for undo
+        position = {unit_id: i for i, unit_id in enumerate(self.sample["unit_id"])}
+        decided = [position[unit_id] for unit_id in log.decided() if unit_id in position]
+        self.queue = [i for i in range(len(self.sample)) if i not in set(decided)]
+        self.decided = decided  # the coder's standing decisions on this sample, in order: what undo takes back
+        self.message = ""
         self._widget = None
 
     @property
@@ -107,19 +111,32 @@ class CodingScreen:
         self.queue.insert(0, position)
         self._refresh()
 
-    def keys(self, typed: str) -> None:
-        """What the text box does with a line: code numbers, ``s``, ``u``, or nothing (save / none)."""
+    def keys(self, typed: str) -> bool:
+        """What the text box does with a line: code numbers, ``s``, ``u``, or nothing (save / none).
+
+        Returns False, and saves nothing, for anything else: a number that is no code's, a
+        letter, or several codes for a codebook of one code per unit (``message`` says why).
+        """
         typed = typed.strip().lower()
         names = list(self.codebook.codes)
+        self.message = ""
         if typed == "s":
             self.skip()
         elif typed == "u":
             self.undo()
         elif not typed:
             self.code(self._toggled())
+        elif not re.fullmatch(r"\d+(?:[\s,]+\d+)*", typed) or not all(
+            1 <= int(n) <= len(names) for n in re.findall(r"\d+", typed)
+        ):
+            self.message = f"{typed!r} not saved: type code numbers 1 to {len(names)}, s to skip or u to undo"
+        elif not self.codebook.multi_label and len(set(re.findall(r"\d+", typed))) > 1:
+            self.message = f"{typed!r} not saved: this codebook takes one code per unit"
         else:
-            picked = [names[int(n) - 1] for n in re.findall(r"\d+", typed) if 1 <= int(n) <= len(names)]
-            self.code(picked if self.codebook.multi_label else picked[:1])
+            self.code(list(dict.fromkeys(names[int(n) - 1] for n in re.findall(r"\d+", typed))))
+            return True
+        self._refresh()
+        return not self.message
 
     # -- widgets ---------------------------------------------------------
 
@@ -162,8 +179,10 @@ class CodingScreen:
         skip.on_click(lambda _: self.skip())
         undo = widgets.Button(description="undo (u)")
         undo.on_click(lambda _: self.undo())
-        self._keys = widgets.Text(placeholder="code numbers, s, u, then Enter", continuous_update=False)
-        self._keys.observe(self._typed, names="value")
+        self._keys = widgets.Text(placeholder="code numbers, s, u, then Enter")
+        with warnings.catch_warnings():  # Enter only, never a click elsewhere, commits the line (ipywidgets 8 deprecates it)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._keys.on_submit(self._typed)
         self._widget = widgets.VBox(
             [
                 self._status,
@@ -176,11 +195,10 @@ class CodingScreen:
         self._refresh()
         return self._widget
 
-    def _typed(self, change: dict) -> None:
-        if change["new"]:
-            line = change["new"]
-            self._keys.value = ""
-            self.keys(line)
+    def _typed(self, box: Any) -> None:
+        line = box.value
+        if self.keys(line):
+            box.value = ""
 
     def _refresh(self) -> None:
         if self._widget is None:
@@ -189,7 +207,8 @@ class CodingScreen:
             toggle.value = False
         total = len(self.sample)
         done = total - len(self.queue)
-        self._status.value = f"<b>{self.log.coder}</b> · {done} of {total} decided · saved to {html.escape(str(self.log.path))}"
+        warning = f" · <span style='color:#b00'>{html.escape(self.message)}</span>" if self.message else ""
+        self._status.value = f"<b>{html.escape(self.log.coder)}</b> · {done} of {total} decided · saved to {html.escape(str(self.log.path))}{warning}"
         unit = self.current
         if unit is None:
             self._text.value = "<p><b>All units of the sample are decided.</b> Check agreement below, then train a model.</p>"

@@ -19,6 +19,7 @@ SEEDS = PROJECT_ROOT / "seeds"
 DATA = PROJECT_ROOT / "data"
 RAW = DATA / "raw"  # user input: no command changes a file here (framing import/fetch write new corpus folders)
 INTERIM = DATA / "interim"  # derived caches, ignored by git
+CODING = DATA / "coding"  # people's annotations (notebook 09): primary data, not a cache; never deleted by framing
 CACHE = INTERIM / "cache"  # cleaned article tables (analysis.corpus), one per corpus, options and loader
 REPORTS = PROJECT_ROOT / "reports"
 NOTEBOOKS = PROJECT_ROOT / "notebooks"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis import paths
+from analysis.corpus import MIN_WORDS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -101,19 +102,19 @@ def lexicon_fingerprint(lexicon: str = "default") -> str:
     return digest.hexdigest()
 
 
-def load_articles(corpus: str | os.PathLike[str] | None = "seeds") -> pd.DataFrame:
+def load_articles(corpus: str | os.PathLike[str] | None = "seeds", *, min_words: int = MIN_WORDS) -> pd.DataFrame:
     """The article table of ``corpus`` (see :func:`analysis.corpus.read_corpus`), from the clean-once cache.
 
     Cleaning a corpus is the slowest step every notebook shares, so the table comes from
     ``data/interim/cache/`` when it is valid (see :func:`analysis.corpus.read_corpus`'s
-    ``cache``), as for every command. Problems found while loading are in
-    ``articles.attrs["problems"]``.
+    ``cache``), as for every command. Articles under ``min_words`` words are skipped (as
+    ``--min-words``). Problems found while loading are in ``articles.attrs["problems"]``.
     """
     from analysis.corpus import load_corpus
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # problems are kept in attrs and shown by notebook 01
-        return load_corpus(None if corpus in (None, "", "seeds") else corpus, cache=True)
+        return load_corpus(None if corpus in (None, "", "seeds") else corpus, min_tokens=min_words, cache=True)
 
 
 def parse_list(value: str | Sequence[str] | None) -> list[str] | None:
@@ -279,6 +280,7 @@ def open_run(
     output_dir: str | os.PathLike[str] = "reports/notebooks",
     formats: str | Sequence[str] = FIGURE_FORMATS,
     prefix: str = "",
+    min_words: int = MIN_WORDS,
 ) -> NotebookRun:
     """Load and select the articles named by a notebook's parameters; make its output folders.
 
@@ -294,6 +296,8 @@ def open_run(
         Figure formats, e.g. ``"png,svg,pdf"``.
     prefix : str
         The notebook number, put before every output name.
+    min_words : int, default=25
+        Articles with fewer words after cleaning are skipped (lower it for a table of short units).
     """
     chosen_formats = tuple(parse_list(formats) or FIGURE_FORMATS)
     unknown = [f for f in chosen_formats if f not in FIGURE_FORMATS]
@@ -303,7 +307,7 @@ def open_run(
     if not out_dir.is_absolute():
         out_dir = paths.PROJECT_ROOT / out_dir
     show_tables_plainly()
-    corpus_articles = with_events(load_articles(corpus), corpus=corpus)
+    corpus_articles = with_events(load_articles(corpus, min_words=min_words), corpus=corpus)
     articles = select_articles(corpus_articles, event=event, outlets=outlets)
     if articles.empty:
         raise ReportError(f"no articles for event={event!r} and outlets={outlets!r}")

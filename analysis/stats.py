@@ -225,6 +225,12 @@ def bootstrap_ratio_replicates(
 MIN_YOUDEN = 0.1
 
 
+def classifier_rates(confusion: dict[str, int]) -> tuple[float, float]:
+    """Sensitivity and specificity from confusion counts ``tp``, ``fp``, ``fn``, ``tn`` (0 where a class is empty)."""
+    tp, fp, fn, tn = (int(confusion[key]) for key in ("tp", "fp", "fn", "tn"))
+    return tp / max(tp + fn, 1), tn / max(tn + fp, 1)
+
+
 def corrected_prevalence(
     positives: np.ndarray,
     units: np.ndarray,
@@ -236,12 +242,16 @@ def corrected_prevalence(
 ) -> tuple[float, float, float, float]:
     """A classifier's share of positive units, corrected for its error, with an interval that carries it.
 
-    The corrected prevalence is the Rogan-Gladen estimator, ``(q + sp - 1) / (se + sp - 1)``,
-    where ``q`` is the share of units the classifier calls positive and ``se``, ``sp`` its
-    sensitivity and specificity from the cross-validated confusion matrix (``tp``, ``fp``,
-    ``fn``, ``tn``), clipped to [0, 1]. The interval is a bootstrap of both sources of error:
-    each replicate resamples the articles (``q``) and draws ``se`` and ``sp`` from their Beta
-    posteriors given the confusion counts (uniform priors).
+    The correction is the Rogan-Gladen estimator, ``(q + sp - 1) / (se + sp - 1)``, where
+    ``q`` is the share of units the classifier calls positive and ``se``, ``sp`` its
+    sensitivity and specificity, clipped to [0, 1]. Every source of error is drawn together,
+    ``n_boot`` times: the articles are resampled (the units of an article are not
+    independent), ``q`` is drawn from its Jeffreys posterior given the resampled counts (so a
+    group where the classifier finds nothing still gets an upper bound), and ``se`` and ``sp``
+    from their Beta posteriors given the cross-validated confusion counts (uniform priors).
+    The estimate is the median of the draws and the interval their percentiles, so the two
+    agree even when the confusion counts are small; with large counts the median is the
+    plain Rogan-Gladen value.
 
     Parameters
     ----------
@@ -253,10 +263,9 @@ def corrected_prevalence(
     Returns
     -------
     observed, corrected, low, high : float
-        The uncorrected share and the corrected one with its interval; the corrected values
-        are NaN when the classifier's sensitivity + specificity - 1 is below ``MIN_YOUDEN``
-        (too close to chance to say anything) and the interval is NaN with fewer than two
-        articles holding units.
+        The uncorrected share, and the corrected one with its interval: NaN when the
+        classifier's sensitivity + specificity - 1 is below ``MIN_YOUDEN`` (too close to
+        chance to say anything), the interval also NaN with fewer than two articles.
 
     Examples
     --------
@@ -272,20 +281,27 @@ def corrected_prevalence(
     tp, fp, fn, tn = (int(confusion[key]) for key in ("tp", "fp", "fn", "tn"))
     positives, units = np.asarray(positives, dtype=float), np.asarray(units, dtype=float)
     observed = float(positives.sum() / units.sum()) if units.sum() else float("nan")
-    sensitivity, specificity = tp / max(tp + fn, 1), tn / max(tn + fp, 1)
-    youden = sensitivity + specificity - 1
-    if youden < MIN_YOUDEN or not np.isfinite(observed):
+    sensitivity, specificity = classifier_rates(confusion)
+    if sensitivity + specificity - 1 < MIN_YOUDEN or not np.isfinite(observed):
         return observed, float("nan"), float("nan"), float("nan")
-    corrected = float(np.clip((observed + specificity - 1) / youden, 0, 1))
-    replicates, enough = bootstrap_ratio_replicates(positives, units, n_boot=n_boot, seed=seed)
-    if not enough[0]:
-        return observed, corrected, float("nan"), float("nan")
-    rng = np.random.default_rng(seed + 1)
+    rng = np.random.default_rng(seed)
     se = rng.beta(tp + 1, fn + 1, size=n_boot)
     sp = rng.beta(tn + 1, fp + 1, size=n_boot)
+    if np.count_nonzero(units > 0) >= 2:
+        k, n = np.empty(n_boot), np.empty(n_boot)
+        step = max(1, BOOTSTRAP_CELLS // len(units))  # bounded memory on large groups
+        for begin in range(0, n_boot, step):
+            picks = rng.integers(0, len(units), size=(min(step, n_boot - begin), len(units)))
+            k[begin : begin + len(picks)], n[begin : begin + len(picks)] = positives[picks].sum(axis=1), units[picks].sum(axis=1)
+    else:
+        k, n = np.full(n_boot, positives.sum()), np.full(n_boot, units.sum())
+    q = rng.beta(k + 0.5, n - k + 0.5)
     with np.errstate(invalid="ignore", divide="ignore"):
-        draws = np.clip((replicates[:, 0] + sp - 1) / (se + sp - 1), 0, 1)
+        draws = np.clip((q + sp - 1) / (se + sp - 1), 0, 1)
     draws = draws[np.isfinite(draws) & (se + sp - 1 > 0)]
+    corrected = float(np.median(draws))
+    if np.count_nonzero(units > 0) < 2:
+        return observed, corrected, float("nan"), float("nan")
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail])
     return observed, corrected, float(low), float(high)

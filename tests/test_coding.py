@@ -76,7 +76,7 @@ def test_the_model_learns_the_annotated_code_and_records_itself(model):
     assert 0 <= probability[1] < 0.5 < probability[0] <= 1
     assert model.codebook == "loaded_language" and len(model.data_hash) == 64
     assert {"scikit-learn", "numpy", "python", "framing"} <= set(model.info["versions"])
-    loaded_words = set(model.top_words.loc[model.top_words["direction"] == "loaded", "feature"])
+    loaded_words = set(model.top_words.loc[model.top_words["direction"] == "towards", "feature"])
     assert {"disgraceful", "outrageous"} & loaded_words
 
 

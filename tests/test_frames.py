@@ -165,6 +165,11 @@ def test_decisions_skips_and_undo_are_appended_and_resolved(tmp_path):
     assert log.done() == {"a1:0-9", "a2:0-9", "a3:0-9"}  # resuming goes past skipped units too
     log.undo(_unit(3))
     assert log.done() == {"a1:0-9", "a2:0-9"}
+    log.record(_unit(1), ["responsibility"])  # coded again: the later decision stands
+    log.undo(_unit(2))  # an undo takes back the decision on its own unit, not the latest one in the file
+    decided = final_decisions(read_annotation_log(path)[0], GENERIC)
+    mine = decided[(decided["coder"] == "ana") & (decided["value"] == 1)].groupby("unit_id")["code"].apply(sorted).to_dict()
+    assert mine == {"a1:0-9": ["responsibility"]}  # unit 2's first decision was undone earlier, its second now
     with pytest.raises(CodingError, match="not in codebook"):
         log.record(_unit(4), ["economy"])
     with pytest.raises(CodingError, match="one code per unit"):
@@ -413,6 +418,12 @@ def _screen_sample() -> pd.DataFrame:
     ), {"a": body}
 
 
+def _enter(screen, line: str) -> None:
+    """Type ``line`` into the coding screen's box and press Enter (the front end's submit message)."""
+    screen._keys.value = line
+    screen._keys._handle_custom_msg({"event": "submit"}, None)
+
+
 def test_the_coding_screen_records_every_click_and_resumes(tmp_path):
     from analysis.coding_screen import CodingScreen
 
@@ -428,10 +439,15 @@ def test_the_coding_screen_records_every_click_and_resumes(tmp_path):
     save = next(w for w in box.children[2].children if w.description.startswith("save"))
     save.click()
     assert screen.current["unit_id"] == "a:35-57" and not any(t.value for t in toggles)
-    screen._keys.value = "1 5"  # typed: conflict and responsibility, then Enter
-    assert screen.current["unit_id"] == "b:0-9"
-    screen._keys.value = "u"  # undo: the minister's paragraph again
+    screen._keys.value = "1 5"  # typed, not yet Enter: nothing saved (a click elsewhere commits nothing)
     assert screen.current["unit_id"] == "a:35-57"
+    _enter(screen, "1 5")  # conflict and responsibility
+    assert screen.current["unit_id"] == "b:0-9" and screen._keys.value == ""
+    _enter(screen, "u")  # undo: the minister's paragraph again
+    assert screen.current["unit_id"] == "a:35-57"
+    for typo in ("9", "x", "1 x", "0"):  # refused, nothing saved, the line kept to correct
+        _enter(screen, typo)
+        assert screen.current["unit_id"] == "a:35-57" and screen._keys.value == typo and "not saved" in screen._status.value
     screen.keys("1")
     screen.keys("s")
     assert screen.current is None and "All units" in screen._text.value
@@ -440,6 +456,8 @@ def test_the_coding_screen_records_every_click_and_resumes(tmp_path):
     assert coded == {"a:0-33": ["economic_consequences"], "a:35-57": ["conflict"]}
     again = CodingScreen(sample, AnnotationLog(path, codebook=GENERIC, coder="ana"), bodies=bodies)
     assert again.current is None  # every unit decided (the last one skipped)
+    again.keys("u")  # after resuming, undo takes back the last decision in the file
+    assert again.current["unit_id"] == "b:0-9"
     other = CodingScreen(sample, AnnotationLog(path, codebook=GENERIC, coder="ben"))
     assert other.current["unit_id"] == "a:0-33"  # a second coder starts at the beginning
 
@@ -453,6 +471,7 @@ def test_a_single_code_screen_has_one_button_per_code_and_none(tmp_path):
     buttons = {w.description: w for w in screen.widget().children[2].children}
     assert set(buttons) == {"1 biased", "none ↵"}
     buttons["1 biased"].click()
+    assert not screen.keys("1 1 2") and "one code per unit" not in screen.message  # 2 is no code of this codebook
     buttons["none ↵"].click()
     decided = final_decisions(read_annotation_log(tmp_path / "a.csv")[0], codebook).set_index("unit_id")["value"]
     assert decided.to_dict() == {"a:0-33": 1, "a:35-57": 0}
