@@ -11,12 +11,12 @@ A removal is a dict ``{"text": str, "reason": str}``; a repair is
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import SimpleNamespace
 
 import yaml
 
@@ -31,7 +31,12 @@ Removal = dict[str, str]
 # ---------------------------------------------------------------------------
 
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_CLASS = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"{_SPACE_CLASS}+")
+# The runs of ``_SPACES`` that are not already one plain space (the others need no replacing):
+# a run with another space character in it, or of two or more spaces.
+_SPACES_TO_REPLACE = re.compile(rf" ?[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{_SPACE_CLASS}*| {_SPACE_CLASS}+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalize_whitespace(text: str) -> str:
@@ -42,10 +47,14 @@ def normalize_whitespace(text: str) -> str:
     >>> normalize_whitespace("a\\u00a0 b \\r\\n\\r\\n\\r\\n c\\u200b")
     'a b\\n\\nc'
     """
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", text))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES_TO_REPLACE.sub(" ", _INVISIBLE.sub("", text))
     lines = [line.strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = "\n".join(lines)
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 _QUOTE_VARIANTS = str.maketrans(
@@ -68,7 +77,8 @@ def normalize_quotes(text: str) -> str:
     >>> normalize_quotes('He said "it\\'s over," and left. \\'Yes\\'')
     'He said “it’s over,” and left. ‘Yes’'
     """
-    text = text.replace("``", "“").replace("''", "”")
+    if "`" in text or "''" in text:
+        text = text.replace("``", "“").replace("''", "”")
     if _QUOTE_VARIANT.search(text):
         text = text.translate(_QUOTE_VARIANTS)
 
@@ -83,7 +93,7 @@ def normalize_quotes(text: str) -> str:
             return "’"
         return "‘" if opening else "’"
 
-    return _STRAIGHT_QUOTE.sub(curly, text)
+    return _STRAIGHT_QUOTE.sub(curly, text) if '"' in text or "'" in text else text
 
 
 def normalize_dashes(text: str) -> str:
@@ -94,8 +104,19 @@ def normalize_dashes(text: str) -> str:
     >>> normalize_dashes("reporters. – He said -- no - near-fatal")
     'reporters. — He said — no — near-fatal'
     """
-    text = re.sub(r"\s*--+\s*", " — ", text)
-    return re.sub(r"(?<=\S) [-–—] (?=\S)|^[-–] (?=\S)", lambda m: " — " if m.start() else "— ", text, flags=re.M)
+    if "--" in text:
+        text = _DOUBLE_HYPHEN.sub(" — ", text)
+    if "- " not in text and "– " not in text and "— " not in text:
+        return text
+    return _SPACED_DASH.sub(_em_dash, text)
+
+
+_DOUBLE_HYPHEN = re.compile(r"\s*--+\s*")
+_SPACED_DASH = re.compile(r"(?<=\S) [-–—] (?=\S)|^[-–] (?=\S)", flags=re.M)
+
+
+def _em_dash(match: re.Match[str]) -> str:
+    return " — " if match.start() else "— "
 
 
 # ---------------------------------------------------------------------------
@@ -199,7 +220,34 @@ STOPLIST_NAMES: dict[str, str] = _FURNITURE["stoplists"]
 _BREADCRUMB_SPLIT = re.compile(r"\s+[/›»>|]\s+")
 
 
+def _any_fullmatch(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that fully matches a line exactly when one of ``patterns`` does (their
+    alternation): one scan instead of one per pattern. None when they cannot be joined (flags
+    that differ, a group name used twice, a numbered back-reference)."""
+    patterns = list(patterns)
+    if not patterns or len({p.flags for p in patterns}) > 1 or any(re.search(r"\\\d", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+
+
+_ANY_GENERIC_CHROME = _any_fullmatch(pattern for _, pattern in GENERIC_CHROME)
+_JOINED_PROFILE_CHROME: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+
+
+def _profile_chrome(chrome: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """The alternation of a profile's chrome patterns (:func:`_any_fullmatch`), joined once per profile."""
+    joined = _JOINED_PROFILE_CHROME.get(id(chrome))
+    if joined is None or joined[0] is not chrome:  # the tuple is kept, so its id is not reused
+        joined = _JOINED_PROFILE_CHROME[id(chrome)] = (chrome, _any_fullmatch(chrome))
+    return joined[1]
+
+
 def _is_breadcrumb(line: str) -> bool:
+    if line.endswith("."):
+        return False
     parts = _BREADCRUMB_SPLIT.split(line)
     return len(parts) >= 2 and all(0 < len(p.split()) <= 4 and p[:1].isupper() for p in parts) and not line.endswith(".")
 
@@ -218,11 +266,15 @@ def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None
     >>> chrome_reason("Russia is ready to set up a dialogue.") is None
     True
     """
-    if profile is not None and any(p.fullmatch(line) for p in profile.chrome):
-        return f"site furniture ({profile.name} profile)"
-    for reason, pattern in GENERIC_CHROME:
-        if pattern.fullmatch(line):
-            return reason
+    if profile is not None and profile.chrome:
+        joined = _profile_chrome(profile.chrome)
+        if (joined.fullmatch(line) if joined is not None else True) and any(p.fullmatch(line) for p in profile.chrome):
+            return f"site furniture ({profile.name} profile)"
+    # the joined patterns say whether any matches; only then is the first that does looked for
+    if _ANY_GENERIC_CHROME is None or _ANY_GENERIC_CHROME.fullmatch(line):
+        for reason, pattern in GENERIC_CHROME:
+            if pattern.fullmatch(line):
+                return reason
     if _is_breadcrumb(line):
         return "breadcrumb"
     return None
@@ -232,12 +284,19 @@ def _ends_like_text(line: str) -> bool:
     return line.rstrip()[-1:] in '.?!”"’:;…)'
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=65_536)
 def _letters_key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return _NOT_LETTERS.sub("", text.casefold())
 
 
 def _site_name_reason(line: str, site_keys: frozenset[str]) -> str | None:
-    key = _letters_key(line)
+    return _site_name_of_key(_letters_key(line), site_keys)
+
+
+def _site_name_of_key(key: str, site_keys: frozenset[str]) -> str | None:
     if key and any(key == site or key in (site + "logo", site + "home") for site in site_keys):
         return "site name"
     return None
@@ -281,37 +340,53 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(justext.get_stoplist(name)) if name else None
 
 
-@lru_cache(maxsize=1)
-def _text_paragraph() -> type:
-    """jusText's ``Paragraph`` for text already whitespace-normalised: its text is not rebuilt on every access."""
-    from justext.paragraph import Paragraph
+class _TextBlock:
+    """A paragraph as jusText's context-sensitive revision reads it (its class, no heading)."""
 
-    class TextParagraph(Paragraph):
-        def __init__(self, text: str, index: int):
-            super().__init__(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{index + 1}]"))
-            self.text_nodes.append(text)
-            self._text = " ".join(text.split())
+    __slots__ = ("cf_class", "class_type", "heading", "text")
 
-        @property
-        def text(self) -> str:
-            return self._text
-
-    return TextParagraph
+    def __init__(self, text: str, cf_class: str):
+        self.text, self.cf_class, self.class_type, self.heading = text, cf_class, "", False
 
 
 def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tuple[str, str, float]]:
     """jusText's classification of plain-text paragraphs: ``(context-free class, final class, stop-word density)``.
 
-    Runs the ``justext`` package's own classifier (length, stop-word density) and its
-    context-sensitive revision (a short paragraph takes the class of its neighbours) on
-    paragraphs given as text: no markup, so no link density and no headings.
+    jusText's context-free classifier (``justext.core.classify_paragraphs``: length, stop-word
+    density, a copyright sign, with the package's thresholds) restated for paragraphs given as
+    text, which have no markup, so no link density and no headings (the tests check it against
+    the package's own on every line of the seeds and fixtures); then the package's own
+    context-sensitive revision (a short paragraph takes the class of its neighbours).
     """
-    from justext.core import classify_paragraphs, revise_paragraph_classification
+    from justext.core import (
+        LENGTH_HIGH_DEFAULT,
+        LENGTH_LOW_DEFAULT,
+        STOPWORDS_HIGH_DEFAULT,
+        STOPWORDS_LOW_DEFAULT,
+        define_stoplist,
+        revise_paragraph_classification,
+    )
 
-    blocks = [_text_paragraph()(text, i) for i, text in enumerate(paragraphs)]
-    classify_paragraphs(blocks, stopwords, no_headings=True)
+    lowered = define_stoplist(stopwords)
+    blocks, densities = [], []
+    for paragraph in paragraphs:
+        words = paragraph.split()
+        text = " ".join(words)  # jusText's normalised text: its length is the paragraph's
+        density = sum(map(lowered.__contains__, map(str.lower, words))) / len(words) if words else 0
+        if "\xa9" in text or "&copy" in text:
+            cf_class = "bad"
+        elif len(text) < LENGTH_LOW_DEFAULT:
+            cf_class = "short"
+        elif density >= STOPWORDS_HIGH_DEFAULT:
+            cf_class = "good" if len(text) > LENGTH_HIGH_DEFAULT else "neargood"
+        elif density >= STOPWORDS_LOW_DEFAULT:
+            cf_class = "neargood"
+        else:
+            cf_class = "bad"
+        blocks.append(_TextBlock(text, cf_class))
+        densities.append(density)
     revise_paragraph_classification(blocks)
-    return [(block.cf_class, block.class_type, block.stopwords_density(stopwords)) for block in blocks]
+    return [(block.cf_class, block.class_type, density) for block, density in zip(blocks, densities, strict=True)]
 
 
 def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_shared: float = 0.5) -> dict[str, dict[str, str]]:
@@ -395,7 +470,10 @@ def strip_chrome(
         if not line:
             kept.append(line)
             continue
-        reason = chrome_reason(line, profile) or (boilerplate or {}).get(_letters_key(line)) or _site_name_reason(line, site_keys)
+        reason = chrome_reason(line, profile)
+        if reason is None:
+            key = _letters_key(line)
+            reason = (boilerplate or {}).get(key) or _site_name_of_key(key, site_keys)
         if any(header.fullmatch(line) for header in RELATED_HEADERS):
             reason, in_list = reason or "related-story link", True
         elif reason is None and in_list and _title_like(line):
@@ -489,6 +567,7 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
 _NON_WORD_RUN = re.compile(r"\W+")
 
 
+@lru_cache(maxsize=4096)  # a paragraph's key is asked for again by the headline, dek and repeat checks
 def _key(text: str) -> str:
     return _NON_WORD_RUN.sub(" ", text.casefold()).strip()
 
@@ -739,6 +818,7 @@ def _best_split(token: str, vocabulary: Mapping[str, int]) -> str | None:
 
 
 _CAMEL_GLUE = re.compile(r"\b([a-z]{2,})((?:[A-Z]\.){2,}|[A-Z][a-z]+)")
+_CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 # Where a quote mark lost its space: a closing mark after punctuation before a letter (split
 # after it), or an opening mark after a lowercase letter (split before it).
 _QUOTE_GLUE = re.compile(r"[,.!?;:]”(?=[A-Za-z])|[a-z](?=“)")
@@ -773,38 +853,95 @@ def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, l
     >>> repair_glued_words("at oddsover Russia, byInterfax", {})[0]
     'at odds over Russia, by Interfax'
     """
-    repairs: list[dict[str, str]] = []
+    return glued_word_repair(vocabulary)(text)
 
-    def camel(match: re.Match[str]) -> str:
-        whole, left, right = match.group(0), match.group(1), match.group(2)
-        if _zipf(whole.lower()) > 0 or not _known(left, vocabulary):
-            return whole
-        repairs.append({"original": whole, "repaired": f"{left} {right}", "reason": "glued words"})
-        return f"{left} {right}"
 
-    def lower(match: re.Match[str]) -> str:
-        token = match.group(0)
+def glued_word_repair(vocabulary: Mapping[str, int]) -> Callable[[str], tuple[str, list[dict[str, str]]]]:
+    """:func:`repair_glued_words` with ``vocabulary`` fixed: a callable that decides each distinct
+    token once (a corpus's texts share most of their words) and leaves a text without a token
+    to split as it is, unscanned by the substitution.
+
+    Examples
+    --------
+    >>> repair = glued_word_repair({})
+    >>> repair("at oddsover Russia")[0], repair("no glue here")[0]
+    ('at odds over Russia', 'no glue here')
+    """
+    splits: dict[str, str | None] = {}  # lowercase token -> its split, or None to keep it
+    split_tokens: set[str] = set()
+
+    def split_of(token: str) -> str | None:
         if _zipf(token) > 0 or vocabulary.get(token, 0) >= 2:
-            return token
-        split = _best_split(token, vocabulary)
-        if split is None:
-            return token
-        repairs.append({"original": token, "repaired": split, "reason": "glued words"})
-        return split
+            return None
+        return _best_split(token, vocabulary)
 
-    text = _CAMEL_GLUE.sub(camel, text)
-    text = _LOWER_TOKEN.sub(lower, text)
+    def repair(text: str) -> tuple[str, list[dict[str, str]]]:
+        repairs: list[dict[str, str]] = []
 
-    text = _space_at_quote_marks(text, repairs)
-    return text, repairs
+        def camel(match: re.Match[str]) -> str:
+            whole, left, right = match.group(0), match.group(1), match.group(2)
+            if _zipf(whole.lower()) > 0 or not _known(left, vocabulary):
+                return whole
+            repairs.append({"original": whole, "repaired": f"{left} {right}", "reason": "glued words"})
+            return f"{left} {right}"
+
+        def lower(match: re.Match[str]) -> str:
+            token = match.group(0)
+            split = splits[token]
+            if split is None:
+                return token
+            repairs.append({"original": token, "repaired": split, "reason": "glued words"})
+            return split
+
+        if _CAMEL_HINT.search(text):  # a match has a lowercase letter before a capital
+            text = _CAMEL_GLUE.sub(camel, text)
+        tokens = set(_LOWER_TOKEN.findall(text))
+        for token in tokens.difference(splits):
+            split = splits[token] = split_of(token)
+            if split is not None:
+                split_tokens.add(token)
+        if not split_tokens.isdisjoint(tokens):
+            text = _LOWER_TOKEN.sub(lower, text)
+        text = _space_at_quote_marks(text, repairs)
+        return text, repairs
+
+    return repair
+
+
+def _quote_glue_ends(text: str) -> list[int]:
+    """Where each match of ``_QUOTE_GLUE`` in ``text`` ends, in order, found from the quote marks
+    alone (no match overlaps another, so these are the ends ``finditer`` gives).
+
+    Examples
+    --------
+    >>> text = "he said,”Yes” and “no”.”Then a“b"
+    >>> list(_quote_glue_ends(text)) == [m.end() for m in _QUOTE_GLUE.finditer(text)]
+    True
+    """
+    ends, find, last = [], text.find, len(text) - 1
+    for mark in "”“":
+        at = find(mark)
+        while at >= 0:
+            if mark == "”":
+                if at and at < last and text[at - 1] in ",.!?;:" and text[at + 1] in _ASCII_LETTERS:
+                    ends.append(at + 1)
+            elif at and text[at - 1] in _ASCII_LOWERCASE:
+                ends.append(at)
+            at = find(mark, at + 1)
+    return sorted(ends)
+
+
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_LOWERCASE = frozenset(string.ascii_lowercase)
 
 
 def _space_at_quote_marks(text: str, repairs: list[dict[str, str]]) -> str:
     """One space put back per run of non-space characters, at its last glued closing mark
     (or, when it has none, at its last glued opening mark)."""
+    if "”" not in text and "“" not in text:  # every match has one
+        return text
     splits: dict[int, tuple[bool, int]] = {}  # run start -> (closing mark?, split offset)
-    for match in _QUOTE_GLUE.finditer(text):
-        at = match.end()
+    for at in _quote_glue_ends(text):
         run_start = at
         while run_start and not text[run_start - 1].isspace():
             run_start -= 1
@@ -826,10 +963,28 @@ def _space_at_quote_marks(text: str, repairs: list[dict[str, str]]) -> str:
 
 def vocabulary_of(texts: list[str]) -> dict[str, int]:
     """Lowercased word counts over ``texts``, for :func:`repair_glued_words`."""
+    return word_counts(texts)[0]
+
+
+def word_counts(texts: Iterable[str]) -> tuple[dict[str, int], list[int]]:
+    """:func:`vocabulary_of` ``texts``, and the number of words of each text (``WORD_PATTERN`` matches).
+
+    Examples
+    --------
+    >>> word_counts(["The talks", "the U.S. said"])
+    ({'the': 2, 'talks': 1, 'u.s.': 1, 'said': 1}, [2, 3])
+    """
     counts: Counter[str] = Counter()
+    lengths = []
     for text in texts:
-        counts.update(map(str.lower, WORD_PATTERN.findall(text)))
-    return dict(counts)
+        words = WORD_PATTERN.findall(text)
+        lengths.append(len(words))
+        counts.update(words)
+    vocabulary: dict[str, int] = {}
+    for word, count in counts.items():  # each distinct form lowercased once
+        key = word.lower()
+        vocabulary[key] = vocabulary.get(key, 0) + count
+    return vocabulary, lengths
 
 
 # ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -143,6 +144,10 @@ def csv_records(lines: Iterable[str]) -> Iterator[list[str]]:
             yield cells
 
 
+#: A byte that was not UTF-8, as ``surrogateescape`` decodes it.
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
+
+
 def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | None:
     """Header and ``(row number, row)`` of a CSV file, reading on past bad rows.
 
@@ -166,7 +171,7 @@ def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tupl
     try:
         for cells in csv_records(text.splitlines(keepends=True)):
             line += 1
-            if any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell):
+            if any(map(_SURROGATE_ESCAPE.search, cells)):
                 cells = [_undo_mojibake(cell) for cell in cells]
                 problems.append(
                     Problem(
@@ -665,7 +670,7 @@ EARLIEST_YEAR = 1900
 def plausible_date(published: pd.Timestamp) -> bool:
     """Whether a publication date is from ``EARLIEST_YEAR`` on and no later than tomorrow (UTC)."""
     day = (published.tz_convert(None) if published.tzinfo else published).normalize()
-    tomorrow = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(days=1)
+    tomorrow = pd.Timestamp(datetime.now(UTC).date() + timedelta(days=1))
     return pd.Timestamp(EARLIEST_YEAR, 1, 1) <= day <= tomorrow
 
 
@@ -765,16 +770,18 @@ def _build_articles(
             }
         )
 
-    vocabulary = clean.vocabulary_of([r["body"] for r in rows] + [r["dek"] for r in rows])
+    vocabulary, words = clean.word_counts([*(r["body"] for r in rows), *(r["dek"] for r in rows)])
+    repair = clean.glued_word_repair(vocabulary)
     kept = []
     hashes: dict[str, str] = {}
-    for row in progress(rows, desc="repairing words", total=len(rows)):
+    for n, row in enumerate(progress(rows, desc="repairing words", total=len(rows))):
+        body = row["body"]
         repairs = []
         for part in ("headline", "dek", "body"):
-            row[part], fixed = clean.repair_glued_words(row[part], vocabulary)
+            row[part], fixed = repair(row[part])
             repairs += fixed
         row["repairs"] = repairs
-        row["n_tokens"] = count_words(row["body"])
+        row["n_tokens"] = words[n] if row["body"] == body else count_words(row["body"])  # counted with the vocabulary
         row["hash"] = hashlib.sha256(" ".join(row["body"].casefold().split()).encode()).hexdigest()[:16]
         if row["n_tokens"] < min_tokens:
             empty = "empty body" if row["n_tokens"] == 0 else f"near-empty body ({row['n_tokens']} words after cleaning)"
