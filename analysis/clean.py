@@ -37,6 +37,8 @@ _SPACES = re.compile(rf"{_SPACE_CLASS}+")
 # a run with another space character in it, or of two or more spaces.
 _SPACES_TO_REPLACE = re.compile(rf" ?[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{_SPACE_CLASS}*| {_SPACE_CLASS}+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ODD_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
 
 def normalize_whitespace(text: str) -> str:
@@ -51,7 +53,13 @@ def normalize_whitespace(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES_TO_REPLACE.sub(" ", _INVISIBLE.sub("", text))
+    if not text.isascii():  # the invisible characters and the odd spaces are none of them ASCII
+        if any(char in text for char in _INVISIBLE_CHARS):
+            text = _INVISIBLE.sub("", text)
+        if any(char in text for char in _ODD_SPACES):
+            text = _SPACES_TO_REPLACE.sub(" ", text)
+    if "  " in text or "\t" in text:
+        text = _SPACES_TO_REPLACE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
@@ -233,7 +241,108 @@ def _any_fullmatch(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | Non
         return None
 
 
+# Characters that are not ASCII but match an ASCII letter when case is ignored (İ ı ſ K, the
+# Kelvin sign): a text holding one is never ruled out by the literals of :class:`LiteralGuard`.
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    r"""Lowercase ASCII strings of which every match of ``pattern`` contains one, or None when
+    none can be read off the pattern (it is not parsed further than sequences, groups,
+    alternatives and repeats of at least one).
+
+    Examples
+    --------
+    >>> sorted(required_literals(re.compile(r"\s*(?:photo|image)\s*:.{0,40}", re.IGNORECASE)))
+    ['image', 'photo']
+    >>> required_literals(re.compile(r"\d+ ?(?:am|pm)?")) is None
+    True
+    """
+    from re import _constants as sre
+    from re import _parser
+
+    def of(items: list) -> set[str] | None:
+        options: list[set[str]] = []
+        run = ""
+        for op, value in [*items, (None, None)]:  # (None, None) ends the last run of literals
+            if op is sre.LITERAL and value < 128:
+                run += chr(value)
+                continue
+            if run:
+                options.append({run.lower()})
+                run = ""
+            found = None
+            if op is sre.SUBPATTERN:
+                found = of(value[-1].data)
+            elif op is sre.ATOMIC_GROUP:
+                found = of(value.data)
+            elif op is sre.BRANCH:
+                branches = [of(branch.data) for branch in value[1]]
+                found = None if any(b is None for b in branches) else set().union(*branches)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] >= 1:
+                found = of(value[2].data)
+            if found:
+                options.append(found)
+        # the most telling requirement: the longest shortest literal, then the fewest literals
+        return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
+
+    try:
+        found = of(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a construct this reading does not know: no literals, the pattern always runs
+        return None
+    return frozenset(found) if found else None
+
+
+class LiteralGuard:
+    r"""Which of ``patterns`` could match a text, from the literals each needs (:func:`required_literals`).
+
+    One pass of an Aho-Corasick automaton over the lowercased text finds every literal it holds;
+    a pattern none of whose literals is there cannot match, and need not run. Only literals of
+    three characters or more are used (shorter ones are in most texts); a pattern without such
+    literals always runs.
+
+    Examples
+    --------
+    >>> guard = LiteralGuard([re.compile("(?:share|tweet) this", re.I), re.compile(r"\d+")])
+    >>> guard.may_match("Tweet THIS now"), guard.may_match("Prices fell"), guard.may_match("in 2021")
+    ([True, True], [False, True], [False, True])
+    """
+
+    def __init__(self, patterns: Iterable[re.Pattern[str]], *, shortest: int = 3):
+        import ahocorasick
+
+        required = [required_literals(pattern) for pattern in patterns]
+        self.guarded = [bool(r) and min(map(len, r)) >= shortest for r in required]
+        masks: dict[str, int] = defaultdict(int)
+        for i, literals in enumerate(required):
+            if self.guarded[i]:
+                for literal in literals:
+                    masks[literal] |= 1 << i
+        self._automaton = ahocorasick.Automaton() if masks else None
+        for literal, mask in masks.items():
+            self._automaton.add_word(literal, mask)
+        if self._automaton is not None:
+            self._automaton.make_automaton()
+
+    def found(self, text: str) -> int | None:
+        """Bit ``i`` set when a literal of pattern ``i`` is in ``text``; None when literals cannot tell."""
+        if self._automaton is None or not _FOLDS_TO_ASCII.isdisjoint(text):
+            return None
+        mask = 0
+        for _, bits in self._automaton.iter(text.lower()):
+            mask |= bits
+        return mask
+
+    def may_match(self, text: str) -> list[bool]:
+        """For each pattern, whether it could match ``text`` (False only when it cannot)."""
+        mask = self.found(text)
+        return [mask is None or not guarded or bool(mask >> i & 1) for i, guarded in enumerate(self.guarded)]
+
+
 _ANY_GENERIC_CHROME = _any_fullmatch(pattern for _, pattern in GENERIC_CHROME)
+_GENERIC_CHROME_GUARD = LiteralGuard(pattern for _, pattern in GENERIC_CHROME)
+_UNGUARDED_CHROME = [pattern for (_, pattern), g in zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True) if not g]
+_ANY_UNGUARDED_CHROME = _any_fullmatch(_UNGUARDED_CHROME)
 _JOINED_PROFILE_CHROME: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
 
 
@@ -270,13 +379,31 @@ def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None
         joined = _profile_chrome(profile.chrome)
         if (joined.fullmatch(line) if joined is not None else True) and any(p.fullmatch(line) for p in profile.chrome):
             return f"site furniture ({profile.name} profile)"
-    # the joined patterns say whether any matches; only then is the first that does looked for
-    if _ANY_GENERIC_CHROME is None or _ANY_GENERIC_CHROME.fullmatch(line):
-        for reason, pattern in GENERIC_CHROME:
-            if pattern.fullmatch(line):
-                return reason
+    reason = _generic_chrome_reason(line)
+    if reason is not None:
+        return reason
     if _is_breadcrumb(line):
         return "breadcrumb"
+    return None
+
+
+def _generic_chrome_reason(line: str) -> str | None:
+    """The reason of the first of :data:`GENERIC_CHROME` that fully matches ``line``, or None.
+
+    Only the patterns that could match run: those whose literals are in the line
+    (:class:`LiteralGuard`), and the others only when their alternation matches.
+    """
+    found = _GENERIC_CHROME_GUARD.found(line)
+    if found is None:  # the literals cannot tell: all the patterns, as their alternation says
+        if _ANY_GENERIC_CHROME is not None and not _ANY_GENERIC_CHROME.fullmatch(line):
+            return None
+        return next((reason for reason, pattern in GENERIC_CHROME if pattern.fullmatch(line)), None)
+    unguarded = bool(_UNGUARDED_CHROME) and (_ANY_UNGUARDED_CHROME is None or _ANY_UNGUARDED_CHROME.fullmatch(line) is not None)
+    if not found and not unguarded:
+        return None
+    for i, ((reason, pattern), guarded) in enumerate(zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True)):
+        if (found >> i & 1 if guarded else unguarded) and pattern.fullmatch(line):
+            return reason
     return None
 
 
@@ -370,20 +497,21 @@ def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tu
     lowered = define_stoplist(stopwords)
     blocks, densities = [], []
     for paragraph in paragraphs:
-        words = paragraph.split()
-        text = " ".join(words)  # jusText's normalised text: its length is the paragraph's
-        density = sum(map(lowered.__contains__, map(str.lower, words))) / len(words) if words else 0
-        if "\xa9" in text or "&copy" in text:
+        # lowercasing the paragraph lowercases each word (no case rule looks across a space)
+        words = paragraph.lower().split()
+        length = sum(map(len, words)) + len(words) - 1 if words else 0  # of jusText's text, words joined by a space
+        density = sum(map(lowered.__contains__, words)) / len(words) if words else 0
+        if "\xa9" in paragraph or "&copy" in paragraph:  # in the joined words exactly when in the paragraph
             cf_class = "bad"
-        elif len(text) < LENGTH_LOW_DEFAULT:
+        elif length < LENGTH_LOW_DEFAULT:
             cf_class = "short"
         elif density >= STOPWORDS_HIGH_DEFAULT:
-            cf_class = "good" if len(text) > LENGTH_HIGH_DEFAULT else "neargood"
+            cf_class = "good" if length > LENGTH_HIGH_DEFAULT else "neargood"
         elif density >= STOPWORDS_LOW_DEFAULT:
             cf_class = "neargood"
         else:
             cf_class = "bad"
-        blocks.append(_TextBlock(text, cf_class))
+        blocks.append(_TextBlock(paragraph, cf_class))  # the revision reads a text only after a heading: none here
         densities.append(density)
     revise_paragraph_classification(blocks)
     return [(block.cf_class, block.class_type, density) for block, density in zip(blocks, densities, strict=True)]
@@ -670,11 +798,14 @@ def split_credits(paragraph: str) -> tuple[str, str]:
     >>> split_credits("She said it was proof of meddling. (Reporting by Jane Doe; Editing by John Roe)")
     ('She said it was proof of meddling.', '(Reporting by Jane Doe; Editing by John Roe)')
     """
-    for pattern in TRAILING_CREDITS:
-        match = pattern.search(paragraph)
+    for pattern, may_match in zip(TRAILING_CREDITS, _CREDITS_GUARD.may_match(paragraph), strict=True):
+        match = pattern.search(paragraph) if may_match else None
         if match and match.start() > 0:
             return paragraph[: match.start()].rstrip(), match.group().strip()
     return paragraph, ""
+
+
+_CREDITS_GUARD = LiteralGuard(TRAILING_CREDITS)
 
 
 def clean_article(
