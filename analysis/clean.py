@@ -104,6 +104,11 @@ def normalize_quotes(text: str) -> str:
     return _STRAIGHT_QUOTE.sub(curly, text) if '"' in text or "'" in text else text
 
 
+@lru_cache(maxsize=65_536)
+def _normalize_marks(paragraph: str) -> str:
+    return normalize_dashes(normalize_quotes(paragraph))
+
+
 def normalize_dashes(text: str) -> str:
     """Spaced hyphens and en dashes, and double hyphens, become a spaced em dash.
 
@@ -326,7 +331,7 @@ class LiteralGuard:
 
     def found(self, text: str) -> int | None:
         """Bit ``i`` set when a literal of pattern ``i`` is in ``text``; None when literals cannot tell."""
-        if self._automaton is None or not _FOLDS_TO_ASCII.isdisjoint(text):
+        if self._automaton is None or (not text.isascii() and any(char in text for char in _FOLDS_TO_ASCII)):
             return None
         mask = 0
         for _, bits in self._automaton.iter(text.lower()):
@@ -340,6 +345,7 @@ class LiteralGuard:
 
 
 _ANY_GENERIC_CHROME = _any_fullmatch(pattern for _, pattern in GENERIC_CHROME)
+_SHORT_LINE = 100
 _GENERIC_CHROME_GUARD = LiteralGuard(pattern for _, pattern in GENERIC_CHROME)
 _UNGUARDED_CHROME = [pattern for (_, pattern), g in zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True) if not g]
 _ANY_UNGUARDED_CHROME = _any_fullmatch(_UNGUARDED_CHROME)
@@ -387,14 +393,20 @@ def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None
     return None
 
 
+@lru_cache(maxsize=65_536)  # furniture lines come back on page after page
+def _line_chrome_reason(line: str, profile: OutletProfile | None) -> str | None:
+    return chrome_reason(line, profile)
+
+
 def _generic_chrome_reason(line: str) -> str | None:
     """The reason of the first of :data:`GENERIC_CHROME` that fully matches ``line``, or None.
 
     Only the patterns that could match run: those whose literals are in the line
     (:class:`LiteralGuard`), and the others only when their alternation matches.
     """
-    found = _GENERIC_CHROME_GUARD.found(line)
-    if found is None:  # the literals cannot tell: all the patterns, as their alternation says
+    # on a short line the alternation of all the patterns fails fast; on a long one, the literals first
+    found = _GENERIC_CHROME_GUARD.found(line) if len(line) > _SHORT_LINE else None
+    if found is None:  # all the patterns, as their alternation says
         if _ANY_GENERIC_CHROME is not None and not _ANY_GENERIC_CHROME.fullmatch(line):
             return None
         return next((reason for reason, pattern in GENERIC_CHROME if pattern.fullmatch(line)), None)
@@ -476,6 +488,32 @@ class _TextBlock:
         self.text, self.cf_class, self.class_type, self.heading = text, cf_class, "", False
 
 
+@lru_cache(maxsize=65_536)  # furniture lines come back on page after page
+def _context_free_class(paragraph: str, stopwords: frozenset[str]) -> tuple[str, float]:
+    """jusText's context-free class of a plain-text paragraph, and its stop-word density."""
+    from justext.core import (
+        LENGTH_HIGH_DEFAULT,
+        LENGTH_LOW_DEFAULT,
+        STOPWORDS_HIGH_DEFAULT,
+        STOPWORDS_LOW_DEFAULT,
+        define_stoplist,
+    )
+
+    # lowercasing the paragraph lowercases each word (no case rule looks across a space)
+    words = paragraph.lower().split()
+    length = sum(map(len, words)) + len(words) - 1 if words else 0  # of jusText's text, words joined by a space
+    density = sum(map(define_stoplist(stopwords).__contains__, words)) / len(words) if words else 0
+    if "\xa9" in paragraph or "&copy" in paragraph:  # in the joined words exactly when in the paragraph
+        return "bad", density
+    if length < LENGTH_LOW_DEFAULT:
+        return "short", density
+    if density >= STOPWORDS_HIGH_DEFAULT:
+        return ("good" if length > LENGTH_HIGH_DEFAULT else "neargood"), density
+    if density >= STOPWORDS_LOW_DEFAULT:
+        return "neargood", density
+    return "bad", density
+
+
 def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tuple[str, str, float]]:
     """jusText's classification of plain-text paragraphs: ``(context-free class, final class, stop-word density)``.
 
@@ -485,32 +523,11 @@ def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tu
     the package's own on every line of the seeds and fixtures); then the package's own
     context-sensitive revision (a short paragraph takes the class of its neighbours).
     """
-    from justext.core import (
-        LENGTH_HIGH_DEFAULT,
-        LENGTH_LOW_DEFAULT,
-        STOPWORDS_HIGH_DEFAULT,
-        STOPWORDS_LOW_DEFAULT,
-        define_stoplist,
-        revise_paragraph_classification,
-    )
+    from justext.core import revise_paragraph_classification
 
-    lowered = define_stoplist(stopwords)
     blocks, densities = [], []
     for paragraph in paragraphs:
-        # lowercasing the paragraph lowercases each word (no case rule looks across a space)
-        words = paragraph.lower().split()
-        length = sum(map(len, words)) + len(words) - 1 if words else 0  # of jusText's text, words joined by a space
-        density = sum(map(lowered.__contains__, words)) / len(words) if words else 0
-        if "\xa9" in paragraph or "&copy" in paragraph:  # in the joined words exactly when in the paragraph
-            cf_class = "bad"
-        elif length < LENGTH_LOW_DEFAULT:
-            cf_class = "short"
-        elif density >= STOPWORDS_HIGH_DEFAULT:
-            cf_class = "good" if length > LENGTH_HIGH_DEFAULT else "neargood"
-        elif density >= STOPWORDS_LOW_DEFAULT:
-            cf_class = "neargood"
-        else:
-            cf_class = "bad"
+        cf_class, density = _context_free_class(paragraph, stopwords)
         blocks.append(_TextBlock(paragraph, cf_class))  # the revision reads a text only after a heading: none here
         densities.append(density)
     revise_paragraph_classification(blocks)
@@ -598,7 +615,7 @@ def strip_chrome(
         if not line:
             kept.append(line)
             continue
-        reason = chrome_reason(line, profile)
+        reason = _line_chrome_reason(line, profile)
         if reason is None:
             key = _letters_key(line)
             reason = (boilerplate or {}).get(key) or _site_name_of_key(key, site_keys)
@@ -709,8 +726,9 @@ def _repeated_later(paragraph: str, later: list[str], *, share: float = 0.5) -> 
     grams = _trigrams(paragraph)
     if not grams:
         return False
-    rest = set().union(*(_trigrams(p) for p in later)) if later else set()
-    return len(grams & rest) / len(grams) >= share
+    # a trigram is in a later paragraph exactly when its words, a space either side, are in that paragraph's key
+    rest = "\n".join(f" {_key(p)} " for p in later)
+    return sum(f" {' '.join(gram)} " in rest for gram in grams) / len(grams) >= share
 
 
 def split_paragraphs(lines: list[str]) -> list[str]:
@@ -790,6 +808,7 @@ def _site_suffix(headline: str, site_names: Iterable[str]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=65_536)
 def split_credits(paragraph: str) -> tuple[str, str]:
     """Split a credit at the end of a paragraph ("(Reporting by ...)") from its story text.
 
@@ -856,7 +875,7 @@ def clean_article(
     text = normalize_whitespace(raw)
     lines, removed = strip_chrome(text.split("\n"), profile, boilerplate=boilerplate, site_names=site_names, language=language)
     credits = [r["text"] for r in removed if r["reason"] in BYLINE_REASONS]
-    paragraphs = [normalize_dashes(normalize_quotes(p)) for p in split_paragraphs(lines)]
+    paragraphs = [_normalize_marks(p) for p in split_paragraphs(lines)]
 
     given_title = bool(title and title.strip())
     headline = normalize_quotes(title.strip()) if given_title else ""
