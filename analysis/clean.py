@@ -587,6 +587,18 @@ def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_
     return found
 
 
+def line_keys(text: str) -> set[str]:
+    """The keys (:func:`repeated_lines`) of the lines of ``text`` as :func:`clean_article` reads them:
+    the only ones it looks a site's repeated lines up by.
+
+    Examples
+    --------
+    >>> sorted(line_keys("Menu\\n\\nTalks resume  in Geneva."))
+    ['menu', 'talksresumeingeneva']
+    """
+    return {key for line in normalize_whitespace(text).split("\n") if line and (key := _letters_key(line))}
+
+
 def strip_chrome(
     lines: list[str],
     profile: OutletProfile | None = None,

@@ -683,10 +683,12 @@ def _build_articles(
     near_duplicate: float,
     profiles_hint: str,
     progress: Progress,
+    memo: ArticleMemo | None = None,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
-    texts = {id(entry): _text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
+    text_of = memo.text_of if memo is not None else _text_of
+    texts = {id(entry): text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
     boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
     for entry in progress(entries, desc="cleaning", total=len(entries)):
         problem = partial(_add_problem, problems, entry)
@@ -731,7 +733,7 @@ def _build_articles(
             outlet = entry.outlet
         profile = profiles.get(outlet)
         text, markup_title = texts[id(entry)]
-        parts = clean.clean_article(
+        parts = (memo.clean_article if memo is not None else clean.clean_article)(
             text,
             profile=profile,
             title=entry.title or markup_title or None,
@@ -917,15 +919,21 @@ def read_corpus(
         profiles = load_profiles(*extra)
         entries = _read_table(path, problems)
         hint = "Add a profile for it to an outlets.yaml and pass that with --outlets FILE"
-    articles = _build_articles(
-        entries,
-        profiles,
-        problems,
-        min_tokens=min_tokens,
-        near_duplicate=near_duplicate,
-        profiles_hint=hint,
-        progress=progress,
-    )
+    memo = ArticleMemo.open() if cache else None
+    try:
+        articles = _build_articles(
+            entries,
+            profiles,
+            problems,
+            min_tokens=min_tokens,
+            near_duplicate=near_duplicate,
+            profiles_hint=hint,
+            progress=progress,
+            memo=memo,
+        )
+    finally:
+        if memo is not None:
+            memo.close()
     if cache and len(articles):
         _write_cache(key, articles, problems)
     return articles, problems
@@ -948,7 +956,7 @@ LOADER_FILES = (
     "schema.py",
 )
 #: Libraries whose version changes what the loader returns (HTML extraction, the word list, the table's types).
-LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq")
+LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq", "justext")
 _CACHE_METADATA = b"framing.cache"
 
 
@@ -960,19 +968,137 @@ def cache_key(path: Path, *, min_tokens: int, near_duplicate: float, outlets: li
     (:data:`LOADER_FILES`, shipped profiles and furniture patterns among them), the package
     version and those of :data:`LOADER_LIBRARIES`: any change is a new key.
     """
+    parts = {
+        "corpus": corpus_fingerprint(path),
+        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
+        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
+        "loader": loader_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def loader_fingerprint() -> str:
+    """A hash of the loader's own files (:data:`LOADER_FILES`), the package version and those of
+    :data:`LOADER_LIBRARIES`: what, besides its input, decides what cleaning returns."""
     from importlib.metadata import version
 
     from analysis import __version__
 
     loader = [PACKAGE_DIR / name for name in LOADER_FILES if (PACKAGE_DIR / name).exists()]
-    parts = {
-        "corpus": corpus_fingerprint(path),
-        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
-        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
-        "loader": hash_files(loader, PACKAGE_DIR),
-        "version": [__version__, *(version(library) for library in LOADER_LIBRARIES)],
-    }
+    parts = {"loader": hash_files(loader, PACKAGE_DIR), "version": [__version__, *(version(lib) for lib in LOADER_LIBRARIES)]}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class ArticleMemo:
+    """The per-article part of cleaning, kept between loads so that a changed or added file
+    cleans only itself (issue 20): an SQLite file in ``data/interim/cache/`` per loader
+    (:func:`loader_fingerprint`), with two kinds of entry.
+
+    * ``text:``: the plain text and title extracted from an article file (HTML through
+      trafilatura), keyed by the file's kind and bytes;
+    * ``clean:``: :func:`analysis.clean.clean_article`'s result, keyed by everything it reads:
+      the text, title, dek, site names, language, the outlet profile's name, chrome patterns,
+      headline suffix and dek flag, and, of the corpus-level furniture found by repetition
+      (:func:`analysis.clean.repeated_lines`), the entries for this article's own lines, reasons
+      (with their page counts) included: a change elsewhere in the corpus that changes how one of
+      its lines is judged is a new key, so the article is cleaned again.
+
+    The corpus-level steps after it (the vocabulary and glued words, word counts, duplicates,
+    near-duplicates) always run on the whole corpus. Each value is stored with its SHA-256 and
+    used only when it matches; a file SQLite cannot read is deleted and started again. Writing
+    fails quietly (a read-only or busy cache costs speed, not results).
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+        self._new: dict[str, bytes] = {}
+
+    @classmethod
+    def open(cls) -> ArticleMemo | None:
+        import sqlite3
+
+        file = paths.CACHE / f"parts-{loader_fingerprint()}.sqlite"
+        for _ in range(2):
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(file, timeout=5)
+                connection.execute("CREATE TABLE IF NOT EXISTS parts (key TEXT PRIMARY KEY, value BLOB, sha256 TEXT)")
+                connection.execute("SELECT count(*) FROM parts").fetchone()
+                return cls(connection)
+            except sqlite3.DatabaseError:  # not a database, or a damaged one: start again
+                file.unlink(missing_ok=True)
+            except OSError:
+                return None
+        return None
+
+    def _get(self, key: str) -> Any:
+        import sqlite3
+
+        try:
+            row = self._db.execute("SELECT value, sha256 FROM parts WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        if row is None or hashlib.sha256(row[0]).hexdigest() != row[1]:
+            return None
+        return json.loads(row[0])
+
+    def _put(self, key: str, value: Any) -> None:
+        self._new[key] = json.dumps(value).encode()  # ASCII: a lone surrogate is escaped, not an error
+
+    def text_of(self, entry: _Entry) -> tuple[str, str]:
+        """:func:`_text_of`, kept for files whose extraction is not trivial (HTML and Markdown)."""
+        if entry.kind == "txt":
+            return _text_of(entry)
+        key = "text:" + hashlib.sha256(json.dumps([entry.kind, entry.raw]).encode("utf-8", "surrogatepass")).hexdigest()
+        found = self._get(key)
+        if found is None:
+            found = list(_text_of(entry))
+            self._put(key, found)
+        return found[0], found[1]
+
+    def clean_article(self, text: str, **options: Any) -> clean.CleanArticle:
+        """:func:`analysis.clean.clean_article` of ``text`` with ``options``, kept or computed."""
+        profile: OutletProfile | None = options["profile"]
+        boilerplate = options.get("boilerplate") or {}
+        relevant = sorted((key, boilerplate[key]) for key in clean.line_keys(text) if key in boilerplate) if boilerplate else []
+        described = {
+            "text": text,
+            "title": options.get("title"),
+            "dek": options.get("dek"),
+            "site_names": list(options.get("site_names", ())),
+            "language": options.get("language", "en"),
+            "boilerplate": relevant,
+            "profile": None
+            if profile is None
+            else [
+                profile.name,
+                profile.has_dek,
+                [[p.pattern, p.flags] for p in profile.chrome],
+                None if profile.headline_suffix is None else [profile.headline_suffix.pattern, profile.headline_suffix.flags],
+            ],
+        }
+        key = "clean:" + hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+        found = self._get(key)
+        if found is not None:
+            return clean.CleanArticle(**found)
+        parts = clean.clean_article(text, **options)
+        self._put(key, asdict(parts))
+        return parts
+
+    def close(self) -> None:
+        """Write the new entries (in one transaction) and close the file."""
+        import sqlite3
+
+        try:
+            if self._new:
+                with self._db:
+                    rows = ((key, value, hashlib.sha256(value).hexdigest()) for key, value in self._new.items())
+                    self._db.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", rows)
+        except (sqlite3.Error, OSError):
+            pass  # costs speed, not results
+        finally:
+            self._new.clear()
+            self._db.close()
 
 
 def _cache_file(key: str) -> Path:
@@ -1020,10 +1146,13 @@ def _read_cache(key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
 
 
 def clear_cache() -> int:
-    """Delete every cached article table (and any half-written one); return how many files went."""
+    """Delete every cached article table (and any half-written one) and the per-article entries
+    (:class:`ArticleMemo`); return how many article tables went."""
     folder = paths.CACHE
     files = [*folder.glob("articles-*.parquet"), *folder.glob(".articles-*.tmp")] if folder.is_dir() else []
     for file in files:
+        file.unlink(missing_ok=True)
+    for file in folder.glob("parts-*.sqlite*") if folder.is_dir() else []:
         file.unlink(missing_ok=True)
     return len(files)
 
