@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +22,7 @@ import yaml
 
 from analysis.outlets import OutletProfile
 from analysis.paths import FURNITURE_PATTERNS
-from analysis.tokens import WORD_PATTERN
+from analysis.tokens import word_frequencies
 
 Removal = dict[str, str]
 
@@ -1136,12 +1136,7 @@ def word_counts(texts: Iterable[str]) -> tuple[dict[str, int], list[int]]:
     >>> word_counts(["The talks", "the U.S. said"])
     ({'the': 2, 'talks': 1, 'u.s.': 1, 'said': 1}, [2, 3])
     """
-    counts: Counter[str] = Counter()
-    lengths = []
-    for text in texts:
-        words = WORD_PATTERN.findall(text)
-        lengths.append(len(words))
-        counts.update(words)
+    counts, lengths = word_frequencies(list(texts))
     vocabulary: dict[str, int] = {}
     for word, count in counts.items():  # each distinct form lowercased once
         key = word.lower()
