@@ -986,6 +986,8 @@ _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 _QUOTE_GLUE = re.compile(r"[,.!?;:]”(?=[A-Za-z])|[a-z](?=“)")
 _NON_SPACE_RUN = re.compile(r"\S+")
 _LOWER_TOKEN = re.compile(r"(?<![\w’'\-])[a-z]{5,}(?![\w’'\-])")
+_LOWER_WORD = re.compile(r"[a-z]{5,}")
+_FEW_SPLITTING_WORDS = 200  # above, looking for each in a text costs more than the token scan
 
 
 def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, list[dict[str, str]]]:
@@ -1018,26 +1020,43 @@ def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, l
     return glued_word_repair(vocabulary)(text)
 
 
-def glued_word_repair(vocabulary: Mapping[str, int]) -> Callable[[str], tuple[str, list[dict[str, str]]]]:
+def glued_word_repair(vocabulary: Mapping[str, int]) -> Callable[..., tuple[str, list[dict[str, str]]]]:
     """:func:`repair_glued_words` with ``vocabulary`` fixed: a callable that decides each distinct
     token once (a corpus's texts share most of their words) and leaves a text without a token
     to split as it is, unscanned by the substitution.
 
+    The callable takes ``counted=True`` for a text the vocabulary was counted from: every
+    lowercase token the repair looks at is then one of the vocabulary's words, so a text that
+    holds none of the (few) words that split is not scanned for tokens at all.
+
     Examples
     --------
-    >>> repair = glued_word_repair({})
-    >>> repair("at oddsover Russia")[0], repair("no glue here")[0]
+    >>> repair = glued_word_repair({"oddsover": 1, "odds": 2})
+    >>> repair("at oddsover Russia")[0], repair("no glue here", counted=True)[0]
     ('at odds over Russia', 'no glue here')
     """
     splits: dict[str, str | None] = {}  # lowercase token -> its split, or None to keep it
     split_tokens: set[str] = set()
+    vocabulary_splits: list[str] | None = None  # the vocabulary's words that split, once asked for
+
+    def splitting_words() -> list[str]:
+        nonlocal vocabulary_splits
+        if vocabulary_splits is None:
+            vocabulary_splits = []
+            for word in vocabulary:
+                if _LOWER_WORD.fullmatch(word):
+                    split = splits[word] = splits[word] if word in splits else split_of(word)
+                    if split is not None:
+                        split_tokens.add(word)
+                        vocabulary_splits.append(word)
+        return vocabulary_splits
 
     def split_of(token: str) -> str | None:
         if _zipf(token) > 0 or vocabulary.get(token, 0) >= 2:
             return None
         return _best_split(token, vocabulary)
 
-    def repair(text: str) -> tuple[str, list[dict[str, str]]]:
+    def repair(text: str, *, counted: bool = False) -> tuple[str, list[dict[str, str]]]:
         repairs: list[dict[str, str]] = []
 
         def camel(match: re.Match[str]) -> str:
@@ -1056,7 +1075,13 @@ def glued_word_repair(vocabulary: Mapping[str, int]) -> Callable[[str], tuple[st
             return split
 
         if _CAMEL_HINT.search(text):  # a match has a lowercase letter before a capital
-            text = _CAMEL_GLUE.sub(camel, text)
+            unglued = _CAMEL_GLUE.sub(camel, text)
+            counted, text = counted and unglued == text, unglued  # new tokens when it changed
+        # a token is a word of the text (nothing it borders joins a word): a counted text without a
+        # vocabulary word that splits has no token to split
+        few = counted and len(splitting_words()) <= _FEW_SPLITTING_WORDS
+        if few and not any(word in text for word in vocabulary_splits):
+            return _space_at_quote_marks(text, repairs), repairs
         tokens = set(_LOWER_TOKEN.findall(text))
         for token in tokens.difference(splits):
             split = splits[token] = split_of(token)

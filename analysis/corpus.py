@@ -780,7 +780,7 @@ def _build_articles(
         body = row["body"]
         repairs = []
         for part in ("headline", "dek", "body"):
-            row[part], fixed = repair(row[part])
+            row[part], fixed = repair(row[part], counted=part != "headline")  # the vocabulary is of deks and bodies
             repairs += fixed
         row["repairs"] = repairs
         row["n_tokens"] = words[n] if row["body"] == body else count_words(row["body"])  # counted with the vocabulary
