@@ -837,6 +837,7 @@ def split_credits(paragraph: str) -> tuple[str, str]:
 
 
 _CREDITS_GUARD = LiteralGuard(TRAILING_CREDITS)
+_HEADLINE_TRAILERS_GUARD = LiteralGuard(HEADLINE_TRAILERS)
 
 
 def clean_article(
@@ -895,8 +896,8 @@ def clean_article(
         headline = paragraphs.pop(0)
     elif headline and paragraphs and _key(paragraphs[0]) == _key(headline):
         removed.append({"text": paragraphs.pop(0), "reason": "headline (given by the manifest or the page title)"})
-    for pattern in HEADLINE_TRAILERS:
-        match = pattern.search(headline)
+    for i, pattern in enumerate(HEADLINE_TRAILERS):
+        match = pattern.search(headline) if _HEADLINE_TRAILERS_GUARD.may_match(headline)[i] else None
         if match and match.start() > 0:
             removed.append({"text": match.group().strip(), "reason": "byline or time stamp run into the headline"})
             if match.groupdict().get("byline"):
@@ -911,7 +912,9 @@ def clean_article(
         headline = headline[:suffix].rstrip()
     if headline:
         headline_key = _key(headline)
-        repeats = [p for p in paragraphs if _key(p) == headline_key]
+        # the key's first word is in the casefolded paragraph of an equal key: a cheap test before the key
+        first_word = headline_key.split(" ", 1)[0]
+        repeats = [p for p in paragraphs if first_word in p.casefold() and _key(p) == headline_key]
         for p in repeats:
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
