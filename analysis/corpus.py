@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -38,7 +37,7 @@ from analysis.options import Progress, no_progress
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
 from analysis.paths import PACKAGE_DIR, corpus_fingerprint, decode_bytes, hash_files, resolve_corpus, write_atomic
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
-from analysis.tokens import count_words, shingle_hashes
+from analysis.tokens import count_words, shingle_hashes, word_character_runs
 
 MANIFEST = "manifest.csv"
 PROFILES_FILE = "outlets.yaml"
@@ -528,13 +527,15 @@ def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
     vocabulary: dict[str, int] = {}
     hashes, rows = [], []
     for first in range(0, len(bodies), chunk):
-        words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies[first : first + chunk]]
-        counts = np.array([len(w) for w in words], dtype=np.int64)
-        local, distinct = pd.factorize(np.fromiter(chain.from_iterable(words), dtype=object, count=int(counts.sum())))
+        # the words of _SHINGLE_WORD, numbered in order of first appearance (Arrow's dictionary order)
+        words, counts = word_character_runs([body.lower() for body in bodies[first : first + chunk]])
+        encoded = words.dictionary_encode()
+        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = encoded.dictionary.to_pylist()
         numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
         starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
         hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
-        rows.append(np.repeat(np.arange(first, first + len(words)), counts)[starts])
+        rows.append(np.repeat(np.arange(first, first + counts.size), counts)[starts])
     columns, distinct_shingles = pd.factorize(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64))
     matrix = sp.csr_matrix(
         (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows) if rows else columns, columns)),

@@ -502,3 +502,45 @@ def test_a_damaged_per_article_store_is_started_again(tmp_path, cache_folder, mo
         entry.unlink()
     pd.testing.assert_frame_equal(read_corpus(folder, cache=True)[0], expected)
     assert calls == []  # the store was rebuilt, and now serves every article
+
+
+def test_shingle_sets_as_with_the_regular_expression():
+    """The numpy word scan numbers and hashes the words as ``\\w\\w+`` found them."""
+    from itertools import chain
+
+    import scipy.sparse as sp
+
+    from analysis.corpus import _SHINGLE_WORD, SHINGLE_SIZE
+    from analysis.tokens import shingle_hashes
+
+    def by_regex(bodies, chunk=3):
+        vocabulary, hashes, rows = {}, [], []
+        for first in range(0, len(bodies), chunk):
+            words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies[first : first + chunk]]
+            counts = np.array([len(w) for w in words], dtype=np.int64)
+            local, distinct = pd.factorize(np.fromiter(chain.from_iterable(words), dtype=object, count=int(counts.sum())))
+            numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
+            starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
+            hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
+            rows.append(np.repeat(np.arange(first, first + len(words)), counts)[starts])
+        columns, distinct_shingles = pd.factorize(np.concatenate(hashes))
+        matrix = sp.csr_matrix(
+            (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows), columns)),
+            shape=(len(bodies), max(len(distinct_shingles), 1)),
+        )
+        matrix.sum_duplicates()
+        matrix.data[:] = 1
+        return matrix
+
+    seeds = load_corpus()
+    bodies = [
+        *seeds["body"],
+        *seeds["raw"],
+        "",
+        "a b",
+        "İstanbul ΣΑΣ snake_case x_1 🙂word 42 3.5",
+        "one two three four five six",
+    ]
+    bodies += [body[::-1] for body in seeds["body"]]
+    expected, actual = by_regex(bodies), _shingle_sets(bodies, chunk=3)
+    assert expected.shape == actual.shape and (expected != actual).nnz == 0
