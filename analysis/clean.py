@@ -431,6 +431,21 @@ def _letters_key(text: str) -> str:
     return _NOT_LETTERS.sub("", text.casefold())
 
 
+_NOT_ASCII_ALPHANUMERIC = bytes(b for b in range(256) if not (b < 128 and chr(b).isalnum()))
+
+
+def _ascii_alphanumerics(text: str) -> int:
+    """The number of ASCII letters and digits in ``text``: no more than the length of its
+    :func:`_letters_key` (each letter or digit casefolds to at least one letter or digit).
+
+    Examples
+    --------
+    >>> _ascii_alphanumerics("Ça va, 2 «fois»"), len(_letters_key("Ça va, 2 «fois»"))
+    (8, 9)
+    """
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_ALPHANUMERIC))
+
+
 def _site_name_reason(line: str, site_keys: frozenset[str]) -> str | None:
     return _site_name_of_key(_letters_key(line), site_keys)
 
@@ -622,13 +637,15 @@ def strip_chrome(
     removed: list[Removal] = []
     kept: list[str] = []
     site_keys = frozenset(key for name in site_names if (key := _letters_key(name)))
+    # the longest key a line could be looked up by: a line with more letters and digits has a longer key
+    longest = max(max(map(len, boilerplate), default=0) if boilerplate else 0, max(map(len, site_keys), default=-4) + 4)
     in_list = False
     for line in lines:
         if not line:
             kept.append(line)
             continue
         reason = _line_chrome_reason(line, profile)
-        if reason is None:
+        if reason is None and _ascii_alphanumerics(line) <= longest:
             key = _letters_key(line)
             reason = (boilerplate or {}).get(key) or _site_name_of_key(key, site_keys)
         if any(header.fullmatch(line) for header in RELATED_HEADERS):

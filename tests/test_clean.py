@@ -424,3 +424,9 @@ def test_glued_word_repair_decides_once_and_repairs_as_before():
     for text in texts:
         assert repair(text) == clean.repair_glued_words(text, {"navalny": 3})
     assert repair("supportednavalny")[0] == "supported navalny"
+
+
+def test_ascii_alphanumerics_never_exceed_the_key_length():
+    lines = [*_fixture_lines(), "İSTANBUL ﬁnance ß Ⅻ ½ ²", "a_b-c", "\udc80x", "🙂 a1"]
+    for line in lines:
+        assert clean._ascii_alphanumerics(line) <= len(clean._letters_key(line))
