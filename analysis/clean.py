@@ -349,6 +349,7 @@ _SHORT_LINE = 100
 _GENERIC_CHROME_GUARD = LiteralGuard(pattern for _, pattern in GENERIC_CHROME)
 _UNGUARDED_CHROME = [pattern for (_, pattern), g in zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True) if not g]
 _ANY_UNGUARDED_CHROME = _any_fullmatch(_UNGUARDED_CHROME)
+_UNGUARDED_BITS = sum(1 << i for i, guarded in enumerate(_GENERIC_CHROME_GUARD.guarded) if not guarded)
 _JOINED_PROFILE_CHROME: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
 
 
@@ -411,11 +412,13 @@ def _generic_chrome_reason(line: str) -> str | None:
             return None
         return next((reason for reason, pattern in GENERIC_CHROME if pattern.fullmatch(line)), None)
     unguarded = bool(_UNGUARDED_CHROME) and (_ANY_UNGUARDED_CHROME is None or _ANY_UNGUARDED_CHROME.fullmatch(line) is not None)
-    if not found and not unguarded:
-        return None
-    for i, ((reason, pattern), guarded) in enumerate(zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True)):
-        if (found >> i & 1 if guarded else unguarded) and pattern.fullmatch(line):
+    candidates = found | _UNGUARDED_BITS if unguarded else found
+    while candidates:  # the patterns that could match, in order: the set bits, lowest first
+        lowest = candidates & -candidates
+        reason, pattern = GENERIC_CHROME[lowest.bit_length() - 1]
+        if pattern.fullmatch(line):
             return reason
+        candidates ^= lowest
     return None
 
 
