@@ -932,9 +932,12 @@ def clean_article(
         headline = headline[:suffix].rstrip()
     if headline:
         headline_key = _key(headline)
-        # the key's first word is in the casefolded paragraph of an equal key: a cheap test before the key
-        first_word = headline_key.split(" ", 1)[0]
-        repeats = [p for p in paragraphs if first_word in p.casefold() and _key(p) == headline_key]
+        # cheap tests before the key: a paragraph of an equal key has no more ASCII letters and digits
+        # than the key has characters, and the key's first word is in it, casefolded
+        first_word, longest = headline_key.split(" ", 1)[0], len(headline_key)
+        repeats = [
+            p for p in paragraphs if _ascii_alphanumerics(p) <= longest and first_word in p.casefold() and _key(p) == headline_key
+        ]
         for p in repeats:
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
