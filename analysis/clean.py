@@ -605,16 +605,20 @@ def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_
     return found
 
 
-def line_keys(text: str) -> set[str]:
+def line_keys(text: str, *, longest: int | None = None) -> set[str]:
     """The keys (:func:`repeated_lines`) of the lines of ``text`` as :func:`clean_article` reads them:
-    the only ones it looks a site's repeated lines up by.
+    the only ones it looks a site's repeated lines up by; with ``longest``, only those of lines
+    whose key could be that long or shorter.
 
     Examples
     --------
     >>> sorted(line_keys("Menu\\n\\nTalks resume  in Geneva."))
     ['menu', 'talksresumeingeneva']
     """
-    return {key for line in normalize_whitespace(text).split("\n") if line and (key := _letters_key(line))}
+    lines = normalize_whitespace(text).split("\n")
+    if longest is not None:
+        lines = [line for line in lines if _ascii_alphanumerics(line) <= longest]
+    return {key for line in lines if line and (key := _letters_key(line))}
 
 
 def strip_chrome(

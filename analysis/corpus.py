@@ -1061,7 +1061,10 @@ class ArticleMemo:
         """:func:`analysis.clean.clean_article` of ``text`` with ``options``, kept or computed."""
         profile: OutletProfile | None = options["profile"]
         boilerplate = options.get("boilerplate") or {}
-        relevant = sorted((key, boilerplate[key]) for key in clean.line_keys(text) if key in boilerplate) if boilerplate else []
+        longest = max(map(len, boilerplate), default=0)
+        relevant = (
+            sorted((k, boilerplate[k]) for k in clean.line_keys(text, longest=longest) if k in boilerplate) if boilerplate else []
+        )
         described = {
             "text": text,
             "title": options.get("title"),
