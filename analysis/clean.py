@@ -104,7 +104,7 @@ def normalize_quotes(text: str) -> str:
     return _STRAIGHT_QUOTE.sub(curly, text) if '"' in text or "'" in text else text
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _normalize_marks(paragraph: str) -> str:
     return normalize_dashes(normalize_quotes(paragraph))
 
@@ -394,7 +394,7 @@ def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None
     return None
 
 
-@lru_cache(maxsize=65_536)  # furniture lines come back on page after page
+@lru_cache(maxsize=16_384)  # furniture lines come back on page after page
 def _line_chrome_reason(line: str, profile: OutletProfile | None) -> str | None:
     return chrome_reason(line, profile)
 
@@ -429,7 +429,7 @@ def _ends_like_text(line: str) -> bool:
 _NOT_LETTERS = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _letters_key(text: str) -> str:
     return _NOT_LETTERS.sub("", text.casefold())
 
@@ -506,7 +506,7 @@ class _TextBlock:
         self.text, self.cf_class, self.class_type, self.heading = text, cf_class, "", False
 
 
-@lru_cache(maxsize=65_536)  # furniture lines come back on page after page
+@lru_cache(maxsize=16_384)  # furniture lines come back on page after page
 def _context_free_class(paragraph: str, stopwords: frozenset[str]) -> tuple[str, float]:
     """jusText's context-free class of a plain-text paragraph, and its stop-word density."""
     from justext.core import (
@@ -844,7 +844,7 @@ def _site_suffix(headline: str, site_names: Iterable[str]) -> int | None:
     return None
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def split_credits(paragraph: str) -> tuple[str, str]:
     """Split a credit at the end of a paragraph ("(Reporting by ...)") from its story text.
 

@@ -16,6 +16,7 @@ The loader never writes anything next to the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -1024,10 +1025,13 @@ class ArticleMemo:
                 file.parent.mkdir(parents=True, exist_ok=True)
                 connection = sqlite3.connect(file, timeout=5)
                 connection.execute("CREATE TABLE IF NOT EXISTS parts (key TEXT PRIMARY KEY, value BLOB, sha256 TEXT)")
-                connection.execute("SELECT count(*) FROM parts").fetchone()
+                connection.execute("SELECT key FROM parts LIMIT 1").fetchone()
                 return cls(connection)
+            except sqlite3.OperationalError:  # locked by another process, or not writable: do without
+                return None
             except sqlite3.DatabaseError:  # not a database, or a damaged one: start again
-                file.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    file.unlink(missing_ok=True)
             except OSError:
                 return None
         return None
