@@ -544,3 +544,19 @@ def test_shingle_sets_as_with_the_regular_expression():
     bodies += [body[::-1] for body in seeds["body"]]
     expected, actual = by_regex(bodies), _shingle_sets(bodies, chunk=3)
     assert expected.shape == actual.shape and (expected != actual).nnz == 0
+
+
+def test_per_article_entries_serve_html_and_problem_corpora(tmp_path, cache_folder, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "malformed"
+    shutil.copytree(FIXTURES_MALFORMED, folder)
+    expected, expected_problems = read_corpus(folder)
+    read_corpus(folder, cache=True)
+    for entry in cache_folder.glob("articles-*.parquet"):
+        entry.unlink()  # only the per-article entries are left
+    calls = _counting_clean_article(monkeypatch)
+    articles, problems = read_corpus(folder, cache=True)
+    assert calls == []
+    pd.testing.assert_frame_equal(articles, expected)
+    assert problems == expected_problems
