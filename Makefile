@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates bench-coding
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates bench-coding bench-clean
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench-provenance: $(STAMP)  ## Text reuse on 5k synthetic articles with planted 
 
 bench-near-duplicates: $(STAMP)  ## Near-duplicate check (MinHash + banding vs all pairs) on 2k and 4k synthetic articles with planted edited copies: time, memory, recall
 	$(BIN)/python benchmarks/bench_near_duplicates.py --articles 2000 4000
+
+bench-clean: $(STAMP)  ## Reading and cleaning (read_corpus, no cache) 2k synthetic articles and the seed pages x400: MB/s of CPU time
+	$(BIN)/python benchmarks/bench_clean.py --articles 2000 --repeat 400
 
 bench-events: $(STAMP)  ## Event grouping on 3k and 20k synthetic articles in planted events: CPU s, peak memory, agreement
 	$(BIN)/python benchmarks/bench_events.py --articles 3000 20000

@@ -11,18 +11,18 @@ A removal is a dict ``{"text": str, "reason": str}``; a repair is
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import SimpleNamespace
 
 import yaml
 
 from analysis.outlets import OutletProfile
 from analysis.paths import FURNITURE_PATTERNS
-from analysis.tokens import WORD_PATTERN
+from analysis.tokens import word_frequencies
 
 Removal = dict[str, str]
 
@@ -31,7 +31,14 @@ Removal = dict[str, str]
 # ---------------------------------------------------------------------------
 
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_CLASS = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"{_SPACE_CLASS}+")
+# The runs of ``_SPACES`` that are not already one plain space (the others need no replacing):
+# a run with another space character in it, or of two or more spaces.
+_SPACES_TO_REPLACE = re.compile(rf" ?[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]{_SPACE_CLASS}*| {_SPACE_CLASS}+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ODD_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
 
 def normalize_whitespace(text: str) -> str:
@@ -42,10 +49,20 @@ def normalize_whitespace(text: str) -> str:
     >>> normalize_whitespace("a\\u00a0 b \\r\\n\\r\\n\\r\\n c\\u200b")
     'a b\\n\\nc'
     """
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", text))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # the invisible characters and the odd spaces are none of them ASCII
+        if any(char in text for char in _INVISIBLE_CHARS):
+            text = _INVISIBLE.sub("", text)
+        if any(char in text for char in _ODD_SPACES):
+            text = _SPACES_TO_REPLACE.sub(" ", text)
+    if "  " in text or "\t" in text:
+        text = _SPACES_TO_REPLACE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = "\n".join(lines)
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 _QUOTE_VARIANTS = str.maketrans(
@@ -68,7 +85,8 @@ def normalize_quotes(text: str) -> str:
     >>> normalize_quotes('He said "it\\'s over," and left. \\'Yes\\'')
     'He said “it’s over,” and left. ‘Yes’'
     """
-    text = text.replace("``", "“").replace("''", "”")
+    if "`" in text or "''" in text:
+        text = text.replace("``", "“").replace("''", "”")
     if _QUOTE_VARIANT.search(text):
         text = text.translate(_QUOTE_VARIANTS)
 
@@ -83,7 +101,12 @@ def normalize_quotes(text: str) -> str:
             return "’"
         return "‘" if opening else "’"
 
-    return _STRAIGHT_QUOTE.sub(curly, text)
+    return _STRAIGHT_QUOTE.sub(curly, text) if '"' in text or "'" in text else text
+
+
+@lru_cache(maxsize=16_384)
+def _normalize_marks(paragraph: str) -> str:
+    return normalize_dashes(normalize_quotes(paragraph))
 
 
 def normalize_dashes(text: str) -> str:
@@ -94,8 +117,19 @@ def normalize_dashes(text: str) -> str:
     >>> normalize_dashes("reporters. – He said -- no - near-fatal")
     'reporters. — He said — no — near-fatal'
     """
-    text = re.sub(r"\s*--+\s*", " — ", text)
-    return re.sub(r"(?<=\S) [-–—] (?=\S)|^[-–] (?=\S)", lambda m: " — " if m.start() else "— ", text, flags=re.M)
+    if "--" in text:
+        text = _DOUBLE_HYPHEN.sub(" — ", text)
+    if "- " not in text and "– " not in text and "— " not in text:
+        return text
+    return _SPACED_DASH.sub(_em_dash, text)
+
+
+_DOUBLE_HYPHEN = re.compile(r"\s*--+\s*")
+_SPACED_DASH = re.compile(r"(?<=\S) [-–—] (?=\S)|^[-–] (?=\S)", flags=re.M)
+
+
+def _em_dash(match: re.Match[str]) -> str:
+    return " — " if match.start() else "— "
 
 
 # ---------------------------------------------------------------------------
@@ -199,7 +233,137 @@ STOPLIST_NAMES: dict[str, str] = _FURNITURE["stoplists"]
 _BREADCRUMB_SPLIT = re.compile(r"\s+[/›»>|]\s+")
 
 
+def _any_fullmatch(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that fully matches a line exactly when one of ``patterns`` does (their
+    alternation): one scan instead of one per pattern. None when they cannot be joined (flags
+    that differ, a group name used twice, a numbered back-reference)."""
+    patterns = list(patterns)
+    if not patterns or len({p.flags for p in patterns}) > 1 or any(re.search(r"\\\d", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+
+
+# Characters that are not ASCII but match an ASCII letter when case is ignored (İ ı ſ K, the
+# Kelvin sign): a text holding one is never ruled out by the literals of :class:`LiteralGuard`.
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    r"""Lowercase ASCII strings of which every match of ``pattern`` contains one, or None when
+    none can be read off the pattern (it is not parsed further than sequences, groups,
+    alternatives and repeats of at least one).
+
+    Examples
+    --------
+    >>> sorted(required_literals(re.compile(r"\s*(?:photo|image)\s*:.{0,40}", re.IGNORECASE)))
+    ['image', 'photo']
+    >>> required_literals(re.compile(r"\d+ ?(?:am|pm)?")) is None
+    True
+    """
+    from re import _constants as sre
+    from re import _parser
+
+    def of(items: list) -> set[str] | None:
+        options: list[set[str]] = []
+        run = ""
+        for op, value in [*items, (None, None)]:  # (None, None) ends the last run of literals
+            if op is sre.LITERAL and value < 128:
+                run += chr(value)
+                continue
+            if run:
+                options.append({run.lower()})
+                run = ""
+            found = None
+            if op is sre.SUBPATTERN:
+                found = of(value[-1].data)
+            elif op is sre.ATOMIC_GROUP:
+                found = of(value.data)
+            elif op is sre.BRANCH:
+                branches = [of(branch.data) for branch in value[1]]
+                found = None if any(b is None for b in branches) else set().union(*branches)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and value[0] >= 1:
+                found = of(value[2].data)
+            if found:
+                options.append(found)
+        # the most telling requirement: the longest shortest literal, then the fewest literals
+        return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
+
+    try:
+        found = of(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a construct this reading does not know: no literals, the pattern always runs
+        return None
+    return frozenset(found) if found else None
+
+
+class LiteralGuard:
+    r"""Which of ``patterns`` could match a text, from the literals each needs (:func:`required_literals`).
+
+    One pass of an Aho-Corasick automaton over the lowercased text finds every literal it holds;
+    a pattern none of whose literals is there cannot match, and need not run. Only literals of
+    three characters or more are used (shorter ones are in most texts); a pattern without such
+    literals always runs.
+
+    Examples
+    --------
+    >>> guard = LiteralGuard([re.compile("(?:share|tweet) this", re.I), re.compile(r"\d+")])
+    >>> guard.may_match("Tweet THIS now"), guard.may_match("Prices fell"), guard.may_match("in 2021")
+    ([True, True], [False, True], [False, True])
+    """
+
+    def __init__(self, patterns: Iterable[re.Pattern[str]], *, shortest: int = 3):
+        import ahocorasick
+
+        required = [required_literals(pattern) for pattern in patterns]
+        self.guarded = [bool(r) and min(map(len, r)) >= shortest for r in required]
+        masks: dict[str, int] = defaultdict(int)
+        for i, literals in enumerate(required):
+            if self.guarded[i]:
+                for literal in literals:
+                    masks[literal] |= 1 << i
+        self._automaton = ahocorasick.Automaton() if masks else None
+        for literal, mask in masks.items():
+            self._automaton.add_word(literal, mask)
+        if self._automaton is not None:
+            self._automaton.make_automaton()
+
+    def found(self, text: str) -> int | None:
+        """Bit ``i`` set when a literal of pattern ``i`` is in ``text``; None when literals cannot tell."""
+        if self._automaton is None or (not text.isascii() and any(char in text for char in _FOLDS_TO_ASCII)):
+            return None
+        mask = 0
+        for _, bits in self._automaton.iter(text.lower()):
+            mask |= bits
+        return mask
+
+    def may_match(self, text: str) -> list[bool]:
+        """For each pattern, whether it could match ``text`` (False only when it cannot)."""
+        mask = self.found(text)
+        return [mask is None or not guarded or bool(mask >> i & 1) for i, guarded in enumerate(self.guarded)]
+
+
+_ANY_GENERIC_CHROME = _any_fullmatch(pattern for _, pattern in GENERIC_CHROME)
+_SHORT_LINE = 100
+_GENERIC_CHROME_GUARD = LiteralGuard(pattern for _, pattern in GENERIC_CHROME)
+_UNGUARDED_CHROME = [pattern for (_, pattern), g in zip(GENERIC_CHROME, _GENERIC_CHROME_GUARD.guarded, strict=True) if not g]
+_ANY_UNGUARDED_CHROME = _any_fullmatch(_UNGUARDED_CHROME)
+_UNGUARDED_BITS = sum(1 << i for i, guarded in enumerate(_GENERIC_CHROME_GUARD.guarded) if not guarded)
+_JOINED_PROFILE_CHROME: dict[int, tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]] = {}
+
+
+def _profile_chrome(chrome: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """The alternation of a profile's chrome patterns (:func:`_any_fullmatch`), joined once per profile."""
+    joined = _JOINED_PROFILE_CHROME.get(id(chrome))
+    if joined is None or joined[0] is not chrome:  # the tuple is kept, so its id is not reused
+        joined = _JOINED_PROFILE_CHROME[id(chrome)] = (chrome, _any_fullmatch(chrome))
+    return joined[1]
+
+
 def _is_breadcrumb(line: str) -> bool:
+    if line.endswith("."):
+        return False
     parts = _BREADCRUMB_SPLIT.split(line)
     return len(parts) >= 2 and all(0 < len(p.split()) <= 4 and p[:1].isupper() for p in parts) and not line.endswith(".")
 
@@ -218,13 +382,43 @@ def chrome_reason(line: str, profile: OutletProfile | None = None) -> str | None
     >>> chrome_reason("Russia is ready to set up a dialogue.") is None
     True
     """
-    if profile is not None and any(p.fullmatch(line) for p in profile.chrome):
-        return f"site furniture ({profile.name} profile)"
-    for reason, pattern in GENERIC_CHROME:
-        if pattern.fullmatch(line):
-            return reason
+    if profile is not None and profile.chrome:
+        joined = _profile_chrome(profile.chrome)
+        if (joined.fullmatch(line) if joined is not None else True) and any(p.fullmatch(line) for p in profile.chrome):
+            return f"site furniture ({profile.name} profile)"
+    reason = _generic_chrome_reason(line)
+    if reason is not None:
+        return reason
     if _is_breadcrumb(line):
         return "breadcrumb"
+    return None
+
+
+@lru_cache(maxsize=16_384)  # furniture lines come back on page after page
+def _line_chrome_reason(line: str, profile: OutletProfile | None) -> str | None:
+    return chrome_reason(line, profile)
+
+
+def _generic_chrome_reason(line: str) -> str | None:
+    """The reason of the first of :data:`GENERIC_CHROME` that fully matches ``line``, or None.
+
+    Only the patterns that could match run: those whose literals are in the line
+    (:class:`LiteralGuard`), and the others only when their alternation matches.
+    """
+    # on a short line the alternation of all the patterns fails fast; on a long one, the literals first
+    found = _GENERIC_CHROME_GUARD.found(line) if len(line) > _SHORT_LINE else None
+    if found is None:  # all the patterns, as their alternation says
+        if _ANY_GENERIC_CHROME is not None and not _ANY_GENERIC_CHROME.fullmatch(line):
+            return None
+        return next((reason for reason, pattern in GENERIC_CHROME if pattern.fullmatch(line)), None)
+    unguarded = bool(_UNGUARDED_CHROME) and (_ANY_UNGUARDED_CHROME is None or _ANY_UNGUARDED_CHROME.fullmatch(line) is not None)
+    candidates = found | _UNGUARDED_BITS if unguarded else found
+    while candidates:  # the patterns that could match, in order: the set bits, lowest first
+        lowest = candidates & -candidates
+        reason, pattern = GENERIC_CHROME[lowest.bit_length() - 1]
+        if pattern.fullmatch(line):
+            return reason
+        candidates ^= lowest
     return None
 
 
@@ -232,12 +426,34 @@ def _ends_like_text(line: str) -> bool:
     return line.rstrip()[-1:] in '.?!”"’:;…)'
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=16_384)
 def _letters_key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return _NOT_LETTERS.sub("", text.casefold())
+
+
+_NOT_ASCII_ALPHANUMERIC = bytes(b for b in range(256) if not (b < 128 and chr(b).isalnum()))
+
+
+def _ascii_alphanumerics(text: str) -> int:
+    """The number of ASCII letters and digits in ``text``: no more than the length of its
+    :func:`_letters_key` (each letter or digit casefolds to at least one letter or digit).
+
+    Examples
+    --------
+    >>> _ascii_alphanumerics("Ça va, 2 «fois»"), len(_letters_key("Ça va, 2 «fois»"))
+    (8, 9)
+    """
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_ALPHANUMERIC))
 
 
 def _site_name_reason(line: str, site_keys: frozenset[str]) -> str | None:
-    key = _letters_key(line)
+    return _site_name_of_key(_letters_key(line), site_keys)
+
+
+def _site_name_of_key(key: str, site_keys: frozenset[str]) -> str | None:
     if key and any(key == site or key in (site + "logo", site + "home") for site in site_keys):
         return "site name"
     return None
@@ -281,37 +497,59 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(justext.get_stoplist(name)) if name else None
 
 
-@lru_cache(maxsize=1)
-def _text_paragraph() -> type:
-    """jusText's ``Paragraph`` for text already whitespace-normalised: its text is not rebuilt on every access."""
-    from justext.paragraph import Paragraph
+class _TextBlock:
+    """A paragraph as jusText's context-sensitive revision reads it (its class, no heading)."""
 
-    class TextParagraph(Paragraph):
-        def __init__(self, text: str, index: int):
-            super().__init__(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{index + 1}]"))
-            self.text_nodes.append(text)
-            self._text = " ".join(text.split())
+    __slots__ = ("cf_class", "class_type", "heading", "text")
 
-        @property
-        def text(self) -> str:
-            return self._text
+    def __init__(self, text: str, cf_class: str):
+        self.text, self.cf_class, self.class_type, self.heading = text, cf_class, "", False
 
-    return TextParagraph
+
+@lru_cache(maxsize=16_384)  # furniture lines come back on page after page
+def _context_free_class(paragraph: str, stopwords: frozenset[str]) -> tuple[str, float]:
+    """jusText's context-free class of a plain-text paragraph, and its stop-word density."""
+    from justext.core import (
+        LENGTH_HIGH_DEFAULT,
+        LENGTH_LOW_DEFAULT,
+        STOPWORDS_HIGH_DEFAULT,
+        STOPWORDS_LOW_DEFAULT,
+        define_stoplist,
+    )
+
+    # lowercasing the paragraph lowercases each word (no case rule looks across a space)
+    words = paragraph.lower().split()
+    length = sum(map(len, words)) + len(words) - 1 if words else 0  # of jusText's text, words joined by a space
+    density = sum(map(define_stoplist(stopwords).__contains__, words)) / len(words) if words else 0
+    if "\xa9" in paragraph or "&copy" in paragraph:  # in the joined words exactly when in the paragraph
+        return "bad", density
+    if length < LENGTH_LOW_DEFAULT:
+        return "short", density
+    if density >= STOPWORDS_HIGH_DEFAULT:
+        return ("good" if length > LENGTH_HIGH_DEFAULT else "neargood"), density
+    if density >= STOPWORDS_LOW_DEFAULT:
+        return "neargood", density
+    return "bad", density
 
 
 def justext_classes(paragraphs: list[str], stopwords: frozenset[str]) -> list[tuple[str, str, float]]:
     """jusText's classification of plain-text paragraphs: ``(context-free class, final class, stop-word density)``.
 
-    Runs the ``justext`` package's own classifier (length, stop-word density) and its
-    context-sensitive revision (a short paragraph takes the class of its neighbours) on
-    paragraphs given as text: no markup, so no link density and no headings.
+    jusText's context-free classifier (``justext.core.classify_paragraphs``: length, stop-word
+    density, a copyright sign, with the package's thresholds) restated for paragraphs given as
+    text, which have no markup, so no link density and no headings (the tests check it against
+    the package's own on every line of the seeds and fixtures); then the package's own
+    context-sensitive revision (a short paragraph takes the class of its neighbours).
     """
-    from justext.core import classify_paragraphs, revise_paragraph_classification
+    from justext.core import revise_paragraph_classification
 
-    blocks = [_text_paragraph()(text, i) for i, text in enumerate(paragraphs)]
-    classify_paragraphs(blocks, stopwords, no_headings=True)
+    blocks, densities = [], []
+    for paragraph in paragraphs:
+        cf_class, density = _context_free_class(paragraph, stopwords)
+        blocks.append(_TextBlock(paragraph, cf_class))  # the revision reads a text only after a heading: none here
+        densities.append(density)
     revise_paragraph_classification(blocks)
-    return [(block.cf_class, block.class_type, block.stopwords_density(stopwords)) for block in blocks]
+    return [(block.cf_class, block.class_type, density) for block, density in zip(blocks, densities, strict=True)]
 
 
 def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_shared: float = 0.5) -> dict[str, dict[str, str]]:
@@ -367,6 +605,22 @@ def repeated_lines(pages: Iterable[tuple[str, str]], *, min_pages: int = 2, max_
     return found
 
 
+def line_keys(text: str, *, longest: int | None = None) -> set[str]:
+    """The keys (:func:`repeated_lines`) of the lines of ``text`` as :func:`clean_article` reads them:
+    the only ones it looks a site's repeated lines up by; with ``longest``, only those of lines
+    whose key could be that long or shorter.
+
+    Examples
+    --------
+    >>> sorted(line_keys("Menu\\n\\nTalks resume  in Geneva."))
+    ['menu', 'talksresumeingeneva']
+    """
+    lines = normalize_whitespace(text).split("\n")
+    if longest is not None:
+        lines = [line for line in lines if _ascii_alphanumerics(line) <= longest]
+    return {key for line in lines if line and (key := _letters_key(line))}
+
+
 def strip_chrome(
     lines: list[str],
     profile: OutletProfile | None = None,
@@ -390,12 +644,17 @@ def strip_chrome(
     removed: list[Removal] = []
     kept: list[str] = []
     site_keys = frozenset(key for name in site_names if (key := _letters_key(name)))
+    # the longest key a line could be looked up by: a line with more letters and digits has a longer key
+    longest = max(max(map(len, boilerplate), default=0) if boilerplate else 0, max(map(len, site_keys), default=-4) + 4)
     in_list = False
     for line in lines:
         if not line:
             kept.append(line)
             continue
-        reason = chrome_reason(line, profile) or (boilerplate or {}).get(_letters_key(line)) or _site_name_reason(line, site_keys)
+        reason = _line_chrome_reason(line, profile)
+        if reason is None and _ascii_alphanumerics(line) <= longest:
+            key = _letters_key(line)
+            reason = (boilerplate or {}).get(key) or _site_name_of_key(key, site_keys)
         if any(header.fullmatch(line) for header in RELATED_HEADERS):
             reason, in_list = reason or "related-story link", True
         elif reason is None and in_list and _title_like(line):
@@ -490,6 +749,7 @@ def split_dateline(paragraph: str) -> tuple[str, str]:
 _NON_WORD_RUN = re.compile(r"\W+")
 
 
+@lru_cache(maxsize=4096)  # a paragraph's key is asked for again by the headline, dek and repeat checks
 def _key(text: str) -> str:
     return _NON_WORD_RUN.sub(" ", text.casefold()).strip()
 
@@ -503,8 +763,9 @@ def _repeated_later(paragraph: str, later: list[str], *, share: float = 0.5) -> 
     grams = _trigrams(paragraph)
     if not grams:
         return False
-    rest = set().union(*(_trigrams(p) for p in later)) if later else set()
-    return len(grams & rest) / len(grams) >= share
+    # a trigram is in a later paragraph exactly when its words, a space either side, are in that paragraph's key
+    rest = "\n".join(f" {_key(p)} " for p in later)
+    return sum(f" {' '.join(gram)} " in rest for gram in grams) / len(grams) >= share
 
 
 def split_paragraphs(lines: list[str]) -> list[str]:
@@ -584,6 +845,7 @@ def _site_suffix(headline: str, site_names: Iterable[str]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=16_384)
 def split_credits(paragraph: str) -> tuple[str, str]:
     """Split a credit at the end of a paragraph ("(Reporting by ...)") from its story text.
 
@@ -592,11 +854,15 @@ def split_credits(paragraph: str) -> tuple[str, str]:
     >>> split_credits("She said it was proof of meddling. (Reporting by Jane Doe; Editing by John Roe)")
     ('She said it was proof of meddling.', '(Reporting by Jane Doe; Editing by John Roe)')
     """
-    for pattern in TRAILING_CREDITS:
-        match = pattern.search(paragraph)
+    for pattern, may_match in zip(TRAILING_CREDITS, _CREDITS_GUARD.may_match(paragraph), strict=True):
+        match = pattern.search(paragraph) if may_match else None
         if match and match.start() > 0:
             return paragraph[: match.start()].rstrip(), match.group().strip()
     return paragraph, ""
+
+
+_CREDITS_GUARD = LiteralGuard(TRAILING_CREDITS)
+_HEADLINE_TRAILERS_GUARD = LiteralGuard(HEADLINE_TRAILERS)
 
 
 def clean_article(
@@ -647,7 +913,7 @@ def clean_article(
     text = normalize_whitespace(raw)
     lines, removed = strip_chrome(text.split("\n"), profile, boilerplate=boilerplate, site_names=site_names, language=language)
     credits = [r["text"] for r in removed if r["reason"] in BYLINE_REASONS]
-    paragraphs = [normalize_dashes(normalize_quotes(p)) for p in split_paragraphs(lines)]
+    paragraphs = [_normalize_marks(p) for p in split_paragraphs(lines)]
 
     given_title = bool(title and title.strip())
     headline = normalize_quotes(title.strip()) if given_title else ""
@@ -655,8 +921,8 @@ def clean_article(
         headline = paragraphs.pop(0)
     elif headline and paragraphs and _key(paragraphs[0]) == _key(headline):
         removed.append({"text": paragraphs.pop(0), "reason": "headline (given by the manifest or the page title)"})
-    for pattern in HEADLINE_TRAILERS:
-        match = pattern.search(headline)
+    for i, pattern in enumerate(HEADLINE_TRAILERS):
+        match = pattern.search(headline) if _HEADLINE_TRAILERS_GUARD.may_match(headline)[i] else None
         if match and match.start() > 0:
             removed.append({"text": match.group().strip(), "reason": "byline or time stamp run into the headline"})
             if match.groupdict().get("byline"):
@@ -671,7 +937,12 @@ def clean_article(
         headline = headline[:suffix].rstrip()
     if headline:
         headline_key = _key(headline)
-        repeats = [p for p in paragraphs if _key(p) == headline_key]
+        # cheap tests before the key: a paragraph of an equal key has no more ASCII letters and digits
+        # than the key has characters, and the key's first word is in it, casefolded
+        first_word, longest = headline_key.split(" ", 1)[0], len(headline_key)
+        repeats = [
+            p for p in paragraphs if _ascii_alphanumerics(p) <= longest and first_word in p.casefold() and _key(p) == headline_key
+        ]
         for p in repeats:
             paragraphs.remove(p)
             removed.append({"text": p, "reason": "repeated headline"})
@@ -740,11 +1011,14 @@ def _best_split(token: str, vocabulary: Mapping[str, int]) -> str | None:
 
 
 _CAMEL_GLUE = re.compile(r"\b([a-z]{2,})((?:[A-Z]\.){2,}|[A-Z][a-z]+)")
+_CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 # Where a quote mark lost its space: a closing mark after punctuation before a letter (split
 # after it), or an opening mark after a lowercase letter (split before it).
 _QUOTE_GLUE = re.compile(r"[,.!?;:]”(?=[A-Za-z])|[a-z](?=“)")
 _NON_SPACE_RUN = re.compile(r"\S+")
 _LOWER_TOKEN = re.compile(r"(?<![\w’'\-])[a-z]{5,}(?![\w’'\-])")
+_LOWER_WORD = re.compile(r"[a-z]{5,}")
+_FEW_SPLITTING_WORDS = 200  # above, looking for each in a text costs more than the token scan
 
 
 def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, list[dict[str, str]]]:
@@ -774,38 +1048,118 @@ def repair_glued_words(text: str, vocabulary: Mapping[str, int]) -> tuple[str, l
     >>> repair_glued_words("at oddsover Russia, byInterfax", {})[0]
     'at odds over Russia, by Interfax'
     """
-    repairs: list[dict[str, str]] = []
+    return glued_word_repair(vocabulary)(text)
 
-    def camel(match: re.Match[str]) -> str:
-        whole, left, right = match.group(0), match.group(1), match.group(2)
-        if _zipf(whole.lower()) > 0 or not _known(left, vocabulary):
-            return whole
-        repairs.append({"original": whole, "repaired": f"{left} {right}", "reason": "glued words"})
-        return f"{left} {right}"
 
-    def lower(match: re.Match[str]) -> str:
-        token = match.group(0)
+def glued_word_repair(vocabulary: Mapping[str, int]) -> Callable[..., tuple[str, list[dict[str, str]]]]:
+    """:func:`repair_glued_words` with ``vocabulary`` fixed: a callable that decides each distinct
+    token once (a corpus's texts share most of their words) and leaves a text without a token
+    to split as it is, unscanned by the substitution.
+
+    The callable takes ``counted=True`` for a text the vocabulary was counted from: every
+    lowercase token the repair looks at is then one of the vocabulary's words, so a text that
+    holds none of the (few) words that split is not scanned for tokens at all.
+
+    Examples
+    --------
+    >>> repair = glued_word_repair({"oddsover": 1, "odds": 2})
+    >>> repair("at oddsover Russia")[0], repair("no glue here", counted=True)[0]
+    ('at odds over Russia', 'no glue here')
+    """
+    splits: dict[str, str | None] = {}  # lowercase token -> its split, or None to keep it
+    split_tokens: set[str] = set()
+    vocabulary_splits: list[str] | None = None  # the vocabulary's words that split, once asked for
+
+    def splitting_words() -> list[str]:
+        nonlocal vocabulary_splits
+        if vocabulary_splits is None:
+            vocabulary_splits = []
+            for word in vocabulary:
+                if _LOWER_WORD.fullmatch(word):
+                    split = splits[word] = splits[word] if word in splits else split_of(word)
+                    if split is not None:
+                        split_tokens.add(word)
+                        vocabulary_splits.append(word)
+        return vocabulary_splits
+
+    def split_of(token: str) -> str | None:
         if _zipf(token) > 0 or vocabulary.get(token, 0) >= 2:
-            return token
-        split = _best_split(token, vocabulary)
-        if split is None:
-            return token
-        repairs.append({"original": token, "repaired": split, "reason": "glued words"})
-        return split
+            return None
+        return _best_split(token, vocabulary)
 
-    text = _CAMEL_GLUE.sub(camel, text)
-    text = _LOWER_TOKEN.sub(lower, text)
+    def repair(text: str, *, counted: bool = False) -> tuple[str, list[dict[str, str]]]:
+        repairs: list[dict[str, str]] = []
 
-    text = _space_at_quote_marks(text, repairs)
-    return text, repairs
+        def camel(match: re.Match[str]) -> str:
+            whole, left, right = match.group(0), match.group(1), match.group(2)
+            if _zipf(whole.lower()) > 0 or not _known(left, vocabulary):
+                return whole
+            repairs.append({"original": whole, "repaired": f"{left} {right}", "reason": "glued words"})
+            return f"{left} {right}"
+
+        def lower(match: re.Match[str]) -> str:
+            token = match.group(0)
+            split = splits[token]
+            if split is None:
+                return token
+            repairs.append({"original": token, "repaired": split, "reason": "glued words"})
+            return split
+
+        if _CAMEL_HINT.search(text):  # a match has a lowercase letter before a capital
+            unglued = _CAMEL_GLUE.sub(camel, text)
+            counted, text = counted and unglued == text, unglued  # new tokens when it changed
+        # a token is a word of the text (nothing it borders joins a word): a counted text without a
+        # vocabulary word that splits has no token to split
+        few = counted and len(splitting_words()) <= _FEW_SPLITTING_WORDS
+        if few and not any(word in text for word in vocabulary_splits):
+            return _space_at_quote_marks(text, repairs), repairs
+        tokens = set(_LOWER_TOKEN.findall(text))
+        for token in tokens.difference(splits):
+            split = splits[token] = split_of(token)
+            if split is not None:
+                split_tokens.add(token)
+        if not split_tokens.isdisjoint(tokens):
+            text = _LOWER_TOKEN.sub(lower, text)
+        text = _space_at_quote_marks(text, repairs)
+        return text, repairs
+
+    return repair
+
+
+def _quote_glue_ends(text: str) -> list[int]:
+    """Where each match of ``_QUOTE_GLUE`` in ``text`` ends, in order, found from the quote marks
+    alone (no match overlaps another, so these are the ends ``finditer`` gives).
+
+    Examples
+    --------
+    >>> text = "he said,”Yes” and “no”.”Then a“b"
+    >>> list(_quote_glue_ends(text)) == [m.end() for m in _QUOTE_GLUE.finditer(text)]
+    True
+    """
+    ends, find, last = [], text.find, len(text) - 1
+    for mark in "”“":
+        at = find(mark)
+        while at >= 0:
+            if mark == "”":
+                if at and at < last and text[at - 1] in ",.!?;:" and text[at + 1] in _ASCII_LETTERS:
+                    ends.append(at + 1)
+            elif at and text[at - 1] in _ASCII_LOWERCASE:
+                ends.append(at)
+            at = find(mark, at + 1)
+    return sorted(ends)
+
+
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_LOWERCASE = frozenset(string.ascii_lowercase)
 
 
 def _space_at_quote_marks(text: str, repairs: list[dict[str, str]]) -> str:
     """One space put back per run of non-space characters, at its last glued closing mark
     (or, when it has none, at its last glued opening mark)."""
+    if "”" not in text and "“" not in text:  # every match has one
+        return text
     splits: dict[int, tuple[bool, int]] = {}  # run start -> (closing mark?, split offset)
-    for match in _QUOTE_GLUE.finditer(text):
-        at = match.end()
+    for at in _quote_glue_ends(text):
         run_start = at
         while run_start and not text[run_start - 1].isspace():
             run_start -= 1
@@ -827,10 +1181,23 @@ def _space_at_quote_marks(text: str, repairs: list[dict[str, str]]) -> str:
 
 def vocabulary_of(texts: list[str]) -> dict[str, int]:
     """Lowercased word counts over ``texts``, for :func:`repair_glued_words`."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(map(str.lower, WORD_PATTERN.findall(text)))
-    return dict(counts)
+    return word_counts(texts)[0]
+
+
+def word_counts(texts: Iterable[str]) -> tuple[dict[str, int], list[int]]:
+    """:func:`vocabulary_of` ``texts``, and the number of words of each text (``WORD_PATTERN`` matches).
+
+    Examples
+    --------
+    >>> word_counts(["The talks", "the U.S. said"])
+    ({'the': 2, 'talks': 1, 'u.s.': 1, 'said': 1}, [2, 3])
+    """
+    counts, lengths = word_frequencies(list(texts))
+    vocabulary: dict[str, int] = {}
+    for word, count in counts.items():  # each distinct form lowercased once
+        key = word.lower()
+        vocabulary[key] = vocabulary.get(key, 0) + count
+    return vocabulary, lengths
 
 
 # ---------------------------------------------------------------------------

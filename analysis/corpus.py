@@ -16,14 +16,15 @@ The loader never writes anything next to the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -37,7 +38,7 @@ from analysis.options import Progress, no_progress
 from analysis.outlets import OutletProfile, canonical_outlet, closest_outlet, load_profiles
 from analysis.paths import PACKAGE_DIR, corpus_fingerprint, decode_bytes, hash_files, resolve_corpus, write_atomic
 from analysis.schema import ARTICLE_COLUMNS, STORE_MARKER, TABLE_SUFFIXES
-from analysis.tokens import count_words, shingle_hashes
+from analysis.tokens import count_words, shingle_hashes, word_character_runs
 
 #: Articles whose cleaned body has fewer words are skipped as near-empty (``--min-words``).
 MIN_WORDS = 25
@@ -145,6 +146,10 @@ def csv_records(lines: Iterable[str]) -> Iterator[list[str]]:
             yield cells
 
 
+#: A byte that was not UTF-8, as ``surrogateescape`` decodes it.
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
+
+
 def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | None:
     """Header and ``(row number, row)`` of a CSV file, reading on past bad rows.
 
@@ -168,7 +173,7 @@ def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tupl
     try:
         for cells in csv_records(text.splitlines(keepends=True)):
             line += 1
-            if any("\udc80" <= ch <= "\udcff" for cell in cells for ch in cell):
+            if any(map(_SURROGATE_ESCAPE.search, cells)):
                 cells = [_undo_mojibake(cell) for cell in cells]
                 problems.append(
                     Problem(
@@ -525,13 +530,15 @@ def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
     vocabulary: dict[str, int] = {}
     hashes, rows = [], []
     for first in range(0, len(bodies), chunk):
-        words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies[first : first + chunk]]
-        counts = np.array([len(w) for w in words], dtype=np.int64)
-        local, distinct = pd.factorize(np.fromiter(chain.from_iterable(words), dtype=object, count=int(counts.sum())))
+        # the words of _SHINGLE_WORD, numbered in order of first appearance (Arrow's dictionary order)
+        words, counts = word_character_runs([body.lower() for body in bodies[first : first + chunk]])
+        encoded = words.dictionary_encode()
+        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = encoded.dictionary.to_pylist()
         numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
         starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
         hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
-        rows.append(np.repeat(np.arange(first, first + len(words)), counts)[starts])
+        rows.append(np.repeat(np.arange(first, first + counts.size), counts)[starts])
     columns, distinct_shingles = pd.factorize(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64))
     matrix = sp.csr_matrix(
         (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows) if rows else columns, columns)),
@@ -667,7 +674,7 @@ EARLIEST_YEAR = 1900
 def plausible_date(published: pd.Timestamp) -> bool:
     """Whether a publication date is from ``EARLIEST_YEAR`` on and no later than tomorrow (UTC)."""
     day = (published.tz_convert(None) if published.tzinfo else published).normalize()
-    tomorrow = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(days=1)
+    tomorrow = pd.Timestamp(datetime.now(UTC).date() + timedelta(days=1))
     return pd.Timestamp(EARLIEST_YEAR, 1, 1) <= day <= tomorrow
 
 
@@ -680,10 +687,12 @@ def _build_articles(
     near_duplicate: float,
     profiles_hint: str,
     progress: Progress,
+    memo: ArticleMemo | None = None,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
-    texts = {id(entry): _text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
+    text_of = memo.text_of if memo is not None else _text_of
+    texts = {id(entry): text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
     boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
     for entry in progress(entries, desc="cleaning", total=len(entries)):
         problem = partial(_add_problem, problems, entry)
@@ -728,7 +737,7 @@ def _build_articles(
             outlet = entry.outlet
         profile = profiles.get(outlet)
         text, markup_title = texts[id(entry)]
-        parts = clean.clean_article(
+        parts = (memo.clean_article if memo is not None else clean.clean_article)(
             text,
             profile=profile,
             title=entry.title or markup_title or None,
@@ -767,16 +776,18 @@ def _build_articles(
             }
         )
 
-    vocabulary = clean.vocabulary_of([r["body"] for r in rows] + [r["dek"] for r in rows])
+    vocabulary, words = clean.word_counts([*(r["body"] for r in rows), *(r["dek"] for r in rows)])
+    repair = clean.glued_word_repair(vocabulary)
     kept = []
     hashes: dict[str, str] = {}
-    for row in progress(rows, desc="repairing words", total=len(rows)):
+    for n, row in enumerate(progress(rows, desc="repairing words", total=len(rows))):
+        body = row["body"]
         repairs = []
         for part in ("headline", "dek", "body"):
-            row[part], fixed = clean.repair_glued_words(row[part], vocabulary)
+            row[part], fixed = repair(row[part], counted=part != "headline")  # the vocabulary is of deks and bodies
             repairs += fixed
         row["repairs"] = repairs
-        row["n_tokens"] = count_words(row["body"])
+        row["n_tokens"] = words[n] if row["body"] == body else count_words(row["body"])  # counted with the vocabulary
         row["hash"] = hashlib.sha256(" ".join(row["body"].casefold().split()).encode()).hexdigest()[:16]
         if row["n_tokens"] < min_tokens:
             empty = "empty body" if row["n_tokens"] == 0 else f"near-empty body ({row['n_tokens']} words after cleaning)"
@@ -913,15 +924,21 @@ def read_corpus(
         profiles = load_profiles(*extra)
         entries = _read_table(path, problems)
         hint = "Add a profile for it to an outlets.yaml and pass that with --outlets FILE"
-    articles = _build_articles(
-        entries,
-        profiles,
-        problems,
-        min_tokens=min_tokens,
-        near_duplicate=near_duplicate,
-        profiles_hint=hint,
-        progress=progress,
-    )
+    memo = ArticleMemo.open() if cache else None
+    try:
+        articles = _build_articles(
+            entries,
+            profiles,
+            problems,
+            min_tokens=min_tokens,
+            near_duplicate=near_duplicate,
+            profiles_hint=hint,
+            progress=progress,
+            memo=memo,
+        )
+    finally:
+        if memo is not None:
+            memo.close()
     if cache and len(articles):
         _write_cache(key, articles, problems)
     return articles, problems
@@ -944,7 +961,7 @@ LOADER_FILES = (
     "schema.py",
 )
 #: Libraries whose version changes what the loader returns (HTML extraction, the word list, the table's types).
-LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq")
+LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq", "justext")
 _CACHE_METADATA = b"framing.cache"
 
 
@@ -956,19 +973,143 @@ def cache_key(path: Path, *, min_tokens: int, near_duplicate: float, outlets: li
     (:data:`LOADER_FILES`, shipped profiles and furniture patterns among them), the package
     version and those of :data:`LOADER_LIBRARIES`: any change is a new key.
     """
+    parts = {
+        "corpus": corpus_fingerprint(path),
+        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
+        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
+        "loader": loader_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def loader_fingerprint() -> str:
+    """A hash of the loader's own files (:data:`LOADER_FILES`), the package version and those of
+    :data:`LOADER_LIBRARIES`: what, besides its input, decides what cleaning returns."""
     from importlib.metadata import version
 
     from analysis import __version__
 
     loader = [PACKAGE_DIR / name for name in LOADER_FILES if (PACKAGE_DIR / name).exists()]
-    parts = {
-        "corpus": corpus_fingerprint(path),
-        "options": {"min_tokens": min_tokens, "near_duplicate": near_duplicate},
-        "profiles": [hashlib.sha256(file.read_bytes()).hexdigest() for file in outlets],
-        "loader": hash_files(loader, PACKAGE_DIR),
-        "version": [__version__, *(version(library) for library in LOADER_LIBRARIES)],
-    }
+    parts = {"loader": hash_files(loader, PACKAGE_DIR), "version": [__version__, *(version(lib) for lib in LOADER_LIBRARIES)]}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class ArticleMemo:
+    """The per-article part of cleaning, kept between loads so that a changed or added file
+    cleans only itself (issue 20): an SQLite file in ``data/interim/cache/`` per loader
+    (:func:`loader_fingerprint`), with two kinds of entry.
+
+    * ``text:``: the plain text and title extracted from an article file (HTML through
+      trafilatura), keyed by the file's kind and bytes;
+    * ``clean:``: :func:`analysis.clean.clean_article`'s result, keyed by everything it reads:
+      the text, title, dek, site names, language, the outlet profile's name, chrome patterns,
+      headline suffix and dek flag, and, of the corpus-level furniture found by repetition
+      (:func:`analysis.clean.repeated_lines`), the entries for this article's own lines, reasons
+      (with their page counts) included: a change elsewhere in the corpus that changes how one of
+      its lines is judged is a new key, so the article is cleaned again.
+
+    The corpus-level steps after it (the vocabulary and glued words, word counts, duplicates,
+    near-duplicates) always run on the whole corpus. Each value is stored with its SHA-256 and
+    used only when it matches; a file SQLite cannot read is deleted and started again. Writing
+    fails quietly (a read-only or busy cache costs speed, not results).
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._db = connection
+        self._new: dict[str, bytes] = {}
+
+    @classmethod
+    def open(cls) -> ArticleMemo | None:
+        import sqlite3
+
+        file = paths.CACHE / f"parts-{loader_fingerprint()}.sqlite"
+        for _ in range(2):
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(file, timeout=5)
+                connection.execute("CREATE TABLE IF NOT EXISTS parts (key TEXT PRIMARY KEY, value BLOB, sha256 TEXT)")
+                connection.execute("SELECT key FROM parts LIMIT 1").fetchone()
+                return cls(connection)
+            except sqlite3.OperationalError:  # locked by another process, or not writable: do without
+                return None
+            except sqlite3.DatabaseError:  # not a database, or a damaged one: start again
+                with contextlib.suppress(OSError):
+                    file.unlink(missing_ok=True)
+            except OSError:
+                return None
+        return None
+
+    def _get(self, key: str) -> Any:
+        import sqlite3
+
+        try:
+            row = self._db.execute("SELECT value, sha256 FROM parts WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        if row is None or hashlib.sha256(row[0]).hexdigest() != row[1]:
+            return None
+        return json.loads(row[0])
+
+    def _put(self, key: str, value: Any) -> None:
+        self._new[key] = json.dumps(value).encode()  # ASCII: a lone surrogate is escaped, not an error
+
+    def text_of(self, entry: _Entry) -> tuple[str, str]:
+        """:func:`_text_of`, kept for files whose extraction is not trivial (HTML and Markdown)."""
+        if entry.kind == "txt":
+            return _text_of(entry)
+        key = "text:" + hashlib.sha256(json.dumps([entry.kind, entry.raw]).encode("utf-8", "surrogatepass")).hexdigest()
+        found = self._get(key)
+        if found is None:
+            found = list(_text_of(entry))
+            self._put(key, found)
+        return found[0], found[1]
+
+    def clean_article(self, text: str, **options: Any) -> clean.CleanArticle:
+        """:func:`analysis.clean.clean_article` of ``text`` with ``options``, kept or computed."""
+        profile: OutletProfile | None = options["profile"]
+        boilerplate = options.get("boilerplate") or {}
+        longest = max(map(len, boilerplate), default=0)
+        relevant = (
+            sorted((k, boilerplate[k]) for k in clean.line_keys(text, longest=longest) if k in boilerplate) if boilerplate else []
+        )
+        described = {
+            "text": text,
+            "title": options.get("title"),
+            "dek": options.get("dek"),
+            "site_names": list(options.get("site_names", ())),
+            "language": options.get("language", "en"),
+            "boilerplate": relevant,
+            "profile": None
+            if profile is None
+            else [
+                profile.name,
+                profile.has_dek,
+                [[p.pattern, p.flags] for p in profile.chrome],
+                None if profile.headline_suffix is None else [profile.headline_suffix.pattern, profile.headline_suffix.flags],
+            ],
+        }
+        key = "clean:" + hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+        found = self._get(key)
+        if found is not None:
+            return clean.CleanArticle(**found)
+        parts = clean.clean_article(text, **options)
+        self._put(key, asdict(parts))
+        return parts
+
+    def close(self) -> None:
+        """Write the new entries (in one transaction) and close the file."""
+        import sqlite3
+
+        try:
+            if self._new:
+                with self._db:
+                    rows = ((key, value, hashlib.sha256(value).hexdigest()) for key, value in self._new.items())
+                    self._db.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", rows)
+        except (sqlite3.Error, OSError):
+            pass  # costs speed, not results
+        finally:
+            self._new.clear()
+            self._db.close()
 
 
 def _cache_file(key: str) -> Path:
@@ -1016,10 +1157,13 @@ def _read_cache(key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
 
 
 def clear_cache() -> int:
-    """Delete every cached article table (and any half-written one); return how many files went."""
+    """Delete every cached article table (and any half-written one) and the per-article entries
+    (:class:`ArticleMemo`); return how many article tables went."""
     folder = paths.CACHE
     files = [*folder.glob("articles-*.parquet"), *folder.glob(".articles-*.tmp")] if folder.is_dir() else []
     for file in files:
+        file.unlink(missing_ok=True)
+    for file in folder.glob("parts-*.sqlite*") if folder.is_dir() else []:
         file.unlink(missing_ok=True)
     return len(files)
 

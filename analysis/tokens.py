@@ -503,6 +503,58 @@ def _batches(lengths: list[int]) -> list[slice]:
     return [slice(a, b) for a, b in pairwise(edges)]
 
 
+def word_character_runs(texts: list[str], *, shortest: int = 2) -> tuple[pa.Array, np.ndarray]:
+    r"""The matches of ``\w{shortest,}`` (runs of letters, digits and ``_``) in each text, in
+    order, as one Arrow string array, and how many each text has: ``re.findall`` by a numpy scan.
+
+    Examples
+    --------
+    >>> runs, counts = word_character_runs(["a bc d_e", "", "x 42"])
+    >>> runs.to_pylist(), counts.tolist()
+    (['bc', 'd_e', '42'], [2, 0, 1])
+    """
+    joined = "\n".join(texts)  # no run across a line break
+    codes = _code_points(joined)
+    in_run = np.zeros(codes.size + 2, dtype=bool)  # padded: False on both sides
+    in_run[1:-1] = _has_property(codes, str.isalnum) | (codes == ord("_"))  # what \w matches in Python's re
+    edges = np.diff(in_run.view(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_enough = ends - starts >= shortest
+    starts, ends = starts[long_enough], ends[long_enough]
+    text_starts = np.zeros(len(texts), dtype=np.int64)
+    text_starts[1:] = np.cumsum([len(text) + 1 for text in texts[:-1]])
+    counts = np.bincount(np.searchsorted(text_starts, starts, side="right") - 1, minlength=len(texts)).astype(np.int64)
+    return _word_forms(joined, starts, ends), counts
+
+
+def word_frequencies(texts: list[str]) -> tuple[dict[str, int], list[int]]:
+    """How often each word (:data:`WORD_PATTERN`, as written) occurs in ``texts``, and how many
+    words each text has: ``WORD_PATTERN.findall`` over every text, by the numpy scan of
+    :func:`tokenize` (texts read about :data:`_BATCH_CHARS` characters at a time).
+
+    Examples
+    --------
+    >>> frequencies, lengths = word_frequencies(["The U.S. said", "the talks’ end, the end"])
+    >>> sorted(frequencies.items()), lengths
+    ([('The', 1), ('U.S.', 1), ('end', 2), ('said', 1), ('talks', 1), ('the', 2)], [3, 5])
+    """
+    import pyarrow.compute as pc
+
+    frequencies: dict[str, int] = {}
+    lengths: list[int] = []
+    for batch in _batches([len(text) for text in texts]):
+        part = texts[batch]
+        joined = "\n".join(part)  # no word runs across a line break
+        text_starts = np.zeros(len(part), dtype=np.int64)
+        text_starts[1:] = np.cumsum([len(text) + 1 for text in part[:-1]])
+        starts, ends = _word_bounds(_code_points(joined))
+        lengths += np.bincount(np.searchsorted(text_starts, starts, side="right") - 1, minlength=len(part)).tolist()
+        counted = pc.value_counts(_word_forms(joined, starts, ends))
+        for word, count in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+            frequencies[word] = frequencies.get(word, 0) + count
+    return frequencies, lengths
+
+
 def tokenize(articles: pd.DataFrame, *, text_column: str = "body") -> pd.DataFrame:
     """The token table of ``articles``: one row per word, with its voice.
 

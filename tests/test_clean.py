@@ -352,3 +352,81 @@ def test_hard_wrapped_prose_is_never_taken_for_a_list_of_links():
     assert set(reasons) == {"By Staff Writer", "Read more:", "Wheat prices fall", "Port strikes end"}
     for line in HARD_WRAPPED.splitlines()[3:9]:  # every wrapped line of the story stays
         assert " ".join(line.replace('"', "").split()[1:-1]) in article.body.replace("“", "").replace("”", "")
+
+
+# ---------------------------------------------------------------------------
+# The faster forms of the cleaning steps give what the plain forms give (issue 20, item 2)
+# ---------------------------------------------------------------------------
+
+
+def _fixture_lines() -> list[str]:
+    """Every line of the seed pages and the fixture corpora's pages, whitespace-normalised."""
+    from pathlib import Path
+
+    from analysis.paths import SEEDS
+
+    fixtures = Path(__file__).parent / "fixtures"
+    files = [*SEEDS.glob("*.txt"), *(fixtures / "gold").glob("*.txt"), *(fixtures / "malformed").glob("*.txt")]
+    files += [*(fixtures / "reuse").glob("*.txt")]
+    lines = []
+    for file in files:
+        text = file.read_bytes().decode("utf-8", "replace")
+        lines += [line for line in clean.normalize_whitespace(text).split("\n") if line]
+    return lines
+
+
+def test_justext_classes_equal_the_packages_classifier():
+    from types import SimpleNamespace
+
+    from justext.core import classify_paragraphs, revise_paragraph_classification
+    from justext.paragraph import Paragraph
+
+    lines = _fixture_lines()
+    lines += ["© 2024 Harbour Herald", "&copy; all rights", "", "Menu", " ".join(lines[:40])]
+    stopwords = clean.stoplist("en")
+    blocks = []
+    for i, text in enumerate(lines):
+        block = Paragraph(SimpleNamespace(dom="body.p", xpath=f"/html[1]/body[1]/p[{i + 1}]"))
+        block.text_nodes.append(text)
+        blocks.append(block)
+    classify_paragraphs(blocks, stopwords, no_headings=True)
+    revise_paragraph_classification(blocks)
+    expected = [(b.cf_class, b.class_type, b.stopwords_density(stopwords)) for b in blocks]
+    assert clean.justext_classes(lines, stopwords) == expected
+
+
+def test_joined_chrome_patterns_find_what_each_pattern_finds():
+    profiles = load_profiles()
+    lines = [*_fixture_lines(), "Share on Facebook", "Tuesday, November 28, 2023", "Advertisement", "x" * 500]
+    for profile in [None, *profiles.values()]:
+        for line in lines:
+            expected = None
+            if profile is not None and any(p.fullmatch(line) for p in profile.chrome):
+                expected = f"site furniture ({profile.name} profile)"
+            else:
+                expected = next((reason for reason, p in clean.GENERIC_CHROME if p.fullmatch(line)), None)
+                if expected is None and clean._is_breadcrumb(line):
+                    expected = "breadcrumb"
+            assert clean.chrome_reason(line, profile) == expected, (line, profile and profile.name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a  b", "a\u00a0b", "a \u00a0 b", "a\t\tb", " a ", "a\u3000\u3000 b\u2009c", "one two", "  \t", "x \u202f", ""],
+)
+def test_whitespace_runs_replaced_as_before(text):
+    assert clean._SPACES_TO_REPLACE.sub(" ", text) == clean._SPACES.sub(" ", text)
+
+
+def test_glued_word_repair_decides_once_and_repairs_as_before():
+    repair = clean.glued_word_repair({"navalny": 3})
+    texts = ["supportednavalny and oddsover", "no glue", "supportednavalny again", "byInterfax said,”Yes"]
+    for text in texts:
+        assert repair(text) == clean.repair_glued_words(text, {"navalny": 3})
+    assert repair("supportednavalny")[0] == "supported navalny"
+
+
+def test_ascii_alphanumerics_never_exceed_the_key_length():
+    lines = [*_fixture_lines(), "İSTANBUL ﬁnance ß Ⅻ ½ ²", "a_b-c", "\udc80x", "🙂 a1"]
+    for line in lines:
+        assert clean._ascii_alphanumerics(line) <= len(clean._letters_key(line))

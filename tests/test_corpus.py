@@ -416,3 +416,147 @@ def test_cache_clear_and_no_cache(tmp_path, cache_folder, capsys):
     assert main(["cache", "clear"]) == 0
     assert "1 cached article table(s) removed" in capsys.readouterr().out
     assert not list(cache_folder.glob("*"))
+
+
+def _counting_clean_article(monkeypatch):
+    from analysis import clean
+
+    calls = []
+    original = clean.clean_article
+
+    def counted(text, **options):
+        calls.append(text)
+        return original(text, **options)
+
+    monkeypatch.setattr(clean, "clean_article", counted)
+    return calls
+
+
+def test_a_changed_or_added_file_cleans_only_itself(tmp_path, cache_folder, monkeypatch):
+    folder = _copy_of_the_seeds(tmp_path)
+    calls = _counting_clean_article(monkeypatch)
+    read_corpus(folder, cache=True)
+    assert len(calls) == 5
+
+    article = folder / "004_6e0b644c5aa9bc29.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("Kremlin", "Moscow"), encoding="utf-8")
+    (folder / "005_added.txt").write_text((folder / "002_3e3933a9d7f1d525.txt").read_text(encoding="utf-8") + "\nAn added line.")
+    with (folder / "manifest.csv").open("a", encoding="utf-8") as manifest:
+        manifest.write(
+            "005_added.txt,Press TV,https://presstv.ir/Detail/2021/03/23/added,2021-03-23,2021-03-biden-putin-talks,en\n"
+        )
+    calls.clear()
+    changed, problems = read_corpus(folder, cache=True)
+    assert len(calls) == 2  # the changed file and the added one; the whole-corpus steps run again
+    assert "Moscow" in calls[0] or "Moscow" in calls[1]
+
+    calls.clear()
+    fresh, fresh_problems = read_corpus(folder)  # no cache: everything cleaned again
+    assert len(calls) == 6
+    pd.testing.assert_frame_equal(changed, fresh)
+    assert problems == fresh_problems
+
+
+def test_furniture_found_across_the_corpus_cleans_the_pages_it_changes(tmp_path, cache_folder, monkeypatch):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    stories = [
+        "Grain talks resume in Geneva as ministers meet on Friday to settle the export corridor and prices.",
+        "Port workers voted on Monday to accept the offer and end a strike that had closed the harbour for weeks.",
+        "The central bank held rates on Thursday and said inflation would ease by the summer months.",
+    ]
+    rows = ["file,outlet,published"]
+    for n, story in enumerate(stories):
+        body = "\n".join([f"Headline number {n}", story * 3, "Subscribe to the Harbour Herald from 1 pound a week"])
+        (folder / f"p{n}.txt").write_text(body, encoding="utf-8")
+        rows.append(f"p{n}.txt,Harbour Herald,2024-01-0{n + 1}")
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    calls = _counting_clean_article(monkeypatch)
+    first = read_corpus(folder, cache=True)[0]
+    assert len(calls) == 3
+    assert all("repeated on 3 pages" in str(removed) for removed in first["removed"])
+
+    # a fourth page with the same subscription line: the line's reason on every page changes (4 pages)
+    (folder / "p3.txt").write_text(
+        "Headline number 3\n" + stories[0][::-1] * 3 + "\nSubscribe to the Harbour Herald from 1 pound a week"
+    )
+    with (folder / "manifest.csv").open("a", encoding="utf-8") as manifest:
+        manifest.write("p3.txt,Harbour Herald,2024-01-04\n")
+    calls.clear()
+    again = read_corpus(folder, cache=True)[0]
+    assert len(calls) == 4
+    assert all("repeated on 4 pages" in str(removed) for removed in again["removed"])
+    pd.testing.assert_frame_equal(again, read_corpus(folder)[0])
+
+
+def test_a_damaged_per_article_store_is_started_again(tmp_path, cache_folder, monkeypatch):
+    folder = _copy_of_the_seeds(tmp_path)
+    expected = read_corpus(folder, cache=True)[0]
+    (store,) = cache_folder.glob("parts-*.sqlite")
+    store.write_bytes(b"not a database" * 100)
+    for entry in cache_folder.glob("articles-*.parquet"):
+        entry.unlink()
+    pd.testing.assert_frame_equal(read_corpus(folder, cache=True)[0], expected)
+    calls = _counting_clean_article(monkeypatch)
+    for entry in cache_folder.glob("articles-*.parquet"):
+        entry.unlink()
+    pd.testing.assert_frame_equal(read_corpus(folder, cache=True)[0], expected)
+    assert calls == []  # the store was rebuilt, and now serves every article
+
+
+def test_shingle_sets_as_with_the_regular_expression():
+    """The numpy word scan numbers and hashes the words as ``\\w\\w+`` found them."""
+    from itertools import chain
+
+    import scipy.sparse as sp
+
+    from analysis.corpus import _SHINGLE_WORD, SHINGLE_SIZE
+    from analysis.tokens import shingle_hashes
+
+    def by_regex(bodies, chunk=3):
+        vocabulary, hashes, rows = {}, [], []
+        for first in range(0, len(bodies), chunk):
+            words = [_SHINGLE_WORD.findall(body.lower()) for body in bodies[first : first + chunk]]
+            counts = np.array([len(w) for w in words], dtype=np.int64)
+            local, distinct = pd.factorize(np.fromiter(chain.from_iterable(words), dtype=object, count=int(counts.sum())))
+            numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
+            starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
+            hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
+            rows.append(np.repeat(np.arange(first, first + len(words)), counts)[starts])
+        columns, distinct_shingles = pd.factorize(np.concatenate(hashes))
+        matrix = sp.csr_matrix(
+            (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows), columns)),
+            shape=(len(bodies), max(len(distinct_shingles), 1)),
+        )
+        matrix.sum_duplicates()
+        matrix.data[:] = 1
+        return matrix
+
+    seeds = load_corpus()
+    bodies = [
+        *seeds["body"],
+        *seeds["raw"],
+        "",
+        "a b",
+        "İstanbul ΣΑΣ snake_case x_1 🙂word 42 3.5",
+        "one two three four five six",
+    ]
+    bodies += [body[::-1] for body in seeds["body"]]
+    expected, actual = by_regex(bodies), _shingle_sets(bodies, chunk=3)
+    assert expected.shape == actual.shape and (expected != actual).nnz == 0
+
+
+def test_per_article_entries_serve_html_and_problem_corpora(tmp_path, cache_folder, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "malformed"
+    shutil.copytree(FIXTURES_MALFORMED, folder)
+    expected, expected_problems = read_corpus(folder)
+    read_corpus(folder, cache=True)
+    for entry in cache_folder.glob("articles-*.parquet"):
+        entry.unlink()  # only the per-article entries are left
+    calls = _counting_clean_article(monkeypatch)
+    articles, problems = read_corpus(folder, cache=True)
+    assert calls == []
+    pd.testing.assert_frame_equal(articles, expected)
+    assert problems == expected_problems

@@ -336,3 +336,17 @@ def test_random_text_scanned_together_equals_each_text_alone():
     for i, text in enumerate(texts):
         alone = tokenize(pd.DataFrame({"id": [str(i)], "body": [text]}))
         pd.testing.assert_frame_equal(together[together["article_id"] == str(i)].reset_index(drop=True), alone)
+
+
+def test_word_frequencies_count_what_the_word_pattern_finds():
+    from collections import Counter
+
+    from analysis.corpus import load_corpus
+    from analysis.tokens import WORD_PATTERN, word_frequencies
+
+    seeds = load_corpus()
+    texts = [*seeds["raw"], *seeds["body"], "", "U.S.-led talks’ end", "x" * 3, "İstanbul ΣΑΣ e.g. 3.5", "🙂 emoji 🙂word"]
+    texts += [text * 40 for text in seeds["raw"]]  # more than one batch
+    frequencies, lengths = word_frequencies(texts)
+    assert lengths == [len(WORD_PATTERN.findall(text)) for text in texts]
+    assert frequencies == dict(Counter(word for text in texts for word in WORD_PATTERN.findall(text)))
