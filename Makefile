@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates bench-coding bench-clean
+.PHONY: help setup report lab test lint corpus validate clean bench-scale bench-query bench-events bench bench-sources bench-provenance bench-report bench-validity bench-near-duplicates bench-coding bench-clean bench-end-to-end
 
 help:  ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ MEASURES_ARTICLES ?= 100000
 bench: $(STAMP)  ## Tokens+voice, loaded terms, TF-IDF, keyness vs a naive pipeline on MEASURES_ARTICLES=100000 synthetic articles: MB/s, peak memory
 	$(BIN)/python benchmarks/bench_measures.py --articles $(MEASURES_ARTICLES)
 	$(BIN)/python benchmarks/bench_coding.py --sentences 3000
+
+bench-end-to-end: $(STAMP)  ## From a CSV as a user runs it: first command (clean + cache + loaded), keyness, terms, vs a naive pipeline; 5k and 100k articles
+	$(BIN)/python benchmarks/bench_end_to_end.py --articles 5000 100000
 
 bench-coding: $(STAMP)  ## framing code train (5-fold CV) and apply on 3,000 synthetic sentences, and on BABE when present: CPU s, macro-F1
 	$(BIN)/python benchmarks/bench_coding.py --sentences 3000

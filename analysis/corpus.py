@@ -790,13 +790,17 @@ def _build_articles(
         row["n_tokens"] = words[n] if row["body"] == body else count_words(row["body"])  # counted with the vocabulary
         row["hash"] = hashlib.sha256(" ".join(row["body"].casefold().split()).encode()).hexdigest()[:16]
         if row["n_tokens"] < min_tokens:
-            empty = "empty body" if row["n_tokens"] == 0 else f"near-empty body ({row['n_tokens']} words after cleaning)"
+            empty = (
+                "empty body"
+                if row["n_tokens"] == 0
+                else f"near-empty body ({row['n_tokens']} words after cleaning, fewer than {min_tokens})"
+            )
             problems.append(
                 Problem(
                     row["source"],
-                    f"{empty}, fewer than {min_tokens}; skipped",
-                    "Check that the file holds the article text and not only page furniture "
-                    "(or lower --min-words for short units such as single sentences)",
+                    f"{empty}; skipped",
+                    "Check that the file holds the article text and not only page furniture"
+                    + ("" if row["n_tokens"] == 0 else " (or lower --min-words for short units such as single sentences)"),
                     article_id=row["id"],
                 )
             )
