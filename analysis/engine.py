@@ -197,6 +197,19 @@ def _run_partition(
 
 RowOrder = Literal["articles", "article_id"]
 
+#: Articles one local map sees at once: the maps are per article (the Dask partitions prove it),
+#: so a large corpus is mapped in slices and the token tables of a slice are freed before the next.
+LOCAL_ARTICLES_PER_MAP = 5_000
+#: Map options under which a map needs every article at once (words reused from another article).
+WHOLE_CORPUS_OPTIONS = ("exclude_reused",)
+
+
+def _local_slices(articles: pd.DataFrame, options: dict[str, Any]) -> list[pd.DataFrame]:
+    """``articles`` in slices of ``LOCAL_ARTICLES_PER_MAP`` (one slice when an option needs the whole corpus)."""
+    if len(articles) <= LOCAL_ARTICLES_PER_MAP or any(options.get(name) for name in WHOLE_CORPUS_OPTIONS):
+        return [articles]
+    return [articles.iloc[start : start + LOCAL_ARTICLES_PER_MAP] for start in range(0, len(articles), LOCAL_ARTICLES_PER_MAP)]
+
 
 def _in_article_order(pieces: list[pd.DataFrame], order: RowOrder) -> pd.DataFrame:
     """Concatenate map outputs in the order the map gives on the whole table.
@@ -251,7 +264,9 @@ def map_articles(
         per-article rows (an ``article_id`` or ``id`` column). Must be importable by the
         workers (a function of the ``analysis`` package).
     engine : {"local", "dask"}, default="local"
-        ``local`` calls ``map_function`` once on the whole table; ``dask`` once per partition.
+        ``local`` calls ``map_function`` in this process, on slices of
+        ``LOCAL_ARTICLES_PER_MAP`` articles (the whole table when a ``WHOLE_CORPUS_OPTIONS``
+        option is set); ``dask`` once per partition on the workers.
     scheduler : str, optional
         Dask scheduler address; None starts a local cluster (see :func:`dask_client`).
     client : distributed.Client, optional
@@ -277,7 +292,24 @@ def map_articles(
         selected = _selected(articles, columns, query)
         if selected.empty:
             raise EngineError(f"query {query!r} matches no article" if query else "the corpus has no articles")
-        return map_function(selected, **options)
+        slices = _local_slices(selected, options)
+        if len(slices) == 1:
+            return map_function(selected, **options)
+        if "published" not in selected.columns:  # what puts the slices' rows back in article order, as on Dask
+            slices = _local_slices(_selected(articles, [*(columns or []), "published"], query), options)
+        name = getattr(map_function, "__name__", "the map function")
+        pieces = []
+        for part in slices:  # as the Dask partitions are, and put in the same order
+            result = map_function(part, **options)
+            ordered = (
+                tuple(_with_article_order(t, part, name) for t in result)
+                if isinstance(result, tuple)
+                else _with_article_order(result, part, name)
+            )
+            pieces.append(ordered)
+        if isinstance(pieces[0], tuple):
+            return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
+        return _in_article_order(pieces, order)
     if columns is not None and "published" not in columns:
         columns = [*columns, "published"]  # needed to restore the article order
     with contextlib.ExitStack() as stack:
@@ -389,7 +421,8 @@ def pool_articles(
     if engine == "local":
         articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
         selected = _selected(articles, columns, query)
-        return sum_by_keys([map_function(selected, **options) if not selected.empty else None], keys)
+        pieces = [map_function(part, **options) for part in _local_slices(selected, options)] if not selected.empty else [None]
+        return sum_by_keys(pieces, keys)
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(scheduler))

@@ -209,7 +209,7 @@ def supervised_model(golds: dict[str, Gold]) -> pd.DataFrame:
     model.probabilities(golds["babe"].documents["body"])
     applied = time.process_time() - started - trained
     print(
-        f"code train on {model.info['sentences']} BABE sentences: {trained:.1f} CPU s with 5-fold CV; applying: {applied:.1f} CPU s"
+        f"code train on {model.info['units']} BABE sentences: {trained:.1f} CPU s with 5-fold CV; applying: {applied:.1f} CPU s"
     )
     measure = f"model:{model.codebook}/{model.code}"
     cv = model.metrics.assign(

@@ -290,3 +290,37 @@ def test_loaded_rates_from_article_groups_equal_those_from_all_metadata(client, 
         # a column that is not there is named, with the ones that are
         with pytest.raises(KeyError, match=r"'evnt'; available: id, outlet, published"):
             engine.map_reduce(synthetic / "store", loaded.loaded_counts, loaded.loaded_reduce, group_by="evnt", **options, **run)
+
+
+def test_the_local_engine_maps_a_large_corpus_in_slices_with_the_same_results(synthetic, monkeypatch):
+    """Slices of 50 of the 240 articles, as the local engine maps corpora of more than 5,000."""
+    source = synthetic / "store"
+    by_outlet = {"columns": ["id", "body"], "order": "article_id", "reduce_options": {"by": "outlet"}}
+    whole_rates = engine.map_reduce(source, loaded.loaded_counts, loaded.loaded_reduce, **by_outlet)
+    whole_kwic = engine.map_articles(source, loaded.loaded_kwic, order="article_id")
+    whole_terms = tfidf.pooled_group_measure(keyness_module.keyness, source, by="outlet", top=15)
+    calls = []
+    real_kwic = loaded.loaded_kwic
+
+    def counted_kwic(articles, **options):
+        calls.append(len(articles))
+        return real_kwic(articles, **options)
+
+    monkeypatch.setattr(engine, "LOCAL_ARTICLES_PER_MAP", 50)
+    pd.testing.assert_frame_equal(engine.map_reduce(source, loaded.loaded_counts, loaded.loaded_reduce, **by_outlet), whole_rates)
+    pd.testing.assert_frame_equal(engine.map_articles(source, counted_kwic, order="article_id"), whole_kwic)
+    assert calls == [50, 50, 50, 50, 40]
+    pd.testing.assert_frame_equal(tfidf.pooled_group_measure(keyness_module.keyness, source, by="outlet", top=15), whole_terms)
+    calls.clear()
+    engine.map_articles(source, counted_kwic, order="article_id", exclude_reused=True)
+    assert calls == [240]  # words reused from another article: the map needs every article at once
+
+
+def test_keyness_and_top_terms_of_a_large_local_corpus_are_pooled_in_slices(synthetic, monkeypatch):
+    articles = load_corpus(synthetic / "store")
+    whole_keyness = keyness_module.measure_keyness(articles, by="outlet", top=15)
+    whole_terms = tfidf.measure_top_terms(articles, by="event", voice="narration", top=10)
+    monkeypatch.setattr(engine, "LOCAL_ARTICLES_PER_MAP", 50)  # 240 articles: pooled in five slices
+    pd.testing.assert_frame_equal(keyness_module.measure_keyness(articles, by="outlet", top=15), whole_keyness, check_exact=True)
+    sliced = tfidf.measure_top_terms(articles, by="event", voice="narration", top=10)
+    pd.testing.assert_frame_equal(sliced, whole_terms, check_exact=False, rtol=1e-12, atol=0)

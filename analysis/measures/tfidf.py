@@ -25,6 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
+from analysis import engine as engines
 from analysis.cluster import Engine, EngineError, check_engine, client_for
 from analysis.corpus import load_corpus
 from analysis.engine import pool_articles
@@ -544,9 +545,10 @@ def word_count_measure(
     """A measure of each group's word counts (:func:`top_terms`, keyness) on a corpus, on either engine.
 
     ``local`` counts each article's words (without those taken from another article with
-    ``exclude_reused``) and calls ``measure(counts, articles, by=, voice=, **options)``;
-    ``dask`` sums the words per group on the workers (:func:`pooled_group_measure`), with
-    the same numbers.
+    ``exclude_reused``) and calls ``measure(counts, articles, by=, voice=, **options)``; on a
+    corpus of more than ``engine.LOCAL_ARTICLES_PER_MAP`` articles it sums the words per group
+    in slices instead, as ``dask`` does on the workers (:func:`pooled_group_measure`), with the
+    same numbers (TF-IDF weights summed in another order may differ in the last bit).
     """
     check_engine(engine)
     if engine == "dask":
@@ -557,5 +559,8 @@ def word_count_measure(
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     if query:
         articles = filter_articles(articles, query)
+    if len(articles) > engines.LOCAL_ARTICLES_PER_MAP and not exclude_reused:
+        # a large corpus: words counted per group in slices, as on Dask, so no token table of the whole is held
+        return pooled_group_measure(measure, articles, by=by, voice=voice, engine="local", **options)
     counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
     return measure(counts, articles, by=by, voice=voice, **options)
