@@ -1154,15 +1154,13 @@ def cmd_code_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_code_agreement(args: argparse.Namespace) -> int:
-    from analysis.coding import CodingError, agreement, final_decisions, read_annotation_log
+    from analysis.coding import CodingError, agreement, codebooks_held, final_decisions, read_annotation_log
 
     codebook = _codebook(args.codebook)
     rows, unreadable = read_annotation_log(args.annotations)
     decided = final_decisions(rows, codebook)
     if decided.empty:
-        names = sorted(set(rows["codebook"]))
-        held = f"it holds codebook(s) {', '.join(names)}" if names else "it holds no decision yet"
-        raise CodingError(f"{args.annotations}: no coded unit of codebook {codebook.name!r}; {held}")
+        raise CodingError(f"{args.annotations}: no coded unit of codebook {codebook.name!r}; {codebooks_held(rows)}")
     table = agreement(decided, codebook=codebook)
     if machine_readable(args):
         print_table(table, args)

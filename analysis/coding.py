@@ -441,8 +441,8 @@ def read_annotation_log(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, int
     return rows.astype({"start": np.int64, "end": np.int64}), unreadable
 
 
-def _codebooks_in(rows: pd.DataFrame) -> str:
-    """What an annotation file holds instead, for an error message."""
+def codebooks_held(rows: pd.DataFrame) -> str:
+    """What an annotation file holds, for an error message naming the codebook to give."""
     names = sorted(set(rows["codebook"]))
     return f"it holds codebook(s) {', '.join(names)}: give that --codebook" if names else "it holds no decision yet"
 
@@ -910,7 +910,7 @@ def read_training_data(path: str | os.PathLike[str], codebook: Codebook, *, code
         rows, _ = read_annotation_log(path)
         decided = final_decisions(rows, codebook)
         if decided.empty:
-            raise CodingError(f"{path}: no coded unit of codebook {codebook.name!r}; {_codebooks_in(rows)}")
+            raise CodingError(f"{path}: no coded unit of codebook {codebook.name!r}; {codebooks_held(rows)}")
         return {name: annotations_from_decisions(decided, name) for name in codebook.codes}
     if code is None:
         code = next(iter(codebook.codes)) if len(codebook.codes) == 1 else DEFAULT_CODE

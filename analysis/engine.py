@@ -188,6 +188,11 @@ def _run_partition(
     articles = _selected(partition.load(None if query else columns), columns, query)
     if articles.empty:
         return None
+    return _ordered_map(map_function, articles, options)
+
+
+def _ordered_map(map_function: MapFunction, articles: pd.DataFrame, options: dict) -> Tables:
+    """``map_function(articles)``, each table with the keys that put it back in article order among other pieces."""
     result = map_function(articles, **options)
     name = getattr(map_function, "__name__", "the map function")
     if isinstance(result, tuple):
@@ -209,6 +214,13 @@ def _local_slices(articles: pd.DataFrame, options: dict[str, Any]) -> list[pd.Da
     if len(articles) <= LOCAL_ARTICLES_PER_MAP or any(options.get(name) for name in WHOLE_CORPUS_OPTIONS):
         return [articles]
     return [articles.iloc[start : start + LOCAL_ARTICLES_PER_MAP] for start in range(0, len(articles), LOCAL_ARTICLES_PER_MAP)]
+
+
+def _combined(pieces: list[Tables], order: RowOrder) -> Tables:
+    """The pieces of a map (tables, or tuples of tables) as the map gives them on the whole table."""
+    if isinstance(pieces[0], tuple):
+        return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
+    return _in_article_order(pieces, order)
 
 
 def _in_article_order(pieces: list[pd.DataFrame], order: RowOrder) -> pd.DataFrame:
@@ -297,19 +309,7 @@ def map_articles(
             return map_function(selected, **options)
         if "published" not in selected.columns:  # what puts the slices' rows back in article order, as on Dask
             slices = _local_slices(_selected(articles, [*(columns or []), "published"], query), options)
-        name = getattr(map_function, "__name__", "the map function")
-        pieces = []
-        for part in slices:  # as the Dask partitions are, and put in the same order
-            result = map_function(part, **options)
-            ordered = (
-                tuple(_with_article_order(t, part, name) for t in result)
-                if isinstance(result, tuple)
-                else _with_article_order(result, part, name)
-            )
-            pieces.append(ordered)
-        if isinstance(pieces[0], tuple):
-            return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
-        return _in_article_order(pieces, order)
+        return _combined([_ordered_map(map_function, part, options) for part in slices], order)
     if columns is not None and "published" not in columns:
         columns = [*columns, "published"]  # needed to restore the article order
     with contextlib.ExitStack() as stack:
@@ -322,9 +322,7 @@ def map_articles(
         pieces = [piece for piece in _gathered(futures) if piece is not None]
     if not pieces:
         raise EngineError(f"query {query!r} matches no article" if query else "the corpus has no articles")
-    if isinstance(pieces[0], tuple):
-        return tuple(_in_article_order([piece[i] for piece in pieces], order) for i in range(len(pieces[0])))
-    return _in_article_order(pieces, order)
+    return _combined(pieces, order)
 
 
 def map_reduce(

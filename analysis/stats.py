@@ -171,29 +171,6 @@ def bootstrap_ratios(
     (True, True)
     """
     _check_confidence(confidence)
-    ratios, enough = bootstrap_ratio_replicates(numerators, denominators, n_boot=n_boot, seed=seed)
-    low, high = np.full(ratios.shape[1], np.nan), np.full(ratios.shape[1], np.nan)
-    if not enough.any():
-        return low, high
-    tail = (1 - confidence) / 2 * 100
-    with np.errstate(invalid="ignore"):
-        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
-    low[enough], high[enough] = bounds
-    return low, high
-
-
-def bootstrap_ratio_replicates(
-    numerators: np.ndarray, denominators: np.ndarray, *, n_boot: int = 2000, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """The bootstrap replicates behind :func:`bootstrap_ratios`: each ratio of sums per replicate.
-
-    Returns
-    -------
-    ratios : numpy.ndarray of shape (n_boot, n_measures)
-        NaN where a replicate's denominator is 0.
-    enough : numpy.ndarray of bool, shape (n_measures,)
-        Measures with two or more articles of positive denominator (the others' replicates say nothing).
-    """
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1 (e.g. 2000), got {n_boot!r}")
     num = np.asarray(numerators, dtype=float)
@@ -201,15 +178,16 @@ def bootstrap_ratio_replicates(
     num = num[:, None] if num.ndim == 1 else num
     den = np.broadcast_to(den[:, None] if den.ndim == 1 else den, num.shape)
     n_articles, n_measures = num.shape
+    low, high = np.full(n_measures, np.nan), np.full(n_measures, np.nan)
     enough = np.count_nonzero(den > 0, axis=0) >= 2
-    ratios = np.full((n_boot, n_measures), np.nan)
     if not enough.any():
-        return ratios, enough
+        return low, high
     rng = np.random.default_rng(seed)
     # Measures often share a denominator (every category of a voice): resample each distinct one once.
     # With whole-number counts the sums are exact, so which columns go together changes nothing.
     distinct, denominator_of = np.unique(den, axis=1, return_inverse=True)
     both = np.hstack([num, distinct])
+    ratios = np.empty((n_boot, n_measures))
     step = max(1, BOOTSTRAP_CELLS // n_articles)
     for begin in range(0, n_boot, step):
         size = min(step, n_boot - begin)
@@ -218,7 +196,11 @@ def bootstrap_ratio_replicates(
         sums = weights @ both  # one pass over the weights for numerators and denominators
         with np.errstate(invalid="ignore", divide="ignore"):
             ratios[begin : begin + size] = sums[:, :n_measures] / sums[:, n_measures:][:, denominator_of.ravel()]
-    return ratios, enough
+    tail = (1 - confidence) / 2 * 100
+    with np.errstate(invalid="ignore"):
+        bounds = np.nanpercentile(np.where(np.isfinite(ratios), ratios, np.nan)[:, enough], [tail, 100 - tail], axis=0)
+    low[enough], high[enough] = bounds
+    return low, high
 
 
 #: Below this Youden index (sensitivity + specificity - 1) a classifier is too close to chance to correct for.

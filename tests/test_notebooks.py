@@ -51,10 +51,10 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-def _console_messages(page: Path) -> list[str]:
-    """Console lines (errors, uncaught exceptions, logs) of ``page`` in headless Chromium."""
+def _headless_chromium(url: str, *flags: str, timeout: int) -> subprocess.CompletedProcess:
+    """``chromium --headless --dump-dom url`` in a new empty profile, without background networking."""
     with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
+        return subprocess.run(
             [
                 CHROMIUM,
                 "--headless",
@@ -65,15 +65,19 @@ def _console_messages(page: Path) -> list[str]:
                 "--disable-sync",
                 "--no-first-run",
                 f"--user-data-dir={profile}",
-                "--enable-logging=stderr",
-                "--v=0",
+                *flags,
                 "--dump-dom",
-                page.as_uri(),
+                url,
             ],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
         )
+
+
+def _console_messages(page: Path) -> list[str]:
+    """Console lines (errors, uncaught exceptions, logs) of ``page`` in headless Chromium."""
+    done = _headless_chromium(page.as_uri(), "--enable-logging=stderr", "--v=0", timeout=60)
     assert "<body" in done.stdout, f"Chromium rendered nothing for {page}: {done.stderr[-500:]}"
     return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
 
@@ -287,24 +291,7 @@ def _rendered_image_widths(page: Path, folder: Path) -> list[int]:
     """
     wrapper = folder / f"measure-{page.stem}.html"
     wrapper.write_text(_MEASURE.format(src=page.as_uri()), encoding="utf-8")
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--allow-file-access-from-files",
-                "--virtual-time-budget=15000",
-                "--dump-dom",
-                wrapper.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
+    done = _headless_chromium(wrapper.as_uri(), "--allow-file-access-from-files", "--virtual-time-budget=15000", timeout=90)
     found = re.search(r"widths:(\[[^<]*\])", done.stdout)
     assert found, f"Chromium did not lay out {page}: {done.stderr[-300:]}"
     return json.loads(found.group(1))
