@@ -906,9 +906,10 @@ FAMILY_PRINT_COLUMNS = ["family", "role", "article_id", "outlet", "published", "
 
 def cmd_events(args: argparse.Namespace) -> int:
     from analysis.engine import EngineError
-    from analysis.events import EventError, corpus_event_names, group_events, load_event_names
+    from analysis.events import THRESHOLD, EventError, corpus_event_names, group_events, load_event_names
 
     articles = load_for_command(args)
+    threshold = THRESHOLD if args.threshold is None else args.threshold
     try:
         names = {**corpus_event_names(args.corpus), **(load_event_names(args.events) if args.events else {})}
         table = group_events(
@@ -916,7 +917,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             names=names,
             use_labels=not args.ignore_labels,
             window_days=args.window_days,
-            threshold=args.threshold,
+            threshold=threshold,
             engine=args.engine,
             scheduler=args.scheduler,
             progress=progress_bar(args),
@@ -940,8 +941,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     if not machine_readable(args):
         print_note(
             f"\n{table['event'].nunique()} event(s). Inferred events join articles published within {args.window_days} days "
-            f"whose average combined score (TF-IDF, names, numbers, quotes; see analysis.events) is at least "
-            f"{args.threshold:g}; event_source says whether the manifest's event or the inference is shown."
+            f"whose average combined score (TF-IDF, leads, numbers, quotes; see analysis.events) is at least "
+            f"{threshold:g}; event_source says whether the manifest's event or the inference is shown."
         )
     return 0
 
@@ -1602,7 +1603,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles further apart never share an inferred event (default: 7)",
     )
     events.add_argument(
-        "--threshold", type=float, default=0.2, metavar="S", help="least average combined score within an event (default: 0.2)"
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="S",
+        help="least average combined score within an event (default: 0.12, analysis.events.THRESHOLD)",
     )
     events.add_argument(
         "--events",

@@ -1,22 +1,27 @@
-"""Which articles report the same event: grouping by text, names, numbers and quotations.
+"""Which articles report the same event: grouping by text, leads, numbers and quotations.
 
 What each outlet includes or leaves out of an event is :mod:`analysis.omission`.
 
 Event grouping (:func:`group_events`) needs no event column. Two articles are linked by a
 combined score in [0, 1]:
 
-- 0.55 × cosine similarity of their TF-IDF vectors (bodies and headlines, English stop
+- 0.45 × cosine similarity of their TF-IDF vectors (bodies and headlines, English stop
   words removed, sublinear term frequency, IDF from the articles grouped);
-- 0.20 × overlap of the words of the capitalised names they mention (``Dmitry Peskov``,
-  ``White House``; a common word opening a sentence is not a name; titles such as
-  "President" left out), as shared / name words of the article with fewer;
+- 0.35 × how far each one's lead (headline and first sentence: what happened) is told in the
+  other: the IDF-weighted share of its lead's terms that occur in the other article's text,
+  the mean of the two directions. A lead names the event, so two agencies' differently worded
+  reports of one summit share it while a story about the same people doing something else
+  does not;
 - 0.10 × overlap of the numbers they mention (``3,000``, ``120``; years and one-digit
-  numbers left out), the same way;
-- 0.15 × overlap of their quotations' word 4-grams (a shared quote is strong evidence);
+  numbers left out), as shared / numbers of the article with fewer;
+- 0.10 × overlap of their quotations' word 4-grams (a shared quote is strong evidence);
 
 and only when published within ``window_days`` (default 7) of each other; otherwise (or
-when either is undated) the score is 0. Articles are grouped by average linkage (``scipy.cluster.hierarchy``) on
-1 − score, cut at 1 − ``threshold`` (default 0.2): every group's articles are on average at
+when either is undated) the score is 0. Names are in the TF-IDF words; counted again on their
+own they joined stories of the same people on different events (the development pages and the
+hand-made ``tests/fixtures/reuse``). Articles are grouped by average linkage
+(``scipy.cluster.hierarchy``) on 1 − score, cut at 1 − ``threshold`` (default 0.12, chosen on
+the development pages of three events; README, Validity): every group's articles are on average at
 least that similar to each other. A group's label is its three top TF-IDF terms; its id is
 its first publication date and top two terms
 (``-2``, ``-3``… appended when two groups would share an id). Each article's ``cohesion`` is its mean score with
@@ -51,20 +56,19 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
-from analysis.actors import name_words
 from analysis.options import Progress, no_progress
-from analysis.tokens import quote_spans
+from analysis.tokens import quote_spans, sentence_spans
 
 if TYPE_CHECKING:
     from analysis.engine import Engine
 
 WINDOW_DAYS = 7
-THRESHOLD = 0.2
-WEIGHTS = {"text": 0.55, "names": 0.20, "numbers": 0.10, "quotes": 0.15}
+THRESHOLD = 0.12
+WEIGHTS = {"text": 0.45, "lead": 0.35, "numbers": 0.10, "quotes": 0.10}
 LABEL_TERMS = 3
 
 EVENT_COLUMNS = ["article_id", "outlet", "published", "event", "label", "cohesion", "inferred_event", "event_source"]
-SCORE_COLUMNS = ["article_a", "article_b", "days", "text", "names", "numbers", "quotes", "score"]
+SCORE_COLUMNS = ["article_a", "article_b", "days", "text", "lead", "numbers", "quotes", "score"]
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\d%?|\b\d%")
 QUOTE_WORD = re.compile(r"[^\W_]+")
@@ -77,9 +81,6 @@ class EventError(ValueError):
 # ---------------------------------------------------------------------------
 # Evidence per article
 # ---------------------------------------------------------------------------
-
-
-# Titles and offices join names ("Russian President Vladimir Putin") but identify nobody.
 
 
 def numbers_in(text: str) -> list[str]:
@@ -123,10 +124,33 @@ def _overlap(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
         return np.where(smaller > 0, shared / smaller, 0.0)
 
 
+def _headlines(articles: pd.DataFrame) -> pd.Series | str:
+    return articles["headline"].fillna("") if "headline" in articles.columns else ""
+
+
 def article_texts(articles: pd.DataFrame) -> list[str]:
     """Each article's headline and body, as the event measures read it."""
-    headline = articles["headline"].fillna("") if "headline" in articles.columns else ""
-    return (headline + "\n\n" + articles["body"].fillna("")).astype(str).tolist()
+    return (_headlines(articles) + "\n\n" + articles["body"].fillna("")).astype(str).tolist()
+
+
+_LEAD_CHARACTERS = 1_000  # where a first sentence is sought: a lead is rarely longer
+
+
+def lead_texts(articles: pd.DataFrame) -> list[str]:
+    """Each article's headline and the first sentence of its body: the news it reports.
+
+    Examples
+    --------
+    >>> lead_texts(pd.DataFrame({"headline": ["Court jails critic"], "body": ["A court jailed him. He appealed."]}))
+    ['Court jails critic\n\nA court jailed him.']
+    """
+    bodies = articles["body"].fillna("").astype(str)
+    firsts = []
+    for body in bodies:
+        body = body[:_LEAD_CHARACTERS]
+        spans = sentence_spans(body)
+        firsts.append(body[spans[0][0] : spans[0][1]] if spans else body)
+    return (_headlines(articles) + "\n\n" + pd.Series(firsts, index=bodies.index)).astype(str).tolist()
 
 
 # Words of three or more letters, possessive 's dropped; "said" and honorifics say nothing about an event.
@@ -204,6 +228,14 @@ class EventVocabulary:
             return sp.csr_matrix((0, len(self.terms)))
         return self._vectorizer.transform(article_texts(articles)).tocsr()
 
+    def term_weights(self, texts: list[str]) -> sp.csr_matrix:
+        """The IDF of each vocabulary term present in each of ``texts`` (0 where absent)."""
+        if not texts:
+            return sp.csr_matrix((0, len(self.terms)))
+        present = self._vectorizer.transform(texts).tocsr()
+        present.data = self.idf[present.indices]
+        return present
+
     def label(self, tfidf: sp.csr_matrix) -> list[str]:
         """The :data:`LABEL_TERMS` terms of highest summed weight over the rows of ``tfidf``.
 
@@ -231,7 +263,7 @@ class _Features:
     """What the score compares, article by article (rows in the order given): computed once."""
 
     tfidf: sp.csr_matrix
-    names: list[list[str]]
+    lead: sp.csr_matrix  # IDF of each term of the lead (EventVocabulary.term_weights)
     numbers: list[list[str]]
     quotes: list[list[str]]
     days: np.ndarray  # days since 1970-01-01; NaN when undated
@@ -241,7 +273,7 @@ class _Features:
         bodies = articles["body"].fillna("").astype(str).tolist()
         return cls(
             tfidf=vocabulary.transform(articles),
-            names=[name_words(t) for t in article_texts(articles)],
+            lead=vocabulary.term_weights(lead_texts(articles)),
             numbers=[numbers_in(b) for b in bodies],
             quotes=[quote_shingles(b) for b in bodies],
             days=_day_numbers(articles),
@@ -250,7 +282,7 @@ class _Features:
     def take(self, rows: np.ndarray) -> _Features:
         return _Features(
             tfidf=self.tfidf[rows],
-            names=[self.names[r] for r in rows],
+            lead=self.lead[rows],
             numbers=[self.numbers[r] for r in rows],
             quotes=[self.quotes[r] for r in rows],
             days=self.days[rows],
@@ -259,7 +291,7 @@ class _Features:
     def append(self, other: _Features) -> _Features:
         return _Features(
             tfidf=sp.vstack([self.tfidf, other.tfidf], format="csr"),
-            names=self.names + other.names,
+            lead=sp.vstack([self.lead, other.lead], format="csr"),
             numbers=self.numbers + other.numbers,
             quotes=self.quotes + other.quotes,
             days=np.concatenate([self.days, other.days]),
@@ -270,14 +302,23 @@ class _Evidence:
     """:class:`_Features` as matrices, for scoring rows against every article of the set."""
 
     def __init__(self, features: _Features) -> None:
-        self.tfidf, self.days = features.tfidf, features.days
-        self.names, self.numbers, self.quotes = (_binary(features.names), _binary(features.numbers), _binary(features.quotes))
+        self.tfidf, self.lead, self.days = features.tfidf, features.lead, features.days
+        self.present = (features.tfidf != 0).astype(np.float64)  # each article's terms, headline and body
+        self.lead_weight = np.asarray(features.lead.sum(axis=1)).ravel()
+        self.numbers, self.quotes = _binary(features.numbers), _binary(features.quotes)
+
+    def _lead_told(self, rows: slice) -> np.ndarray:
+        """Mean of the IDF-weighted shares of the ``rows``' lead terms in every article and back."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            told_in = (self.lead[rows] @ self.present.T).toarray() / self.lead_weight[rows, None]
+            told_by = (self.present[rows] @ self.lead.T).toarray() / self.lead_weight[None, :]
+        return (np.nan_to_num(told_in) + np.nan_to_num(told_by)) / 2
 
     def scores(self, rows: slice, window_days: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """``score``, ``days`` apart and the score's parts of ``rows`` × every article (diagonal not set)."""
         parts = {
             "text": (self.tfidf[rows] @ self.tfidf.T).toarray(),
-            "names": _overlap(self.names[rows], self.names),
+            "lead": self._lead_told(rows),
             "numbers": _overlap(self.numbers[rows], self.numbers),
             "quotes": _overlap(self.quotes[rows], self.quotes),
         }
@@ -329,7 +370,7 @@ def similarity_scores(articles: pd.DataFrame, *, window_days: int = WINDOW_DAYS)
         Square matrix in article order; 1 on the diagonal.
     parts : DataFrame
         One row per pair (``article_a`` before ``article_b`` in article order): ``article_a``,
-        ``article_b``, ``days`` (publication dates apart, float; inf when either is undated), ``text`` (TF-IDF cosine), ``names``,
+        ``article_b``, ``days`` (publication dates apart, float; inf when either is undated), ``text`` (TF-IDF cosine), ``lead`` (lead told in the other, 0–1),
         ``numbers``, ``quotes`` (overlaps, 0–1) and ``score`` (weighted sum, 0 outside the window).
     """
     _check(articles, window_days)
@@ -543,7 +584,7 @@ def group_events(
         Let the ``event`` column override the inferred group where it is filled in.
     window_days : int, default=7
         Articles published further apart never share an inferred event.
-    threshold : float, default=0.2
+    threshold : float, default=0.12
         Least average score within an inferred group.
     engine : {"local", "dask"}, default="local"
         Where the document frequencies and the pair step (:func:`score_block`) run; ``dask``

@@ -18,6 +18,7 @@ from analysis.cli import main
 from analysis.corpus import read_corpus
 from analysis.events import (
     EVENT_COLUMNS,
+    THRESHOLD,
     EventError,
     assign_events,
     event_blocks,
@@ -64,7 +65,7 @@ def test_a_wider_window_lets_tass_join_the_march_talks_only_if_the_score_says_so
     # Average linkage: TASS joins the pair when its mean score with the two reaches the threshold.
     march_scores = tass.loc[tass["article_a"].isin(MARCH) | tass["article_b"].isin(MARCH), "score"]
     assert len(march_scores) == 2
-    assert joined == (march_scores.mean() >= 0.2)
+    assert joined == (march_scores.mean() >= THRESHOLD)
 
 
 def test_cohesion_is_the_mean_score_within_the_group(articles, inferred):
@@ -311,3 +312,56 @@ def test_cli_events_reads_the_corpus_folders_event_names(capsys, tmp_path):
         assert main(["events", str(folder), "--ignore-labels", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["event"] for r in rows if r["article_id"] != "unrelated"} == {"Grain corridor talks"}
+
+
+def _table(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["id", "outlet", "headline", "body"]).assign(published=pd.Timestamp("2024-05-02"))
+
+
+# Two agencies tell one ruling in their own words; a third story has the same people and places
+# but other news. Written for this test.
+RULING = [
+    (
+        "wire_a",
+        "Agency A",
+        "Court in Vilnova jails opposition leader Petra Lind for four years",
+        "A court in Vilnova on Thursday sentenced opposition leader Petra Lind to four years in prison "
+        "for organising unauthorised rallies, a ruling her lawyers said they would appeal.\n\n"
+        "Lind, who has led protests against President Orel Marek since the disputed election, stood "
+        "in a glass cage as the judge read the verdict. Several Western ambassadors attended the hearing.",
+    ),
+    (
+        "wire_b",
+        "Agency B",
+        "Vilnova opposition figure Lind given four-year prison term",
+        "Petra Lind, the most prominent critic of President Orel Marek, was sentenced to four years in "
+        "prison by a Vilnova court on Thursday over rallies held without permission.\n\n"
+        "Her defence team called the sentence political and announced an appeal. Diplomats from "
+        "several European embassies were in the courtroom.",
+    ),
+    (
+        "interview",
+        "Agency C",
+        "President Marek says Vilnova will build a new airport",
+        "President Orel Marek said on Thursday that Vilnova would build a new international airport "
+        "by 2030, in a televised address a day after rallies by supporters of the opposition.\n\n"
+        "Marek said the airport would create thousands of jobs. Western ambassadors were invited to "
+        "the presentation of the plans in the capital.",
+    ),
+]
+
+
+def test_reports_of_one_ruling_in_other_words_share_their_lead_more_than_other_news_of_the_same_people():
+    _scores, parts = similarity_scores(_table(RULING))
+    lead = parts.set_index(["article_a", "article_b"])["lead"]
+    assert lead["wire_a", "wire_b"] > 0.5 > 0.3 > max(lead["wire_a", "interview"], lead["wire_b", "interview"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known limit (README, Validity): the same people's other news of the same day scores 0.16 "
+    "with the two reports, above the cut of 0.12 that groups differently worded reports of one event",
+)
+def test_other_news_of_the_same_people_on_the_same_day_is_another_event():
+    events = group_events(_table(RULING), use_labels=False).set_index("article_id")["inferred_event"]
+    assert events["wire_a"] == events["wire_b"] != events["interview"]

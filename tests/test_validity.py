@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from analysis.corpus import read_corpus
-from analysis.evaluation import evaluate_cleaning, evaluate_provenance, evaluate_quotes
+from analysis.evaluation import evaluate_cleaning, evaluate_events, evaluate_provenance, evaluate_quotes
 from analysis.paths import INTERIM
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +63,9 @@ def test_development_pages_meet_the_copy_family_target(development_pages):
     figures = evaluate_provenance(*development_pages, gold_name="devpages.json").validity.set_index("metric")
     assert figures.loc["pair_f1", "value"] >= 0.9
     assert figures.loc["pair_precision", "value"] >= 0.9  # common-source pairs are not reported as copies
+
+
+def test_development_pages_meet_the_event_target(development_pages):
+    figures = evaluate_events(*development_pages, gold_name="devpages.json").validity.set_index("metric")
+    assert figures.loc["adjusted_rand", "n"] == 30
+    assert figures.loc["adjusted_rand", "value"] >= 0.95
