@@ -732,7 +732,8 @@ def pooled_counts(counts: CountMatrix, articles: pd.DataFrame, *, by: str) -> pd
         one row per group and word it uses, sorted by group and term.
     """
     indicator, groups = group_matrix(articles, by, counts.rows)
-    summed = (indicator @ counts.matrix).tocoo()
+    # integer sums, as the slices' sums are; an integer indicator also spares a float copy of the counts
+    summed = (indicator.astype(np.int64) @ counts.matrix).tocoo()
     order = np.lexsort((summed.col, summed.row))  # groups and terms are both sorted: codes order as labels
     row, column, value = summed.row[order], summed.col[order], summed.data[order]
     kept = value != 0
