@@ -252,13 +252,16 @@ def test_counts_from_the_cache_give_the_tables_tokens_give(tmp_path, cache_folde
 def test_counts_are_made_once_then_read(tmp_path, cache_folder, monkeypatch):
     from analysis.corpus import read_corpus
     from analysis.measures import tfidf
+    from analysis.query import filter_articles
 
     articles = read_corpus(_corpus("synthetic", tmp_path), cache=True)[0]
     measure_top_terms(articles)
     calls = []
     monkeypatch.setattr(tfidf, "tokenize", lambda *args, **kwargs: calls.append(1) or tokenize(*args, **kwargs))
-    measure_keyness(read_corpus(_corpus("synthetic", tmp_path), cache=True)[0])
-    assert calls == []  # the second measure read the counts
+    again = read_corpus(_corpus("synthetic", tmp_path), cache=True)[0]
+    measure_keyness(again)
+    measure_keyness(filter_articles(again, "said"))  # --query: rows of the whole table's counts
+    assert calls == []  # the later measures read the counts
     changed = articles.copy()
     changed.loc[0, "body"] = changed.loc[0, "body"] + " Another sentence."
     measure_top_terms(changed)  # same key, another body: counted again, not trusted
