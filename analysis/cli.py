@@ -1412,7 +1412,7 @@ def add_cache_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="clean the corpus again instead of reading its cleaned table from data/interim/cache/",
+        help="clean the corpus again (and count its words again) instead of reading data/interim/cache/",
     )
 
 
@@ -1848,10 +1848,10 @@ def add_collect_commands(commands: argparse._SubParsersAction) -> None:
     from analysis.collect import FIELDS, SOURCES, USER_AGENT, FetchSettings
 
     import_help = "turn an export (Media Cloud, GDELT, NewsAPI, CSV) or a folder of saved pages into a corpus folder"
-    cache_help = "the cleaned article tables kept in data/interim/cache/ (every command reads them when valid)"
+    cache_help = "the cleaned article tables and their word counts kept in data/interim/cache/ (read when valid)"
     cache = commands.add_parser("cache", help=cache_help, description=cache_help)
     cache_actions = cache.add_subparsers(title="actions", metavar="ACTION", required=True)
-    clear_help = "delete every cached article table; the next command cleans its corpus again"
+    clear_help = "delete every cached article table and word count; the next command cleans its corpus again"
     cache_actions.add_parser("clear", help=clear_help, description=clear_help).set_defaults(func=cmd_cache_clear)
     importing = commands.add_parser("import", help=import_help, description=import_help)
     importing.add_argument("source", metavar="FILE", help="the export (.csv, .tsv, .json, .jsonl), or with --from html a folder")

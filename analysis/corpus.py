@@ -885,6 +885,8 @@ def read_corpus(
         Read the cleaned table from ``data/interim/cache/`` when an entry for this corpus,
         these options and this loader is there and intact, else clean and keep it there
         (:func:`cache_key`; every command and notebook passes True, ``--no-cache`` False).
+        The table then carries its key in ``attrs[CACHE_KEY_ATTR]``, under which entries
+        derived from it are kept (``analysis.measures.tfidf.cached_article_counts``).
 
     Returns
     -------
@@ -919,6 +921,7 @@ def read_corpus(
     key = cache_key(path, min_tokens=min_tokens, near_duplicate=near_duplicate, outlets=extra) if cache else ""
     cached = _read_cache(key) if cache else None
     if cached is not None:
+        cached[0].attrs[CACHE_KEY_ATTR] = key
         return cached
     if path.is_dir():
         profiles = load_profiles(path / PROFILES_FILE, *extra)
@@ -945,6 +948,7 @@ def read_corpus(
             memo.close()
     if cache and len(articles):
         _write_cache(key, articles, problems)
+        articles.attrs[CACHE_KEY_ATTR] = key
     return articles, problems
 
 
@@ -967,6 +971,11 @@ LOADER_FILES = (
 #: Libraries whose version changes what the loader returns (HTML extraction, the word list, the table's types).
 LOADER_LIBRARIES = ("pandas", "pyarrow", "trafilatura", "wordfreq", "justext")
 _CACHE_METADATA = b"framing.cache"
+#: ``articles.attrs`` entry naming the cache key of the cleaned table the articles came from:
+#: what entries derived from that table (each article's word counts) are kept under.
+CACHE_KEY_ATTR = "cache_key"
+#: Name prefixes of the cache's files: cleaned tables, and entries derived from them (word counts).
+CACHE_ENTRY_PREFIXES = ("articles", "counts")
 
 
 def cache_key(path: Path, *, min_tokens: int, near_duplicate: float, outlets: list[Path]) -> str:
@@ -1161,15 +1170,19 @@ def _read_cache(key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
 
 
 def clear_cache() -> int:
-    """Delete every cached article table (and any half-written one) and the per-article entries
-    (:class:`ArticleMemo`); return how many article tables went."""
+    """Delete every cached article table, the entries derived from them (each article's word
+    counts), any half-written one, and the per-article entries (:class:`ArticleMemo`); return how
+    many article tables went."""
     folder = paths.CACHE
-    files = [*folder.glob("articles-*.parquet"), *folder.glob(".articles-*.tmp")] if folder.is_dir() else []
-    for file in files:
+    if not folder.is_dir():
+        return 0
+    tables = [*folder.glob("articles-*.parquet")]
+    for prefix in CACHE_ENTRY_PREFIXES:
+        for file in [*folder.glob(f"{prefix}-*"), *folder.glob(f".{prefix}-*.tmp")]:
+            file.unlink(missing_ok=True)
+    for file in folder.glob("parts-*.sqlite*"):
         file.unlink(missing_ok=True)
-    for file in folder.glob("parts-*.sqlite*") if folder.is_dir() else []:
-        file.unlink(missing_ok=True)
-    return len(files)
+    return len(tables)
 
 
 def load_corpus(corpus: str | Path | None = None, **options: Any) -> pd.DataFrame:

@@ -12,11 +12,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from analysis.cli import main
-from analysis.measures.keyness import keyness
+from analysis.measures.keyness import keyness, measure_keyness
 from analysis.measures.tfidf import (
     REPORTING_VERBS,
     article_similarity,
     count_matrix,
+    measure_top_terms,
     stack_count_matrices,
     stop_word_set,
     term_counts,
@@ -192,3 +193,117 @@ def test_framing_terms_json(capsys):
 def test_framing_terms_by_a_missing_column_is_a_usage_error(capsys):
     assert main(["terms", "--by", "nope"]) == 2
     assert "--by 'nope'" in capsys.readouterr().err
+
+
+# --- each article's word counts kept beside the cleaned table ---------------------------------
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    from analysis import paths
+
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def _corpus(name: str, folder) -> str:
+    """The seeds, or 80 synthetic articles (seed sentences shuffled, fixed seed) as a CSV table."""
+    from analysis.paths import SEEDS
+    from analysis.synthetic import as_source_table, synthetic_articles
+
+    if name == "seeds":
+        return str(SEEDS)
+    path = folder / "synthetic.csv"
+    as_source_table(synthetic_articles(80, words_per_article=300, seed=3)).to_csv(path, index=False)
+    return str(path)
+
+
+WORD_COUNT_MEASURES = {
+    "terms": lambda articles, voice: measure_top_terms(articles, voice=voice, top=None),
+    "keyness": lambda articles, voice: measure_keyness(articles, voice=voice),
+    "keyness by event": lambda articles, voice: measure_keyness(articles, by="event", voice=voice, stop_words=None),
+}
+
+
+@pytest.mark.parametrize("corpus", ["seeds", "synthetic"])
+@pytest.mark.parametrize("articles_per_map", [30, 5_000])  # the sliced path of a large corpus, and the whole-table one
+def test_counts_from_the_cache_give_the_tables_tokens_give(tmp_path, cache_folder, monkeypatch, corpus, articles_per_map):
+    from analysis import engine
+    from analysis.corpus import read_corpus
+
+    monkeypatch.setattr(engine, "LOCAL_ARTICLES_PER_MAP", articles_per_map)
+    path = _corpus(corpus, tmp_path)
+    articles = read_corpus(path, cache=True)[0]
+    from_tokens = articles.copy()
+    from_tokens.attrs = {}  # a table not read through the cache: its words are tokenized
+    chosen = articles[articles["outlet"] != articles["outlet"].iloc[0]]  # as --query selects: attrs kept
+    for name, measure in WORD_COUNT_MEASURES.items():
+        for voice in ("all", "narration", "quoted"):
+            expected = measure(from_tokens, voice)
+            pd.testing.assert_frame_equal(measure(articles, voice), expected, check_exact=True, obj=f"{name} {voice}")
+            assert len(list(cache_folder.glob("counts-*.npz"))) == 1
+            again = read_corpus(path, cache=True)[0]  # a later command: the counts are read, not made
+            pd.testing.assert_frame_equal(measure(again, voice), expected, check_exact=True, obj=f"{name} {voice} again")
+            subset = chosen.copy()
+            subset.attrs = {}
+            pd.testing.assert_frame_equal(measure(chosen, voice), measure(subset, voice), check_exact=True)
+
+
+def test_counts_are_made_once_then_read(tmp_path, cache_folder, monkeypatch):
+    from analysis.corpus import read_corpus
+    from analysis.measures import tfidf
+    from analysis.query import filter_articles
+
+    articles = read_corpus(_corpus("synthetic", tmp_path), cache=True)[0]
+    measure_top_terms(articles)
+    calls = []
+    monkeypatch.setattr(tfidf, "tokenize", lambda *args, **kwargs: calls.append(1) or tokenize(*args, **kwargs))
+    again = read_corpus(_corpus("synthetic", tmp_path), cache=True)[0]
+    measure_keyness(again)
+    measure_keyness(filter_articles(again, "said"))  # --query: rows of the whole table's counts
+    assert calls == []  # the later measures read the counts
+    changed = articles.copy()
+    changed.loc[0, "body"] = changed.loc[0, "body"] + " Another sentence."
+    measure_top_terms(changed)  # same key, another body: counted again, not trusted
+    assert calls
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other_key"])
+def test_a_damaged_counts_entry_is_rebuilt_not_trusted(tmp_path, cache_folder, damage):
+    from analysis.corpus import CACHE_KEY_ATTR, read_corpus
+    from analysis.measures.tfidf import read_article_counts
+
+    articles = read_corpus(_corpus("synthetic", tmp_path), cache=True)[0]
+    from_tokens = articles.copy()
+    from_tokens.attrs = {}
+    expected = measure_keyness(from_tokens)
+    measure_keyness(articles)
+    (entry,) = cache_folder.glob("counts-*.npz")
+    data = entry.read_bytes()
+    if damage == "truncate":  # half-written
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":  # one byte changed in the middle of the counts
+        middle = len(data) // 2
+        entry.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    elif damage == "garbage":
+        entry.write_bytes(b"not a counts file")
+    else:  # a whole entry of another table under this name
+        seeds = read_corpus(_corpus("seeds", tmp_path), cache=True)[0]
+        measure_keyness(seeds)
+        other = next(f for f in cache_folder.glob("counts-*.npz") if f != entry)
+        entry.write_bytes(other.read_bytes())
+    assert read_article_counts(articles.attrs[CACHE_KEY_ATTR]) is None  # detected, and deleted
+    pd.testing.assert_frame_equal(measure_keyness(articles), expected, check_exact=True)
+    assert read_article_counts(articles.attrs[CACHE_KEY_ATTR]) is not None  # rebuilt
+    pd.testing.assert_frame_equal(measure_keyness(articles), expected, check_exact=True)
+
+
+def test_cache_clear_removes_the_counts_and_no_cache_bypasses_them(tmp_path, cache_folder, capsys):
+    path = _corpus("synthetic", tmp_path)
+    assert main(["terms", path, "--no-cache", "--json"]) == 0
+    assert not cache_folder.exists()
+    assert main(["terms", path, "--json"]) == 0
+    assert len(list(cache_folder.glob("counts-*.npz"))) == 1
+    assert main(["cache", "clear"]) == 0
+    assert not list(cache_folder.glob("counts-*")) and not list(cache_folder.glob("articles-*"))
+    capsys.readouterr()

@@ -16,20 +16,25 @@ weights are computed, as ``TfidfVectorizer(stop_words=[...])`` does with the sam
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
 from analysis import engine as engines
 from analysis.cluster import Engine, EngineError, check_engine, client_for
-from analysis.corpus import load_corpus
+from analysis.corpus import CACHE_KEY_ATTR, load_corpus
 from analysis.engine import pool_articles
 from analysis.options import VOICE_OPTIONS, Voice, check_voice
+from analysis.paths import write_atomic
 from analysis.query import filter_articles
 from analysis.reuse import own_tokens
 from analysis.stats import group_labels, small_sample
@@ -418,6 +423,212 @@ def article_similarity(
 
 
 # ---------------------------------------------------------------------------
+# Each article's word counts by voice, kept beside the cleaned table
+# ---------------------------------------------------------------------------
+
+#: Files of the package whose content decides an article's word counts: the tokenizer and its
+#: voice rules, the voice names, and the counting here; a change is a new counts entry.
+COUNTS_FILES = ("tokens.py", "options.py", "measures/tfidf.py")
+#: Libraries whose version changes the counts or how their file reads.
+COUNTS_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy")
+_COUNTED_VOICES = ("narration", "quoted")
+
+
+class ArticleCounts(NamedTuple):
+    """Each article's word counts in narration and in quotations, over one sorted vocabulary.
+
+    ``by_voice["narration"][i, j]`` counts ``terms[j]`` in the narration of article ``rows[i]``
+    (``"quoted"`` inside quotations; their sum is voice ``all``). ``hashes`` and ``lengths`` are
+    the articles' ``hash`` column and body lengths: what says the counts are of these bodies.
+    """
+
+    by_voice: dict[str, sp.csr_matrix]
+    rows: np.ndarray
+    hashes: np.ndarray
+    lengths: np.ndarray
+    terms: np.ndarray
+
+
+def _body_lengths(articles: pd.DataFrame) -> np.ndarray:
+    return articles["body"].fillna("").str.len().to_numpy(dtype=np.int64)
+
+
+def count_articles(articles: pd.DataFrame) -> ArticleCounts:
+    """Tokenize ``articles`` (``id``, ``body``, ``hash``) in slices and count each one's words by voice.
+
+    The counts equal :func:`term_counts` of :func:`analysis.tokens.tokenize` in each voice; only
+    one slice's tokens are held at a time.
+    """
+    narration, quoted = [], []
+    for start in range(0, len(articles), engines.LOCAL_ARTICLES_PER_MAP):
+        part = articles.iloc[start : start + engines.LOCAL_ARTICLES_PER_MAP]
+        tokens = tokenize(part)
+        rows = part["id"].astype(str).to_numpy(dtype=object)
+        article_codes, article_ids = pd.factorize(tokens["article_id"])
+        # distinct ids (few) to rows, then every token through its id's code (many)
+        row_codes = pd.Index(rows).get_indexer(pd.Index(article_ids).astype(str))[article_codes]
+        term_codes, terms = pd.factorize(tokens["token"], sort=True)
+        terms = np.asarray(pd.Index(terms).astype(str), dtype=object)
+        is_quoted = (tokens["voice"] == "quoted").to_numpy()
+        for voice_parts, chosen in ((narration, ~is_quoted), (quoted, is_quoted)):
+            ones = np.ones(int(chosen.sum()), dtype=np.int64)
+            matrix = sp.csr_matrix((ones, (row_codes[chosen], term_codes[chosen])), shape=(len(rows), len(terms)))
+            matrix.sum_duplicates()
+            voice_parts.append(CountMatrix(matrix, rows, terms))
+    # each slice's two voices share its vocabulary, so the stacked voices share the union
+    stacked = {voice: stack_count_matrices(parts) for voice, parts in zip(_COUNTED_VOICES, (narration, quoted), strict=True)}
+    return ArticleCounts(
+        by_voice={voice: counted.matrix for voice, counted in stacked.items()},
+        rows=stacked["narration"].rows,
+        hashes=articles["hash"].astype(str).to_numpy(dtype=object),
+        lengths=_body_lengths(articles),
+        terms=stacked["narration"].terms,
+    )
+
+
+def counts_of_articles(counts: ArticleCounts, articles: pd.DataFrame, *, voice: Voice = "all") -> CountMatrix | None:
+    """The :class:`CountMatrix` of ``articles`` (rows in their order) in ``voice``, or None when
+    ``counts`` lacks one of them or holds other bodies under its id (another hash or length).
+
+    Words none of the articles uses in ``voice`` are left out, as :func:`count_matrix` of
+    :func:`term_counts` leaves them, so the measures see the same matrix.
+    """
+    check_voice(voice)
+    ids = articles["id"].astype(str).to_numpy(dtype=object)
+    position = pd.Index(counts.rows).get_indexer(ids)
+    if (position < 0).any():
+        return None
+    same_bodies = (counts.hashes[position] == articles["hash"].astype(str).to_numpy(dtype=object)).all() and (
+        counts.lengths[position] == _body_lengths(articles)
+    ).all()
+    if not same_bodies:
+        return None
+    # the whole table in the cache's order (no --query) is taken as it is: no copy of every row
+    every_row = len(position) == len(counts.rows) and (position == np.arange(len(position))).all()
+    matrices = [counts.by_voice[v] if every_row else counts.by_voice[v][position] for v in _COUNTED_VOICES if voice in ("all", v)]
+    matrix = matrices[0] + matrices[1] if len(matrices) == 2 else matrices[0]
+    used = np.flatnonzero(np.bincount(matrix.indices, minlength=len(counts.terms)))
+    if len(used) < len(counts.terms):
+        matrix = matrix[:, used]
+    matrix = sp.csr_matrix(matrix, dtype=np.int64)
+    matrix.sum_duplicates()
+    return CountMatrix(matrix, ids, counts.terms[used])
+
+
+def counts_fingerprint() -> str:
+    """A hash of :data:`COUNTS_FILES`, the package version and those of :data:`COUNTS_LIBRARIES`:
+    what, besides the cleaned table, decides each article's word counts."""
+    from importlib.metadata import version
+
+    from analysis import __version__
+    from analysis.paths import PACKAGE_DIR, hash_files
+
+    parts = {
+        "counter": hash_files([PACKAGE_DIR / name for name in COUNTS_FILES], PACKAGE_DIR),
+        "version": [__version__, *(version(lib) for lib in COUNTS_LIBRARIES)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _counts_file(table_key: str) -> Path:
+    from analysis import paths
+
+    return paths.CACHE / f"counts-{table_key}-{counts_fingerprint()}.npz"
+
+
+def _text_arrays(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as their UTF-8 bytes and offsets (no pickle, no fixed width)."""
+    strings = pa.array(values.tolist(), type=pa.large_string())
+    offsets, data = strings.buffers()[1:]
+    return np.frombuffer(data or b"", dtype=np.uint8), np.frombuffer(offsets, dtype=np.int64)[: len(strings) + 1]
+
+
+def _from_text_arrays(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    strings = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    strings.validate(full=True)
+    return np.asarray(strings.to_pylist(), dtype=object)
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).data).hexdigest()  # the array's own bytes, not a copy
+
+
+def write_article_counts(table_key: str, counts: ArticleCounts) -> None:
+    """Keep ``counts`` beside the cleaned table ``table_key``: one ``.npz`` written atomically,
+    whose record names the key and the SHA-256 of every array (see :func:`read_article_counts`)."""
+    arrays = {"lengths": counts.lengths}
+    for name, values in (("rows", counts.rows), ("hashes", counts.hashes), ("terms", counts.terms)):
+        arrays[f"{name}_data"], arrays[f"{name}_offsets"] = _text_arrays(values)
+    for voice, matrix in counts.by_voice.items():
+        arrays |= {f"{voice}_data": matrix.data, f"{voice}_indices": matrix.indices, f"{voice}_indptr": matrix.indptr}
+    record = {"key": table_key, "sha256": {name: _sha256(array) for name, array in arrays.items()}}
+    arrays["record"] = np.frombuffer(json.dumps(record).encode(), dtype=np.uint8)
+
+    def write(temporary: Path) -> None:
+        with temporary.open("wb") as handle:
+            np.savez(handle, **arrays)
+
+    try:
+        write_atomic(_counts_file(table_key), write)
+    except OSError:
+        pass  # a read-only or full disk costs speed, not results
+
+
+def read_article_counts(table_key: str) -> ArticleCounts | None:
+    """The counts kept for the cleaned table ``table_key``, or None when there are none or they fail a check.
+
+    An entry is trusted only when every array reads whole, matches the SHA-256 its record gives,
+    and the record names this key and the matrices fit the rows and vocabulary; anything else
+    is deleted, and the counts are made again.
+    """
+    file = _counts_file(table_key)
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as stored:
+            record = json.loads(stored["record"].tobytes())
+            arrays = {name: stored[name] for name in record["sha256"]}
+        if record["key"] != table_key or any(_sha256(arrays[name]) != digest for name, digest in record["sha256"].items()):
+            raise ValueError("counts entry does not match its key or its checksums")
+        rows, hashes, terms = (
+            _from_text_arrays(arrays[f"{n}_data"], arrays[f"{n}_offsets"]) for n in ("rows", "hashes", "terms")
+        )
+        shape = (len(rows), len(terms))
+        by_voice = {}
+        for voice in _COUNTED_VOICES:
+            matrix = sp.csr_matrix((arrays[f"{voice}_data"], arrays[f"{voice}_indices"], arrays[f"{voice}_indptr"]), shape=shape)
+            matrix.check_format(full_check=True)
+            by_voice[voice] = matrix
+        if len(hashes) != len(rows) or len(arrays["lengths"]) != len(rows):
+            raise ValueError("counts entry's columns differ in length")
+    except Exception:  # any failure means the entry cannot be trusted
+        file.unlink(missing_ok=True)
+        return None
+    return ArticleCounts(by_voice, rows, hashes, arrays["lengths"], terms)
+
+
+def cached_article_counts(articles: pd.DataFrame, *, voice: Voice = "all") -> CountMatrix | None:
+    """The word counts of ``articles`` in ``voice`` from the counts cache, counted and kept there on a miss.
+
+    Only for articles read through the clean-once cache (``attrs[CACHE_KEY_ATTR]``, so not with
+    ``--no-cache``): the entry, keyed by that cleaned table and :func:`counts_fingerprint`, holds
+    each article's words by voice (:func:`count_articles`), so a later measure selects rows
+    (``--query``) instead of tokenizing. Returns None for other tables: their words are counted
+    from tokens.
+    """
+    table_key = articles.attrs.get(CACHE_KEY_ATTR)
+    if not table_key or "hash" not in articles.columns:
+        return None
+    kept = read_article_counts(table_key)
+    selected = None if kept is None else counts_of_articles(kept, articles, voice=voice)
+    if selected is not None:
+        return selected
+    counted = count_articles(articles)  # a query's subset: kept until a whole table's counts replace it
+    write_article_counts(table_key, counted)
+    return counts_of_articles(counted, articles, voice=voice)
+
+
+# ---------------------------------------------------------------------------
 # Counts pooled per group on the workers, and the entry point on either engine
 # ---------------------------------------------------------------------------
 
@@ -493,12 +704,46 @@ def pooled_group_measure(
         sizes = sizes.set_index("group")["articles"]
         columns = ["id", "body", by]
         pooled = pool_articles(corpus, group_term_counts, keys=["group", "term"], columns=columns, by=by, voice=voice, **run)
+    return _measure_of_pooled(measure, pooled, sizes, by=by, voice=voice, **options)
+
+
+def _measure_of_pooled(
+    measure: Callable[..., pd.DataFrame], pooled: pd.DataFrame, sizes: pd.Series, *, by: str, voice: Voice, **options: Any
+) -> pd.DataFrame:
+    """``measure`` of word counts pooled per group (``group``, ``term``, ``count``, sorted by group
+    and term), each group one pseudo-article; ``n_articles`` and ``small_sample`` from ``sizes``
+    (articles per group)."""
     counts = pooled.rename(columns={"group": "article_id"}).assign(voice=voice)[["article_id", "term", "voice", "count"]]
     groups = pd.DataFrame({"id": sorted(sizes.index), by: sorted(sizes.index)})
     table = measure(counts, groups, by=by, voice=voice, **options)
     table["n_articles"] = table["group"].map(sizes).astype(np.int64)
     table["small_sample"] = np.asarray(small_sample(table["n_articles"].to_numpy(), table["n_tokens"].to_numpy()), bool)
     return table
+
+
+def pooled_counts(counts: CountMatrix, articles: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """The words of an articles × words :class:`CountMatrix` summed per group, as
+    :func:`group_term_counts` summed over slices gives them.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (value of ``by``, ``(missing)`` without one), ``term``, ``count`` (int64);
+        one row per group and word it uses, sorted by group and term.
+    """
+    indicator, groups = group_matrix(articles, by, counts.rows)
+    # integer sums, as the slices' sums are; an integer indicator also spares a float copy of the counts
+    summed = (indicator.astype(np.int64) @ counts.matrix).tocoo()
+    order = np.lexsort((summed.col, summed.row))  # groups and terms are both sorted: codes order as labels
+    row, column, value = summed.row[order], summed.col[order], summed.data[order]
+    kept = value != 0
+    return pd.DataFrame(
+        {
+            "group": groups[row[kept]].astype(str),
+            "term": counts.terms[column[kept]].astype(str),
+            "count": value[kept].astype(np.int64),
+        }
+    )
 
 
 def measure_top_terms(
@@ -548,7 +793,11 @@ def word_count_measure(
     ``exclude_reused``) and calls ``measure(counts, articles, by=, voice=, **options)``; on a
     corpus of more than ``engine.LOCAL_ARTICLES_PER_MAP`` articles it sums the words per group
     in slices instead, as ``dask`` does on the workers (:func:`pooled_group_measure`), with the
-    same numbers (TF-IDF weights summed in another order may differ in the last bit).
+    same numbers (TF-IDF weights summed in another order may differ in the last bit). Articles
+    read through the clean-once cache are not tokenized but take their words from the counts
+    kept beside it (:func:`cached_article_counts`, made by the first such measure), summed the
+    same way, with the same numbers; ``exclude_reused`` finds reused words in tokens, so it
+    counts afresh.
     """
     check_engine(engine)
     if engine == "dask":
@@ -559,7 +808,15 @@ def word_count_measure(
     articles = corpus if isinstance(corpus, pd.DataFrame) else load_corpus(corpus)
     if query:
         articles = filter_articles(articles, query)
-    if len(articles) > engines.LOCAL_ARTICLES_PER_MAP and not exclude_reused:
+    large = len(articles) > engines.LOCAL_ARTICLES_PER_MAP
+    # words taken from other articles are found in tokens, so exclude_reused counts them afresh
+    cached = None if exclude_reused else cached_article_counts(articles, voice=voice)
+    if cached is not None and large:  # summed per group as the slices below would sum them
+        sizes = group_sizes(articles, by=by).set_index("group")["articles"]
+        return _measure_of_pooled(measure, pooled_counts(cached, articles, by=by), sizes, by=by, voice=voice, **options)
+    if cached is not None:
+        return measure(cached, articles, by=by, voice=voice, **options)
+    if large and not exclude_reused:
         # a large corpus: words counted per group in slices, as on Dask, so no token table of the whole is held
         return pooled_group_measure(measure, articles, by=by, voice=voice, engine="local", **options)
     counts = term_counts(own_tokens(tokenize(articles), articles, exclude=exclude_reused), voice=voice)
