@@ -137,7 +137,7 @@ _LEAD_CHARACTERS = 1_000  # where a first sentence is sought: a lead is rarely l
 
 
 def lead_texts(articles: pd.DataFrame) -> list[str]:
-    """Each article's headline and the first sentence of its body: the news it reports.
+    r"""Each article's headline and the first sentence of its body: the news it reports.
 
     Examples
     --------
