@@ -539,11 +539,3 @@ def actor_names(names: Sequence[str]) -> list[str]:
         longer = [f for f in full if f.endswith(" " + name)]
         resolved.append(longer[0] if len(longer) == 1 else name)
     return resolved
-
-
-def name_words(text: str) -> list[str]:
-    """The distinct words of the names in ``text`` (:func:`names_in`), titles left out.
-
-    So "Russian President Vladimir Putin" and "Vladimir Putin" share ``vladimir`` and ``putin``.
-    """
-    return sorted({w for name in names_in(text) for w in name.split() if w not in TITLE_WORDS})
