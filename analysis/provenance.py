@@ -26,7 +26,9 @@ Relation: a pair is a ``copy`` (wire copy, republication, edited or spun copy) w
 of its passages holds at least ``COPY_NARRATION_WORDS`` (20) words of narration, words outside
 quotations (:func:`analysis.tokens.quote_spans`, the spans of the token table's ``quoted``
 voice) in runs of at least ``NARRATION_RUN_WORDS`` (12), so that the attributions between
-quoted paragraphs ("…,” he added. “…") do not count; otherwise a ``common_source`` when at least half the shared words of one side are
+quoted paragraphs ("…,” he added. “…") do not count, and at least ``COPY_MIN_SHARE`` (a fifth) of one
+body is shared, so that a background paragraph an agency reuses in its next story does not make
+the two one story; otherwise a ``common_source`` when at least half the shared words of one side are
 quoted (both quote, or one quotes and one translates or narrates, the same statement; its
 ``speaker`` is named), else a ``shared_phrase`` (a few words of stock wording). Copies are
 grouped into families by :func:`copy_families`.
@@ -79,6 +81,7 @@ PARAPHRASE_WORDS = 3
 COPY_NARRATION_WORDS = 20
 NARRATION_RUN_WORDS = 12
 COMMON_SOURCE_QUOTED = 0.5
+COPY_MIN_SHARE = 0.2
 
 Kind = Literal["exact", "edited", "paraphrase"]
 Relation = Literal["copy", "common_source", "shared_phrase"]
@@ -512,20 +515,24 @@ def _voice_of_passages(words: ArticleWords, quoted: np.ndarray, spans: Sequence[
     return int(runs[runs >= NARRATION_RUN_WORDS].sum()), float((inside & quoted).sum() / max(inside.sum(), 1))
 
 
-def pair_relation(narration_words: int, quoted_share: float) -> Relation:
-    """A pair's relation from the copied narration of its weaker side and the quoted share of its shared words.
+def pair_relation(narration_words: int, quoted_share: float, shared: float = 1.0) -> Relation:
+    """A pair's relation from the copied narration of its weaker side, the quoted share of its
+    shared words and the share of the more copied body that is shared.
 
     ``copy`` when both sides share ``COPY_NARRATION_WORDS`` words of narration (in runs of
-    ``NARRATION_RUN_WORDS``); else ``common_source`` when at least ``COMMON_SOURCE_QUOTED`` of
-    one side's shared words are quoted: the same statement quoted, or quoted by one and
-    translated into narration by the other; else ``shared_phrase``.
+    ``NARRATION_RUN_WORDS``) and at least ``COPY_MIN_SHARE`` of one body is shared (one is
+    mostly the other's story: a paragraph of background an agency reuses in its next story
+    is not a copy of that story); else ``common_source`` when at least
+    ``COMMON_SOURCE_QUOTED`` of one side's shared words are quoted: the same statement quoted,
+    or quoted by one and translated into narration by the other; else ``shared_phrase``
+    (wording shared short of either: stock phrases, a reused paragraph).
 
     Examples
     --------
-    >>> pair_relation(38, 0.52), pair_relation(0, 0.79), pair_relation(9, 0.0)
-    ('copy', 'common_source', 'shared_phrase')
+    >>> pair_relation(38, 0.52, 0.6), pair_relation(0, 0.79), pair_relation(9, 0.0), pair_relation(45, 0.1, 0.15)
+    ('copy', 'common_source', 'shared_phrase', 'shared_phrase')
     """
-    if narration_words >= COPY_NARRATION_WORDS:
+    if narration_words >= COPY_NARRATION_WORDS and shared >= COPY_MIN_SHARE:
         return "copy"
     return "common_source" if quoted_share >= COMMON_SOURCE_QUOTED else "shared_phrase"
 
@@ -654,7 +661,8 @@ def text_reuse(
         narration_a, quoted_a = _voice_of_passages(words[i], quoted[i], [(p["a_start"], p["a_end"]) for p in passages])
         narration_b, quoted_b = _voice_of_passages(words[j], quoted[j], [(p["b_start"], p["b_end"]) for p in passages])
         quoted_share = round(max(quoted_a, quoted_b), 2)
-        relation = pair_relation(min(narration_a, narration_b), quoted_share)
+        shared = max(words_a / max(len(words[i].keys), 1), words_b / max(len(words[j].keys), 1))
+        relation = pair_relation(min(narration_a, narration_b), quoted_share, shared)
         speaker = ""
         if relation == "common_source":
             for k in (i, j):

@@ -110,6 +110,39 @@ REPORTING_VERBS: dict[str, tuple[str, ...]] = {
     "hailed": ("hailed", "hails", "hailing"),
     "praised": ("praised", "praises", "praising"),
     "quoted": ("was quoted as saying", "were quoted as saying", "is quoted as saying", "quoted as saying"),
+    "posted": ("posted", "posts", "posting"),
+    "suggested": ("suggested", "suggests", "suggesting"),
+    "recalled": ("recalled", "recalls", "recalling"),
+    "pointed out": ("pointed out", "points out", "pointing out"),
+    "underlined": ("underlined", "underlines", "underlining"),
+    "underscored": ("underscored", "underscores", "underscoring"),
+    "remarked": ("remarked", "remarks", "remarking"),
+    "observed": ("observed", "observes", "observing"),
+    "continued": ("continued", "continues", "continuing", "went on"),
+    "concluded": ("concluded", "concludes", "concluding"),
+    "assured": ("assured", "assures", "assuring"),
+    "complained": ("complained", "complains", "complaining"),
+    "lamented": ("lamented", "laments", "lamenting"),
+    "threatened": ("threatened", "threatens", "threatening"),
+    "predicted": ("predicted", "predicts", "predicting"),
+    "revealed": ("revealed", "reveals", "revealing"),
+    "disclosed": ("disclosed", "discloses", "disclosing"),
+    "indicated": ("indicated", "indicates", "indicating"),
+    "shouted": ("shouted", "shouts", "shouting"),
+    "joked": ("joked", "jokes", "joking", "quipped", "quips", "quipping"),
+    "cautioned": ("cautioned", "cautions", "cautioning"),
+    "countered": ("countered", "counters", "countering", "retorted", "retorts", "retorting"),
+    "boasted": ("boasted", "boasts", "boasting"),
+    "conceded": ("conceded", "concedes", "conceding"),
+    "reported": ("reported", "reports", "reporting"),
+    "specified": ("specified", "specifies", "specifying"),
+    "clarified": ("clarified", "clarifies", "clarifying"),
+    "elaborated": ("elaborated", "elaborates", "elaborating"),
+    "asserted": ("asserted", "asserts", "asserting"),
+    "affirmed": ("affirmed", "affirms", "affirming"),
+    "maintained": ("maintained", "maintains", "maintaining"),
+    "contended": ("contended", "contends", "contending"),
+    "slammed": ("slammed", "slams", "slamming", "blasted", "blasts", "blasting"),
 }
 _VERB_OF = {form: verb for verb, forms in REPORTING_VERBS.items() for form in forms}
 _VERB = re.compile(r"(?<![\w’'-])(?:" + "|".join(sorted(map(re.escape, _VERB_OF), key=len, reverse=True)) + r")(?![\w’'-])")
@@ -125,7 +158,7 @@ _PERSON_NOUNS = (
     "ambassador secretary lawyer leader senator aide adviser advisor source sources"
 ).split()
 _DESCRIPTION = re.compile(
-    r"(?<![\w’'-])[Tt]he\s+(?:[\w-]+\s+){0,2}?(?P<noun>"
+    r"(?<![\w’'-])[Tt]he\s+(?:[\w-]+\s+){0,2}(?P<noun>"
     + "|".join(n for n in _ORGANISATION_NOUNS + _PERSON_NOUNS if n not in ("source", "sources", "officials"))
     + r")(?![\w’'-])",
     re.IGNORECASE,

@@ -141,10 +141,13 @@ def _sentence_ends(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 _ABBREVIATION_OPENERS = '“"‘(['
+# A party and state label after a US lawmaker's name: "Tom Cotton (R-Ark.) said", "(D-N.Y.)".
+_PARTY_STATE = re.compile(r"[rdi]-[a-z][a-z.]{1,5}")
 
 
 def _ends_abbreviation(text: str, period: int) -> bool:
-    """Whether the period at ``period`` ends an abbreviation or an initial ("Mr.", "U.S.", "J.").
+    """Whether the period at ``period`` ends an abbreviation, an initial or a party and state
+    label ("Mr.", "U.S.", "J.", "(R-Ark.)").
 
     The word is the run of non-space characters before the period (up to 19), without
     opening quotes or brackets.
@@ -153,7 +156,7 @@ def _ends_abbreviation(text: str, period: int) -> bool:
     if not window or window[-1].isspace():
         return False
     word = window.rsplit(None, 1)[-1].lstrip(_ABBREVIATION_OPENERS).lower()
-    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or bool(_PARTY_STATE.fullmatch(word))
 
 
 def _may_end_abbreviation(codes: np.ndarray, marks: np.ndarray) -> np.ndarray:

@@ -167,6 +167,58 @@ def test_story_lines_of_the_same_shapes_are_not_furniture(line):
     assert clean.chrome_reason(line) is None
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # what most news sites print around a story, beyond the kinds seen on the development pages
+        ("Privacy Policy", "icon or menu text"),
+        ("Please enable JavaScript to view the comments", "icon or menu text"),
+        ("Report an error", "icon or menu text"),
+        ("Enter your email address", "subscription or comment widget"),
+        ("Already a subscriber? Log in", "subscription or comment widget"),
+        ("You have reached your limit of free articles this month.", "subscription or comment widget"),
+        ("Join our WhatsApp channel", "subscription or comment widget"),
+        ("Comments are closed.", "subscription or comment widget"),
+        ("Story continues below advertisement", "advertisement"),
+        ("Article continues below", "advertisement"),
+        ("Around the web", "advertisement"),
+        ("WATCH: Ministers shake hands in Ankara", "media or section label"),
+        ("Also Read | Ferry timetable changes for the summer", "media or section label"),
+        ("Editor's Picks", "media or section label"),
+        ("Live Updates", "media or section label"),
+        ("Image 1 of 5", "photo caption or credit"),
+        ("Getty Images", "photo caption or credit"),
+        ("This material may not be published, broadcast, rewritten or redistributed.", "syndication notice"),
+        ("Our Standards: The Harbour Trust Principles.", "syndication notice"),
+        ("First published on July 22, 2022", "page date, time stamp or read counter"),
+        ("(With inputs from PTI)", "byline or agency credit"),
+        ("Reuters contributed to this report.", "byline or agency credit"),
+        ("— AFP", "byline or agency credit"),
+        ("Press Trust of India", "byline or agency credit"),
+        ("Edited by Jane Doe", "byline or agency credit"),
+    ],
+)
+def test_furniture_most_news_sites_print(line, reason):
+    assert clean.chrome_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Watch officials closely, the minister told reporters on Friday.",
+        "More than 200 people were detained at the rally.",
+        "Top officials of both countries met in Geneva.",
+        "Live ammunition was not used, the police said.",
+        "Discussion of the treaty continued late into the night.",
+        "Summary trials of protesters followed within days.",
+        "Reuters reported that the talks would resume on Monday.",
+        "Edited footage of the meeting was shown on state television.",
+    ],
+)
+def test_story_lines_that_begin_like_site_furniture_stay(line):
+    assert clean.chrome_reason(line) is None
+
+
 def test_furniture_data_file_reasons_and_bylines():
     assert "byline or agency credit" in clean.BYLINE_REASONS
     assert {reason for reason, _ in clean.GENERIC_CHROME} >= {"syndication notice", "icon or menu text", "advertisement"}

@@ -467,7 +467,7 @@ def test_furniture_found_across_the_corpus_cleans_the_pages_it_changes(tmp_path,
     ]
     rows = ["file,outlet,published"]
     for n, story in enumerate(stories):
-        body = "\n".join([f"Headline number {n}", story * 3, "Subscribe to the Harbour Herald from 1 pound a week"])
+        body = "\n".join([f"Headline number {n}", story * 3, "Harbour Herald, journalism you can trust since 1852"])
         (folder / f"p{n}.txt").write_text(body, encoding="utf-8")
         rows.append(f"p{n}.txt,Harbour Herald,2024-01-0{n + 1}")
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -478,7 +478,7 @@ def test_furniture_found_across_the_corpus_cleans_the_pages_it_changes(tmp_path,
 
     # a fourth page with the same subscription line: the line's reason on every page changes (4 pages)
     (folder / "p3.txt").write_text(
-        "Headline number 3\n" + stories[0][::-1] * 3 + "\nSubscribe to the Harbour Herald from 1 pound a week"
+        "Headline number 3\n" + stories[0][::-1] * 3 + "\nHarbour Herald, journalism you can trust since 1852"
     )
     with (folder / "manifest.csv").open("a", encoding="utf-8") as manifest:
         manifest.write("p3.txt,Harbour Herald,2024-01-04\n")

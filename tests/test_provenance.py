@@ -14,6 +14,7 @@ from analysis.cli import main
 from analysis.corpus import read_corpus
 from analysis.passages import passage_table, passages_html, save_passages_html
 from analysis.provenance import (
+    COPY_MIN_SHARE,
     FAMILY_COLUMNS,
     PAIR_COLUMNS,
     alignment_key,
@@ -382,6 +383,45 @@ def test_attributions_between_quoted_paragraphs_of_one_statement_are_not_copied_
     (pair,) = text_reuse(articles).to_dict("records")
     # about 30 words of attribution sit between the quotations, none in a run of copied narration
     assert (pair["relation"], pair["speaker"]) == ("common_source", "Yang")
+
+
+def test_a_background_paragraph_an_agency_reuses_in_its_next_story_is_not_a_copy():
+    background = (
+        "The two countries have expelled each other's diplomats several times in recent years, and both embassies now "
+        "work with a fraction of the staff they had a decade ago."
+    )
+    first = [
+        "Harbourland ordered ten diplomats of Northmark to leave within a week on Friday, in answer to sanctions "
+        "announced the day before by the government in the northern capital.",
+        "The foreign office summoned the ambassador in the morning and handed him a list of names and a note of protest.",
+        "Officials said further steps would follow if the sanctions were not lifted, without saying what they might be.",
+        "Ministers of both countries are due to meet at a regional summit next month, where the dispute will come up.",
+        "Opposition leaders in the capital called the expulsions hasty and asked the government to explain them in "
+        "parliament, while the ruling party said the country had been left no choice.",
+        "Shares in exporters fell in early trading as investors weighed the risk of a longer dispute between the "
+        "neighbours, who trade timber, fish and machinery worth billions each year.",
+    ]
+    second = [
+        "Northmark's ambassador left the Harbourland capital for consultations on Tuesday, four days after ten of his "
+        "staff were told to go, and said he expected to return within weeks.",
+        "He flew out from the main airport with his family, and the embassy said the mission would keep working.",
+        "Business groups in both countries warned that the row could delay a grain deal that had been close to signing.",
+        "A spokesman for the northern government said it regretted the decision and had not asked the envoy to leave.",
+        "In the port city, where many families have relatives on both sides of the border, residents queued at the "
+        "consulate for visas that now take months to issue.",
+        "The envoy's deputy will run the embassy while he is away, the mission said in a short note to journalists.",
+    ]
+    articles = _articles(
+        {
+            "friday": ("Harbour Wire", "2021-04-16", "\n\n".join([*first[:2], background, *first[2:]])),
+            "tuesday": ("Harbour Wire", "2021-04-20", "\n\n".join([*second[:3], background, *second[3:]])),
+        }
+    )
+    (pair,) = text_reuse(articles).to_dict("records")
+    # 31 words of narration in common, under a fifth of either story: shared wording, not one story
+    assert max(pair["shared_a"], pair["shared_b"]) < COPY_MIN_SHARE
+    assert pair["relation"] == "shared_phrase"
+    assert copy_families(text_reuse(articles)).empty
 
 
 def test_long_runs_report_their_progress(statement_corpus):

@@ -382,3 +382,44 @@ def test_names_after_titles_appositives_and_unnamed_spokespeople(body, speakers,
     rows = _rows(body)
     assert [q["speaker"] for q in rows] == speakers
     assert [q["attributed_to"] for q in rows] == attributed_to
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        "posted",
+        "suggested",
+        "recalled",
+        "pointed out",
+        "underlined",
+        "underscored",
+        "remarked",
+        "observed",
+        "went on",
+        "concluded",
+        "assured",
+        "complained",
+        "cautioned",
+        "retorted",
+        "conceded",
+        "reported",
+        "asserted",
+    ],
+)
+def test_the_wider_reporting_verbs_of_wire_and_state_media_attribute_in_both_orders(verb):
+    after = _rows(f"“The door to dialogue is open,” Kira Yarmysh {verb}.")
+    before = _rows(f"Kira Yarmysh {verb}: “The door to dialogue is open.”")
+    assert [q["speaker"] for q in after + before] == ["Kira Yarmysh", "Kira Yarmysh"]
+
+
+def test_a_description_refers_by_its_head_noun_the_kremlin_aide_is_a_person():
+    body = (
+        "Yuri Ushakov said the talks would last four to five hours. "
+        "“The leaders will discuss strategic stability,” the Kremlin aide said."
+    )
+    assert [q["speaker"] for q in _rows(body)] == ["Yuri Ushakov"]
+
+
+def test_a_lawmakers_party_and_state_label_does_not_end_the_sentence():
+    rows = _rows("Sen. Tom Cotton (R-Ark.) said: “This is a mistake.” Rep. Adam Schiff (D-Calif.) said it was not.")
+    assert [q["speaker"] for q in rows] == ["Tom Cotton"]
