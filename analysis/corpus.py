@@ -886,7 +886,8 @@ def read_corpus(
         these options and this loader is there and intact, else clean and keep it there
         (:func:`cache_key`; every command and notebook passes True, ``--no-cache`` False).
         The table then carries its key in ``attrs[CACHE_KEY_ATTR]``, under which entries
-        derived from it are kept (``analysis.measures.tfidf.cached_article_counts``).
+        derived from it are kept (``analysis.measures.tfidf.cached_article_counts``), and its
+        rows in ``attrs[CACHE_ROWS_ATTR]``.
 
     Returns
     -------
@@ -921,7 +922,7 @@ def read_corpus(
     key = cache_key(path, min_tokens=min_tokens, near_duplicate=near_duplicate, outlets=extra) if cache else ""
     cached = _read_cache(key) if cache else None
     if cached is not None:
-        cached[0].attrs[CACHE_KEY_ATTR] = key
+        cached[0].attrs |= {CACHE_KEY_ATTR: key, CACHE_ROWS_ATTR: len(cached[0])}
         return cached
     if path.is_dir():
         profiles = load_profiles(path / PROFILES_FILE, *extra)
@@ -948,7 +949,7 @@ def read_corpus(
             memo.close()
     if cache and len(articles):
         _write_cache(key, articles, problems)
-        articles.attrs[CACHE_KEY_ATTR] = key
+        articles.attrs |= {CACHE_KEY_ATTR: key, CACHE_ROWS_ATTR: len(articles)}
     return articles, problems
 
 
@@ -974,6 +975,9 @@ _CACHE_METADATA = b"framing.cache"
 #: ``articles.attrs`` entry naming the cache key of the cleaned table the articles came from:
 #: what entries derived from that table (each article's word counts) are kept under.
 CACHE_KEY_ATTR = "cache_key"
+#: ``articles.attrs`` entry giving the rows of that cleaned table: a selection (``--query``) keeps
+#: both entries, so a table of fewer rows is a part of it.
+CACHE_ROWS_ATTR = "cache_rows"
 #: Name prefixes of the cache's files: cleaned tables, and entries derived from them (word counts).
 CACHE_ENTRY_PREFIXES = ("articles", "counts")
 

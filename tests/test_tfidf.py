@@ -307,3 +307,97 @@ def test_cache_clear_removes_the_counts_and_no_cache_bypasses_them(tmp_path, cac
     assert main(["cache", "clear"]) == 0
     assert not list(cache_folder.glob("counts-*")) and not list(cache_folder.glob("articles-*"))
     capsys.readouterr()
+
+
+# --- framing loaded keeps the counts from the tokens it makes ---------------------------------
+
+
+def _copy_of_the_seeds(folder) -> str:
+    import shutil
+
+    from analysis.paths import SEEDS
+
+    shutil.copytree(SEEDS, folder / "corpus")
+    return str(folder / "corpus")
+
+
+def _counts_entry(cache) -> dict[str, np.ndarray]:
+    (entry,) = cache.glob("counts-*.npz")
+    with np.load(entry, allow_pickle=False) as stored:
+        return {"file name": np.array(entry.name), **{name: stored[name] for name in stored.files}}
+
+
+@pytest.mark.parametrize("rates", [["--json"], ["--kwic", "--json"]])  # rates per group, or every hit in context
+@pytest.mark.parametrize("corpus", ["seeds", "synthetic"])
+@pytest.mark.parametrize("articles_per_map", [2, 5_000])  # loaded's map in slices, and on the whole table
+def test_framing_loaded_keeps_the_counts_framing_keyness_would_make(
+    tmp_path, monkeypatch, capsys, corpus, articles_per_map, rates
+):
+    from analysis import engine, paths
+
+    monkeypatch.setattr(engine, "LOCAL_ARTICLES_PER_MAP", articles_per_map)
+    path = _copy_of_the_seeds(tmp_path) if corpus == "seeds" else _corpus(corpus, tmp_path)
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "after-loaded")
+    assert main(["loaded", path, *rates]) == 0
+    from_loaded = _counts_entry(paths.CACHE)
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "after-keyness")  # a fresh cache
+    assert main(["keyness", path, "--json"]) == 0
+    from_keyness = _counts_entry(paths.CACHE)
+    assert list(from_loaded) == list(from_keyness)  # same key and fingerprint, same arrays in the same order
+    for name, array in from_keyness.items():
+        assert from_loaded[name].dtype == array.dtype, name
+        np.testing.assert_array_equal(from_loaded[name], array, err_msg=name)
+    capsys.readouterr()
+
+
+def test_after_framing_loaded_keyness_and_terms_read_the_counts_without_tokenizing(tmp_path, cache_folder, monkeypatch, capsys):
+    from analysis import engine
+    from analysis.measures import keyness as keyness_module
+    from analysis.measures import tfidf
+
+    monkeypatch.setattr(engine, "LOCAL_ARTICLES_PER_MAP", 30)
+    path = _corpus("synthetic", tmp_path)
+    expected = {}
+    for command in (["keyness"], ["terms", "--top", "5"], ["keyness", "--voice", "quoted", "--query", "said"]):
+        assert main([*command, path, "--no-cache", "--json"]) == 0
+        expected[tuple(command)] = json.loads(capsys.readouterr().out)
+    assert main(["loaded", path, "--json"]) == 0
+    capsys.readouterr()
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("tokenized: the counts framing loaded kept were not read")
+
+    for module in (tfidf, keyness_module):
+        monkeypatch.setattr(module, "tokenize", no_tokenizing)
+    for command, table in expected.items():
+        assert main([*command, path, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == table, command
+
+
+@pytest.mark.parametrize("option", [["--exclude-reused"], ["--query", "sanctions"], ["--kwic", "--query", "sanctions"]])
+def test_framing_loaded_of_a_part_or_without_reused_words_keeps_no_counts(tmp_path, cache_folder, capsys, option):
+    path = _copy_of_the_seeds(tmp_path)
+    assert main(["loaded", path, *option, "--json"]) == 0
+    assert list(cache_folder.glob("articles-*.parquet"))  # the table was read through the cache
+    assert not list(cache_folder.glob("counts-*"))
+    capsys.readouterr()
+
+
+def test_framing_loaded_replaces_a_part_s_counts_and_keeps_whole_ones(tmp_path, cache_folder, monkeypatch, capsys):
+    from analysis.corpus import CACHE_KEY_ATTR, read_corpus
+    from analysis.measures import loaded, tfidf
+
+    path = _corpus("synthetic", tmp_path)
+    assert main(["keyness", path, "--query", "said", "--json"]) == 0  # a part's counts
+    articles = read_corpus(path, cache=True)[0]
+    part = tfidf.read_article_counts(articles.attrs[CACHE_KEY_ATTR])
+    assert 0 < len(part.rows) < len(articles)
+    assert main(["loaded", path, "--json"]) == 0
+    whole = tfidf.read_article_counts(articles.attrs[CACHE_KEY_ATTR])
+    assert list(whole.rows) == articles["id"].tolist()
+    writes = []
+    monkeypatch.setattr(loaded, "write_article_counts", lambda *args: writes.append(args))
+    monkeypatch.setattr(loaded, "voice_counts", lambda *args: pytest.fail("counted again"))
+    assert main(["loaded", path, "--json"]) == 0  # the counts are there: not counted, not written
+    assert writes == []
+    capsys.readouterr()

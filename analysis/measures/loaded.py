@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from analysis.engine import Engine, EngineError, map_articles, map_reduce
 from analysis.lexicons import Matcher, load_matcher, load_term_precision, match_tokens, token_stream
+from analysis.measures.tfidf import CountMatrix, article_counts, counts_to_keep, voice_counts, write_article_counts
 from analysis.options import REPORTED_VOICES
 from analysis.reuse import own_tokens
 from analysis.stats import bootstrap_ratios, group_labels, small_sample
@@ -274,12 +275,20 @@ def loaded_rates(
 
 
 def loaded_counts(
-    articles: pd.DataFrame, *, lexicon: str = "default", exclude_reused: bool = False
+    articles: pd.DataFrame,
+    *,
+    lexicon: str = "default",
+    exclude_reused: bool = False,
+    word_counts: list[tuple[CountMatrix, CountMatrix]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The map of loaded language: tokens, then lexicon hits and tokens per voice.
 
     With ``exclude_reused``, the words an article took from another are left out first
-    (:func:`analysis.reuse.exclude_reused`: needs the whole corpus in one map).
+    (:func:`analysis.reuse.exclude_reused`: needs the whole corpus in one map). Given a list as
+    ``word_counts``, the map also appends to it each article's words by voice, counted from the
+    same tokens, all of them (:func:`analysis.measures.tfidf.voice_counts`): what
+    :func:`measure_loaded` keeps in the word-count cache. Only in this process (``engine="local"``):
+    a worker's list would not come back.
 
     Returns
     -------
@@ -289,8 +298,18 @@ def loaded_counts(
     tokens : DataFrame
         :func:`voice_token_counts`: ``article_id``, ``voice``, ``tokens``.
     """
-    tokens = own_tokens(tokenize(articles), articles, exclude=exclude_reused)
+    tokens = _map_tokens(articles, exclude_reused, word_counts)
     return article_hit_counts(loaded_hits(tokens, load_matcher(lexicon))), voice_token_counts(tokens)
+
+
+def _map_tokens(
+    articles: pd.DataFrame, exclude_reused: bool, word_counts: list[tuple[CountMatrix, CountMatrix]] | None
+) -> pd.DataFrame:
+    """The tokens of ``articles`` the maps read (see :func:`loaded_counts`); all of them counted into ``word_counts`` first."""
+    tokens = tokenize(articles)
+    if word_counts is not None:
+        word_counts.append(voice_counts(tokens, articles))
+    return own_tokens(tokens, articles, exclude=exclude_reused)
 
 
 def loaded_reduce(
@@ -303,12 +322,18 @@ def loaded_reduce(
     return loaded_rates(hits, tokens, metadata, categories=load_matcher(lexicon).lexicon.categories, **options)
 
 
-def loaded_kwic(articles: pd.DataFrame, *, lexicon: str = "default", exclude_reused: bool = False) -> pd.DataFrame:
+def loaded_kwic(
+    articles: pd.DataFrame,
+    *,
+    lexicon: str = "default",
+    exclude_reused: bool = False,
+    word_counts: list[tuple[CountMatrix, CountMatrix]] | None = None,
+) -> pd.DataFrame:
     """Every loaded-term hit in its context (a map: needs ``id``, ``outlet``, ``body``).
 
-    Columns are those of :func:`analysis.tokens.kwic`.
+    Columns are those of :func:`analysis.tokens.kwic`; ``word_counts`` as for :func:`loaded_counts`.
     """
-    tokens = own_tokens(tokenize(articles), articles, exclude=exclude_reused)
+    tokens = _map_tokens(articles, exclude_reused, word_counts)
     return kwic(loaded_hits(tokens, load_matcher(lexicon)), articles)
 
 
@@ -329,6 +354,12 @@ def measure_loaded(
     The one entry point of ``framing loaded``: :func:`loaded_counts` mapped over the articles
     (in this process, or per partition on Dask workers) and :func:`loaded_reduce` once; both
     engines return the same table.
+
+    On ``local``, rates or hits of a whole cleaned table read through the clean-once cache (no
+    ``query`` selection, no ``exclude_reused``) also keep each article's word counts, counted from the
+    tokens the map makes, in the word-count cache (:func:`analysis.measures.tfidf.counts_to_keep`),
+    unless they are there: the entry ``framing keyness`` or ``terms`` would make, which they
+    then read instead of tokenizing. The Dask workers' tokens are not counted.
 
     Parameters
     ----------
@@ -353,19 +384,28 @@ def measure_loaded(
     if exclude_reused and engine == "dask":
         raise EngineError("exclude_reused needs the whole corpus at once: use --engine local")
     run: dict[str, Any] = {"engine": engine, "scheduler": scheduler, "client": client, "query": query, "order": "article_id"}
-    options = {"lexicon": lexicon, "exclude_reused": exclude_reused}
+    options: dict[str, Any] = {"lexicon": lexicon, "exclude_reused": exclude_reused}
+    whole_table = engine == "local" and isinstance(corpus, pd.DataFrame) and not (query or exclude_reused)
+    table_key = counts_to_keep(corpus) if whole_table else None
+    word_counts: list[tuple[CountMatrix, CountMatrix]] = []  # each slice's, in order
+    if table_key:
+        options["word_counts"] = word_counts
     if in_context:
-        return map_articles(corpus, loaded_kwic, columns=None if exclude_reused else ["id", "outlet", "body"], **run, **options)
-    return map_reduce(
-        corpus,
-        loaded_counts,
-        loaded_reduce,
-        columns=None if exclude_reused else ["id", "body"],
-        reduce_options={"by": by, "lexicon": lexicon},
-        group_by=by,
-        **run,
-        **options,
-    )
+        table = map_articles(corpus, loaded_kwic, columns=None if exclude_reused else ["id", "outlet", "body"], **run, **options)
+    else:
+        table = map_reduce(
+            corpus,
+            loaded_counts,
+            loaded_reduce,
+            columns=None if exclude_reused else ["id", "body"],
+            reduce_options={"by": by, "lexicon": lexicon},
+            group_by=by,
+            **run,
+            **options,
+        )
+    if table_key:  # the slices' counts, in the table's order: the table's own entry
+        write_article_counts(table_key, article_counts(word_counts, corpus))
+    return table
 
 
 def term_validity(hits: pd.DataFrame, *, lexicon: str = "default") -> pd.DataFrame:

@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
 from analysis import engine as engines
 from analysis.cluster import Engine, EngineError, check_engine, client_for
-from analysis.corpus import CACHE_KEY_ATTR, load_corpus
+from analysis.corpus import CACHE_KEY_ATTR, CACHE_ROWS_ATTR, load_corpus
 from analysis.engine import pool_articles
 from analysis.options import VOICE_OPTIONS, Voice, check_voice
 from analysis.paths import write_atomic
@@ -453,30 +453,46 @@ def _body_lengths(articles: pd.DataFrame) -> np.ndarray:
     return articles["body"].fillna("").str.len().to_numpy(dtype=np.int64)
 
 
-def count_articles(articles: pd.DataFrame) -> ArticleCounts:
-    """Tokenize ``articles`` (``id``, ``body``, ``hash``) in slices and count each one's words by voice.
+def voice_counts(tokens: pd.DataFrame, articles: pd.DataFrame) -> tuple[CountMatrix, CountMatrix]:
+    """Each article's word counts in narration and in quotations, from its tokens (the map of
+    :func:`count_articles`; ``framing loaded`` counts the tokens it makes with it too).
 
-    The counts equal :func:`term_counts` of :func:`analysis.tokens.tokenize` in each voice; only
-    one slice's tokens are held at a time.
+    Parameters
+    ----------
+    tokens : DataFrame
+        :func:`analysis.tokens.tokenize` of ``articles``.
+    articles : DataFrame
+        The articles tokenized (``id``): one row each, in their order, words or not.
+
+    Returns
+    -------
+    narration, quoted : CountMatrix
+        Over one vocabulary, sorted (the words of ``tokens``); :func:`article_counts` adds up those of disjoint slices.
     """
-    narration, quoted = [], []
-    for start in range(0, len(articles), engines.LOCAL_ARTICLES_PER_MAP):
-        part = articles.iloc[start : start + engines.LOCAL_ARTICLES_PER_MAP]
-        tokens = tokenize(part)
-        rows = part["id"].astype(str).to_numpy(dtype=object)
-        article_codes, article_ids = pd.factorize(tokens["article_id"])
-        # distinct ids (few) to rows, then every token through its id's code (many)
-        row_codes = pd.Index(rows).get_indexer(pd.Index(article_ids).astype(str))[article_codes]
-        term_codes, terms = pd.factorize(tokens["token"], sort=True)
-        terms = np.asarray(pd.Index(terms).astype(str), dtype=object)
-        is_quoted = (tokens["voice"] == "quoted").to_numpy()
-        for voice_parts, chosen in ((narration, ~is_quoted), (quoted, is_quoted)):
-            ones = np.ones(int(chosen.sum()), dtype=np.int64)
-            matrix = sp.csr_matrix((ones, (row_codes[chosen], term_codes[chosen])), shape=(len(rows), len(terms)))
-            matrix.sum_duplicates()
-            voice_parts.append(CountMatrix(matrix, rows, terms))
+    rows = articles["id"].astype(str).to_numpy(dtype=object)
+    article_codes, article_ids = pd.factorize(tokens["article_id"])
+    # distinct ids (few) to rows, then every token through its id's code (many)
+    row_codes = pd.Index(rows).get_indexer(pd.Index(article_ids).astype(str))[article_codes]
+    term_codes, terms = pd.factorize(tokens["token"], sort=True)
+    terms = np.asarray(pd.Index(terms).astype(str), dtype=object)
+    is_quoted = (tokens["voice"] == "quoted").to_numpy()
+    counted = []
+    for chosen in (~is_quoted, is_quoted):
+        ones = np.ones(int(chosen.sum()), dtype=np.int64)
+        matrix = sp.csr_matrix((ones, (row_codes[chosen], term_codes[chosen])), shape=(len(rows), len(terms)))
+        matrix.sum_duplicates()
+        counted.append(CountMatrix(matrix, rows, terms))
+    narration, quoted = counted
+    return narration, quoted
+
+
+def article_counts(parts: Sequence[tuple[CountMatrix, CountMatrix]], articles: pd.DataFrame) -> ArticleCounts:
+    """The :class:`ArticleCounts` of ``articles`` (``id``, ``body``, ``hash``) from the
+    :func:`voice_counts` of its consecutive slices, in order (the reduce of :func:`count_articles`)."""
     # each slice's two voices share its vocabulary, so the stacked voices share the union
-    stacked = {voice: stack_count_matrices(parts) for voice, parts in zip(_COUNTED_VOICES, (narration, quoted), strict=True)}
+    stacked = {voice: stack_count_matrices([part[i] for part in parts]) for i, voice in enumerate(_COUNTED_VOICES)}
+    if len(stacked["narration"].rows) != len(articles):
+        raise ValueError(f"counts of {len(stacked['narration'].rows)} articles given for {len(articles)}")
     return ArticleCounts(
         by_voice={voice: counted.matrix for voice, counted in stacked.items()},
         rows=stacked["narration"].rows,
@@ -484,6 +500,17 @@ def count_articles(articles: pd.DataFrame) -> ArticleCounts:
         lengths=_body_lengths(articles),
         terms=stacked["narration"].terms,
     )
+
+
+def count_articles(articles: pd.DataFrame) -> ArticleCounts:
+    """Tokenize ``articles`` (``id``, ``body``, ``hash``) in slices and count each one's words by voice.
+
+    The counts equal :func:`term_counts` of :func:`analysis.tokens.tokenize` in each voice; only
+    one slice's tokens are held at a time.
+    """
+    size = engines.LOCAL_ARTICLES_PER_MAP
+    slices = (articles.iloc[start : start + size] for start in range(0, len(articles), size))
+    return article_counts([voice_counts(tokenize(part), part) for part in slices], articles)
 
 
 def counts_of_articles(counts: ArticleCounts, articles: pd.DataFrame, *, voice: Voice = "all") -> CountMatrix | None:
@@ -495,13 +522,8 @@ def counts_of_articles(counts: ArticleCounts, articles: pd.DataFrame, *, voice: 
     """
     check_voice(voice)
     ids = articles["id"].astype(str).to_numpy(dtype=object)
-    position = pd.Index(counts.rows).get_indexer(ids)
-    if (position < 0).any():
-        return None
-    same_bodies = (counts.hashes[position] == articles["hash"].astype(str).to_numpy(dtype=object)).all() and (
-        counts.lengths[position] == _body_lengths(articles)
-    ).all()
-    if not same_bodies:
+    position = _rows_of(counts, articles)
+    if position is None:
         return None
     # the whole table in the cache's order (no --query) is taken as it is: no copy of every row
     every_row = len(position) == len(counts.rows) and (position == np.arange(len(position))).all()
@@ -513,6 +535,34 @@ def counts_of_articles(counts: ArticleCounts, articles: pd.DataFrame, *, voice: 
     matrix = sp.csr_matrix(matrix, dtype=np.int64)
     matrix.sum_duplicates()
     return CountMatrix(matrix, ids, counts.terms[used])
+
+
+def _rows_of(counts: ArticleCounts, articles: pd.DataFrame) -> np.ndarray | None:
+    """The rows of ``counts`` holding ``articles``, in their order, or None when one is missing or
+    holds another body under its id (another hash or length)."""
+    position = pd.Index(counts.rows).get_indexer(articles["id"].astype(str).to_numpy(dtype=object))
+    if (position < 0).any():
+        return None
+    same_bodies = (counts.hashes[position] == articles["hash"].astype(str).to_numpy(dtype=object)).all() and (
+        counts.lengths[position] == _body_lengths(articles)
+    ).all()
+    return position if same_bodies else None
+
+
+def counts_to_keep(articles: pd.DataFrame) -> str | None:
+    """The key under which a pass over the tokens of ``articles`` should keep their word counts, or None.
+
+    A key when ``articles`` are the whole of a cleaned table read through the clean-once cache
+    (``attrs[CACHE_KEY_ATTR]``, and all ``attrs[CACHE_ROWS_ATTR]`` of its rows: not a ``--query``
+    selection) and the entry kept under it does not hold them all; the caller then writes
+    :func:`article_counts` of the :func:`voice_counts` of its tokens there
+    (:func:`write_article_counts`), the entry :func:`cached_article_counts` would have made.
+    """
+    table_key = articles.attrs.get(CACHE_KEY_ATTR)
+    if not table_key or "hash" not in articles.columns or len(articles) != articles.attrs.get(CACHE_ROWS_ATTR):
+        return None
+    kept = read_article_counts(table_key)
+    return table_key if kept is None or _rows_of(kept, articles) is None else None
 
 
 def counts_fingerprint() -> str:
@@ -795,9 +845,9 @@ def word_count_measure(
     in slices instead, as ``dask`` does on the workers (:func:`pooled_group_measure`), with the
     same numbers (TF-IDF weights summed in another order may differ in the last bit). Articles
     read through the clean-once cache are not tokenized but take their words from the counts
-    kept beside it (:func:`cached_article_counts`, made by the first such measure), summed the
-    same way, with the same numbers; ``exclude_reused`` finds reused words in tokens, so it
-    counts afresh.
+    kept beside it (:func:`cached_article_counts`, made by the first such measure or by
+    ``framing loaded``), summed the same way, with the same numbers; ``exclude_reused`` finds
+    reused words in tokens, so it counts afresh.
     """
     check_engine(engine)
     if engine == "dask":
