@@ -162,44 +162,46 @@ def _csv_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tupl
     """
     import csv
 
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+    with path.open("rb") as file:
+        binary = b"\x00" in file.read(8192)
+    if binary:
         problems.append(Problem(str(path), "is a binary file, not CSV", "Save it as UTF-8 CSV with a header row"))
         return None
-    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     line = 0
-    try:
-        for cells in csv_records(text.splitlines(keepends=True)):
-            line += 1
-            if any(map(_SURROGATE_ESCAPE.search, cells)):
-                cells = [_undo_mojibake(cell) for cell in cells]
-                problems.append(
-                    Problem(
-                        str(path),
-                        "not UTF-8; this row decoded as cp1252 (Windows-1252)",
-                        "Re-save the file as UTF-8",
-                        "warning",
-                        line,
+    # Read line by line: the file's bytes, its text and its lines are never held whole beside the cells.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+        try:
+            for cells in csv_records(text):
+                line += 1
+                if any(map(_SURROGATE_ESCAPE.search, cells)):
+                    cells = [_undo_mojibake(cell) for cell in cells]
+                    problems.append(
+                        Problem(
+                            str(path),
+                            "not UTF-8; this row decoded as cp1252 (Windows-1252)",
+                            "Re-save the file as UTF-8",
+                            "warning",
+                            line,
+                        )
                     )
-                )
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                continue
-            if len(cells) > len(header):
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"{len(cells)} cells where the header has {len(header)}; row skipped",
-                        "Quote cells that contain commas, or remove the extra cells",
-                        line=line,
+                if header is None:
+                    header = [cell.strip().lower() for cell in cells]
+                    continue
+                if len(cells) > len(header):
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f"{len(cells)} cells where the header has {len(header)}; row skipped",
+                            "Quote cells that contain commas, or remove the extra cells",
+                            line=line,
+                        )
                     )
-                )
-                continue
-            rows.append((line, dict(zip(header, [*cells, *[""] * (len(header) - len(cells))], strict=True))))
-    except csv.Error as err:
-        problems.append(Problem(str(path), f"cannot be read as CSV after row {line} ({err})", "Fix the quoting"))
+                    continue
+                rows.append((line, dict(zip(header, [*cells, *[""] * (len(header) - len(cells))], strict=True))))
+        except csv.Error as err:
+            problems.append(Problem(str(path), f"cannot be read as CSV after row {line} ({err})", "Fix the quoting"))
     if header is None:
         problems.append(Problem(str(path), "is empty", "Save it as UTF-8 CSV with a header row"))
         return None
@@ -519,16 +521,14 @@ MINHASH_FUNCTIONS = 64
 LSH_RECALL = 0.99
 
 
-def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
-    """Binary texts × shingles matrix of the 5-word shingles (lowercased) of each text.
+def _shingle_chunks(bodies: list[str], *, chunk: int = 500) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(text numbers, shingle hashes)`` of the 5-word shingles (lowercased) of each text, ``chunk`` texts at a time.
 
     Words are numbered over all texts (in order of first appearance) and each run of five
-    numbers is hashed to 64 bits in numpy, so no string is built per shingle. Texts are read
-    ``chunk`` at a time so that only their hashes, not their words, are held for the corpus.
-    Each row's columns are sorted.
+    numbers is hashed to 64 bits in numpy, so no string is built per shingle and only a
+    chunk's words are held at a time. A shingle seen twice in a text comes twice.
     """
     vocabulary: dict[str, int] = {}
-    hashes, rows = [], []
     for first in range(0, len(bodies), chunk):
         # the words of _SHINGLE_WORD, numbered in order of first appearance (Arrow's dictionary order)
         words, counts = word_character_runs([body.lower() for body in bodies[first : first + chunk]])
@@ -537,8 +537,14 @@ def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
         distinct = encoded.dictionary.to_pylist()
         numbers = np.array([vocabulary.setdefault(word, len(vocabulary)) for word in distinct], dtype=np.uint64)
         starts = np.flatnonzero(np.arange(local.size) + SHINGLE_SIZE <= np.repeat(np.cumsum(counts), counts))
-        hashes.append(shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts))
-        rows.append(np.repeat(np.arange(first, first + counts.size), counts)[starts])
+        hashes = shingle_hashes(numbers[local] if local.size else local, SHINGLE_SIZE, starts=starts)
+        yield np.repeat(np.arange(first, first + counts.size), counts)[starts], hashes
+
+
+def _shingle_sets(bodies: list[str], *, chunk: int = 500) -> sp.csr_matrix:
+    """Binary texts × shingles matrix of the 5-word shingles (lowercased) of each text
+    (:func:`_shingle_chunks`); each row's columns are sorted."""
+    rows, hashes = zip(*_shingle_chunks(bodies, chunk=chunk), strict=True) if bodies else ((), ())
     columns, distinct_shingles = pd.factorize(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64))
     matrix = sp.csr_matrix(
         (np.ones(columns.size, dtype=np.int32), (np.concatenate(rows) if rows else columns, columns)),
@@ -562,28 +568,35 @@ def _lsh_rows(threshold: float, functions: int = MINHASH_FUNCTIONS) -> int:
     return max(fitting, default=1)
 
 
-def _minhash_signatures(shingles: sp.csr_matrix, functions: int) -> np.ndarray:
-    """Texts × ``functions`` MinHash signature (uint64): per hash function, the least hash of a text's shingles.
+def _minhash_signatures(bodies: list[str], functions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Texts × ``functions`` MinHash signature (uint64) of each text's shingle set, and the sets' sizes.
 
-    Each shingle (column) is first scrambled by splitmix64's finaliser, then hashed by
-    ``a * x + b`` modulo 2**64 (fixed seed, ``a`` odd), whose high bits, the ones that decide a
-    minimum, order the shingles as a random permutation would. Rows without shingles get the
-    largest value. Memory: one array of the matrix's size at a time.
+    Per hash function, the least hash of a text's distinct shingles: each shingle's 64-bit
+    hash is first scrambled by splitmix64's finaliser, then hashed by ``a * x + b`` modulo
+    2**64 (fixed seed, ``a`` odd), whose high bits, the ones that decide a minimum, order the
+    shingles as a random permutation would. Texts without shingles get the largest value.
+    Texts are read 500 at a time (:func:`_shingle_chunks`), so memory holds the signatures
+    and one chunk's shingles, never the corpus's.
     """
     rng = np.random.default_rng(20)
     multipliers = rng.integers(0, 2**63, size=functions, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     offsets = rng.integers(0, 2**63, size=functions, dtype=np.uint64)
-    scrambled = shingles.indices.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
-            scrambled = (scrambled ^ (scrambled >> np.uint64(shift))) * np.uint64(multiplier)
-        scrambled ^= scrambled >> np.uint64(31)
-    filled = np.flatnonzero(np.diff(shingles.indptr) > 0)
-    signatures = np.full((shingles.shape[0], functions), np.iinfo(np.uint64).max, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(functions):
-            signatures[filled, k] = np.minimum.reduceat(scrambled * multipliers[k] + offsets[k], shingles.indptr[filled])
-    return signatures
+    signatures = np.full((len(bodies), functions), np.iinfo(np.uint64).max, dtype=np.uint64)
+    sizes = np.zeros(len(bodies), dtype=np.int64)
+    for rows, hashes in _shingle_chunks(bodies):
+        order = np.lexsort((hashes, rows))
+        rows, hashes = rows[order], hashes[order]
+        distinct = np.r_[True, (rows[1:] != rows[:-1]) | (hashes[1:] != hashes[:-1])] if rows.size else rows.astype(bool)
+        rows, scrambled = rows[distinct], hashes[distinct]
+        sizes += np.bincount(rows, minlength=len(bodies))
+        with np.errstate(over="ignore"):
+            for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+                scrambled = (scrambled ^ (scrambled >> np.uint64(shift))) * np.uint64(multiplier)
+            scrambled ^= scrambled >> np.uint64(31)
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if rows.size else rows
+            for k in range(functions):
+                signatures[rows[starts], k] = np.minimum.reduceat(scrambled * multipliers[k] + offsets[k], starts)
+    return signatures, sizes
 
 
 def _pairs_within_groups(order: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -613,24 +626,39 @@ def _shingle_jaccard_pairs(bodies: list[str], threshold: float) -> list[tuple[in
     """
     if len(bodies) < 2:
         return []
-    shingles = _shingle_sets(bodies)
-    sizes = np.diff(shingles.indptr)
+    rows = _lsh_rows(threshold)
+    signatures, sizes = _minhash_signatures(bodies, rows * (MINHASH_FUNCTIONS // rows))
     filled = np.flatnonzero(sizes > 0)  # a text under five words has no shingles and no near-duplicate
     if filled.size < 2:
         return []
-    rows = _lsh_rows(threshold)
-    signatures = _minhash_signatures(shingles[filled], rows * (MINHASH_FUNCTIONS // rows))
+    signatures = signatures[filled]
     candidates = []
     for band in range(MINHASH_FUNCTIONS // rows):  # a band's rows hashed to one key; equal keys are candidates
         keys = shingle_hashes(signatures[:, band * rows : (band + 1) * rows].ravel(), rows, starts=np.arange(filled.size) * rows)
         order = np.argsort(keys, kind="stable")
         candidates.append(_pairs_within_groups(order, keys[order]))
     pairs = np.unique(np.concatenate(candidates))
+    # The share of equal signature values estimates a pair's similarity: a pair at the threshold
+    # falls five standard errors below it with probability under 1e-6, and texts that only share
+    # their subject (many candidates in a corpus of one event) go before the exact check.
+    functions = signatures.shape[1]
+    floor = threshold - 5 * np.sqrt(threshold * (1 - threshold) / functions)
+    likely = np.concatenate(
+        [
+            (signatures[chunk // filled.size] == signatures[chunk % filled.size]).mean(axis=1) >= floor
+            for chunk in np.array_split(pairs, max(1, pairs.size // 100_000))
+        ]
+    )
+    pairs = pairs[likely]
     i, j = filled[pairs // filled.size], filled[pairs % filled.size]
+    # the exact similarity of each likely pair, from the shingle sets of their texts only
+    texts, position = np.unique(np.concatenate([i, j]), return_inverse=True)
+    shingles = _shingle_sets([bodies[t] for t in texts.tolist()])
+    a, b = position[: i.size], position[i.size :]
     shared = np.concatenate(
         [
-            np.asarray(shingles[i[k : k + 2000]].multiply(shingles[j[k : k + 2000]]).sum(axis=1)).ravel()
-            for k in range(0, max(i.size, 1), 2000)  # 2,000 pairs of rows at a time bound the memory
+            np.asarray(shingles[a[k : k + 2000]].multiply(shingles[b[k : k + 2000]]).sum(axis=1)).ravel()
+            for k in range(0, max(a.size, 1), 2000)  # 2,000 pairs of rows at a time bound the memory
         ]
     )
     jaccard = shared / (sizes[i] + sizes[j] - shared)
