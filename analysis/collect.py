@@ -533,11 +533,8 @@ def _known(manifest: pd.DataFrame) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _save_import(target: Path, manifest: pd.DataFrame, rows: list[dict[str, str]], texts: list[str], record: dict) -> None:

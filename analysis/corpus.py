@@ -620,9 +620,11 @@ def _shingle_jaccard_pairs(bodies: list[str], threshold: float) -> list[tuple[in
 
     MinHash with locality-sensitive banding proposes candidates (pairs agreeing on all rows of
     some band; :func:`_lsh_rows` sets the banding so a pair at the threshold is proposed with
-    probability ≥ 0.99, more similar pairs more surely), and each candidate's exact Jaccard
+    probability ≥ 0.99, more similar pairs more surely), candidates whose signatures agree far
+    less than the threshold are dropped, and each remaining candidate's exact Jaccard
     similarity decides, so no pair below the threshold is reported. Time and memory grow with
-    the texts and the candidates, not with all pairs.
+    the texts and the candidates, not with all pairs; the corpus's shingles are never held
+    whole, only the signatures and the likely pairs' own texts' shingles.
     """
     if len(bodies) < 2:
         return []
@@ -632,35 +634,31 @@ def _shingle_jaccard_pairs(bodies: list[str], threshold: float) -> list[tuple[in
     if filled.size < 2:
         return []
     signatures = signatures[filled]
-    candidates = []
+    # The share of equal signature values estimates a pair's similarity: a pair at the threshold
+    # falls five standard errors below it with probability under 1e-6, so candidates under that
+    # (texts that only share their subject: many in a corpus of one event) go before the exact
+    # check, band by band, so that memory holds one band's candidates at a time.
+    functions = signatures.shape[1]
+    floor = threshold - 5 * np.sqrt(threshold * (1 - threshold) / functions)
+    likely = []
     for band in range(MINHASH_FUNCTIONS // rows):  # a band's rows hashed to one key; equal keys are candidates
         keys = shingle_hashes(signatures[:, band * rows : (band + 1) * rows].ravel(), rows, starts=np.arange(filled.size) * rows)
         order = np.argsort(keys, kind="stable")
-        candidates.append(_pairs_within_groups(order, keys[order]))
-    pairs = np.unique(np.concatenate(candidates))
-    # The share of equal signature values estimates a pair's similarity: a pair at the threshold
-    # falls five standard errors below it with probability under 1e-6, and texts that only share
-    # their subject (many candidates in a corpus of one event) go before the exact check.
-    functions = signatures.shape[1]
-    floor = threshold - 5 * np.sqrt(threshold * (1 - threshold) / functions)
-    likely = np.concatenate(
-        [
-            (signatures[chunk // filled.size] == signatures[chunk % filled.size]).mean(axis=1) >= floor
-            for chunk in np.array_split(pairs, max(1, pairs.size // 100_000))
-        ]
-    )
-    pairs = pairs[likely]
+        candidates = _pairs_within_groups(order, keys[order])
+        for chunk in np.array_split(candidates, max(1, candidates.size // 100_000)):
+            agreement = (signatures[chunk // filled.size] == signatures[chunk % filled.size]).mean(axis=1)
+            likely.append(chunk[agreement >= floor])
+    pairs = np.unique(np.concatenate(likely))
     i, j = filled[pairs // filled.size], filled[pairs % filled.size]
-    # the exact similarity of each likely pair, from the shingle sets of their texts only
-    texts, position = np.unique(np.concatenate([i, j]), return_inverse=True)
-    shingles = _shingle_sets([bodies[t] for t in texts.tolist()])
-    a, b = position[: i.size], position[i.size :]
-    shared = np.concatenate(
-        [
-            np.asarray(shingles[a[k : k + 2000]].multiply(shingles[b[k : k + 2000]]).sum(axis=1)).ravel()
-            for k in range(0, max(a.size, 1), 2000)  # 2,000 pairs of rows at a time bound the memory
-        ]
-    )
+    # The exact similarity of each likely pair, from the shingle sets of its texts only, built
+    # for 1,000 pairs at a time (texts of one subject can make many likely pairs).
+    shared = np.zeros(i.size, dtype=np.int64)
+    for chunk in range(0, i.size, 1_000):
+        a, b = i[chunk : chunk + 1_000], j[chunk : chunk + 1_000]
+        texts, position = np.unique(np.concatenate([a, b]), return_inverse=True)
+        shingles = _shingle_sets([bodies[t] for t in texts.tolist()])
+        left, right = shingles[position[: a.size]], shingles[position[a.size :]]
+        shared[chunk : chunk + 1_000] = np.asarray(left.multiply(right).sum(axis=1)).ravel()
     jaccard = shared / (sizes[i] + sizes[j] - shared)
     similar = jaccard >= threshold
     return sorted(zip(i[similar].tolist(), j[similar].tolist(), jaccard[similar].tolist(), strict=True))
@@ -870,6 +868,7 @@ def _build_articles(
             )
         )
 
+    kept.sort(key=lambda row: (row["published"], row["id"]))  # before the table: sorting it would copy every text
     articles = pd.DataFrame.from_records(kept)
     for column in ARTICLE_COLUMNS:
         if column not in articles.columns:
@@ -878,7 +877,7 @@ def _build_articles(
     articles = articles[[*ARTICLE_COLUMNS, *extra]]
     articles["published"] = pd.to_datetime(articles["published"])
     articles["n_tokens"] = articles["n_tokens"].astype("int64")
-    return articles.sort_values(["published", "id"], kind="stable").reset_index(drop=True)
+    return articles
 
 
 def read_corpus(
@@ -1059,6 +1058,9 @@ class ArticleMemo:
     fails quietly (a read-only or busy cache costs speed, not results).
     """
 
+    #: Entries held before they are written: a corpus's cleaned texts are not all held twice.
+    BATCH = 1_000
+
     def __init__(self, connection: Any) -> None:
         self._db = connection
         self._new: dict[str, bytes] = {}
@@ -1097,6 +1099,22 @@ class ArticleMemo:
 
     def _put(self, key: str, value: Any) -> None:
         self._new[key] = json.dumps(value).encode()  # ASCII: a lone surrogate is escaped, not an error
+        if len(self._new) >= self.BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the entries not yet written, in one transaction."""
+        import sqlite3
+
+        try:
+            if self._new:
+                with self._db:
+                    rows = ((key, value, hashlib.sha256(value).hexdigest()) for key, value in self._new.items())
+                    self._db.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", rows)
+        except (sqlite3.Error, OSError):
+            pass  # costs speed, not results
+        finally:
+            self._new.clear()
 
     def text_of(self, entry: _Entry) -> tuple[str, str]:
         """:func:`_text_of`, kept for files whose extraction is not trivial (HTML and Markdown)."""
@@ -1142,19 +1160,15 @@ class ArticleMemo:
         return parts
 
     def close(self) -> None:
-        """Write the new entries (in one transaction) and close the file."""
-        import sqlite3
-
+        """Write the new entries and close the file."""
         try:
-            if self._new:
-                with self._db:
-                    rows = ((key, value, hashlib.sha256(value).hexdigest()) for key, value in self._new.items())
-                    self._db.executemany("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", rows)
-        except (sqlite3.Error, OSError):
-            pass  # costs speed, not results
+            self._write()
         finally:
-            self._new.clear()
             self._db.close()
+
+
+#: Rows of the cleaned table converted and written at a time (one Parquet row group each).
+CACHE_SLICE = 5_000
 
 
 def _cache_file(key: str) -> Path:
@@ -1162,15 +1176,29 @@ def _cache_file(key: str) -> Path:
 
 
 def _write_cache(key: str, articles: pd.DataFrame, problems: list[Problem]) -> None:
-    """Keep the cleaned table under ``key``, written atomically with page checksums (see :func:`_read_cache`)."""
+    """Keep the cleaned table under ``key``, written atomically with page checksums (see :func:`_read_cache`).
+
+    Every slice has the same column types: metadata columns hold text or nothing (``_as_text``).
+    """
     import pyarrow.parquet as pq
 
     from analysis.store import to_arrow
 
     record = {"key": key, "rows": len(articles), "problems": [asdict(p) for p in problems]}
-    table = to_arrow(articles).replace_schema_metadata({_CACHE_METADATA: json.dumps(record).encode()})
+    metadata = {_CACHE_METADATA: json.dumps(record).encode()}
+    starts = range(0, max(len(articles), 1), CACHE_SLICE)
+
+    def write(path: Path) -> None:
+        # Slice by slice, so that the Arrow copy of the text is one slice's, not the corpus's.
+        first = to_arrow(articles.iloc[:CACHE_SLICE])
+        schema = first.schema.with_metadata(metadata)
+        with pq.ParquetWriter(path, schema, compression="zstd", write_page_checksum=True) as writer:
+            writer.write_table(first.replace_schema_metadata(metadata))
+            for start in starts[1:]:
+                writer.write_table(to_arrow(articles.iloc[start : start + CACHE_SLICE]).cast(schema))
+
     try:
-        write_atomic(_cache_file(key), partial(pq.write_table, table, compression="zstd", write_page_checksum=True))
+        write_atomic(_cache_file(key), write)
     except OSError:
         pass  # a read-only or full disk costs speed, not results
 

@@ -160,7 +160,8 @@ def hash_files(files: Sequence[Path], root: Path) -> str:
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        with file.open("rb") as handle:  # read in blocks: a corpus file may be larger than memory allows twice
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
 
 

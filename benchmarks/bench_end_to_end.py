@@ -8,12 +8,12 @@ written once as a CSV table (``id, outlet, published, title, text``) under
 process (wall time, CPU time and peak resident memory, ``VmHWM``, of that process alone):
 
 1. ``framing loaded CSV --json`` — the first command: read, clean and cache the corpus, then
-   loaded terms per outlet and voice with bootstrap intervals;
-2. ``framing keyness CSV --json`` — a second command, from the cache: it counts each article's
-   words and keeps the counts beside the cleaned table;
-3. ``framing terms CSV --json`` — a third, from the cache and the word counts;
+   loaded terms per outlet and voice with bootstrap intervals, keeping each article's word
+   counts from the same tokens;
+2. ``framing keyness CSV --json`` — a second command, from the cache and the word counts;
+3. ``framing terms CSV --json`` — a third, the same way;
 4. ``framing keyness CSV --json`` again — what every later word-count command costs;
-4. the naive pipeline on the same CSV: pandas reads it, NLTK's ``TreebankWordTokenizer``
+5. the naive pipeline on the same CSV: pandas reads it, NLTK's ``TreebankWordTokenizer``
    tokenizes every body, one regular-expression alternation of the lexicon's terms counts the
    loaded terms, and a default ``TfidfVectorizer`` weighs the words — no cleaning, no voice, no
    intervals, which is what a hand-rolled notebook does.
@@ -38,10 +38,10 @@ from analysis.paths import INTERIM
 
 OUT = INTERIM / "bench-end-to-end"
 COMMANDS = {
-    "framing loaded (first: clean + cache)": ["loaded"],
-    "framing keyness (from the cache; counts words, keeps them)": ["keyness"],
+    "framing loaded (first: clean + cache + word counts)": ["loaded"],
+    "framing keyness (second: from the cache and the word counts)": ["keyness"],
     "framing terms (from the cache and the word counts)": ["terms"],
-    "framing keyness again (from the cache and the word counts)": ["keyness"],
+    "framing keyness again": ["keyness"],
 }
 
 MEASURE = r"""

@@ -385,6 +385,33 @@ def test_a_second_load_reads_the_cache_and_a_changed_file_cleans_again(tmp_path,
     assert len(list(cache_folder.glob("articles-*.parquet"))) == 3
 
 
+def test_the_cache_is_written_slice_by_slice_and_reads_back_whole(tmp_path, cache_folder, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from analysis import corpus
+
+    rows = [
+        {
+            "id": f"a{n}",
+            "outlet": "Reuters",
+            "published": f"2024-01-0{n + 1}",
+            "score": n,
+            "text": " ".join(f"Ship {n}.{k} left port {k} on day {n} with grain." for k in range(8)),
+        }
+        for n in range(5)
+    ]
+    rows[4]["desk"] = "World"  # a column only the last slice has
+    table = tmp_path / "table.jsonl"
+    table.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(corpus, "CACHE_SLICE", 2)
+    first = read_corpus(table, cache=True)[0]
+    (entry,) = cache_folder.glob("articles-*.parquet")
+    assert pq.ParquetFile(entry).num_row_groups == 3  # three slices of two rows
+    again = read_corpus(table, cache=True)[0]
+    pd.testing.assert_frame_equal(again, first)
+    pd.testing.assert_frame_equal(again, read_corpus(table)[0])
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "other_key"])
 def test_a_damaged_cache_entry_is_never_trusted(tmp_path, cache_folder, damage):
     folder = _copy_of_the_seeds(tmp_path)
