@@ -661,8 +661,8 @@ def text_reuse(
         narration_a, quoted_a = _voice_of_passages(words[i], quoted[i], [(p["a_start"], p["a_end"]) for p in passages])
         narration_b, quoted_b = _voice_of_passages(words[j], quoted[j], [(p["b_start"], p["b_end"]) for p in passages])
         quoted_share = round(max(quoted_a, quoted_b), 2)
-        shared = max(words_a / max(len(words[i].keys), 1), words_b / max(len(words[j].keys), 1))
-        relation = pair_relation(min(narration_a, narration_b), quoted_share, shared)
+        shared_a, shared_b = words_a / max(len(words[i].keys), 1), words_b / max(len(words[j].keys), 1)
+        relation = pair_relation(min(narration_a, narration_b), quoted_share, max(shared_a, shared_b))
         speaker = ""
         if relation == "common_source":
             for k in (i, j):
@@ -677,8 +677,8 @@ def text_reuse(
                 "outlet_b": table.at[j, "outlet"],
                 "published_a": table.at[i, "published"],
                 "published_b": table.at[j, "published"],
-                "shared_a": words_a / max(len(words[i].keys), 1),
-                "shared_b": words_b / max(len(words[j].keys), 1),
+                "shared_a": shared_a,
+                "shared_b": shared_b,
                 "words_a": words_a,
                 "words_b": words_b,
                 "direction": direction,
