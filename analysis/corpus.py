@@ -19,12 +19,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
+import sys
 import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -697,6 +701,93 @@ def _furniture_share(row: dict[str, Any]) -> float:
 EARLIEST_YEAR = 1900
 
 
+def article_boilerplate(text: str, boilerplate: dict[str, str] | None) -> dict[str, str]:
+    """The entries of a site's repeated lines (:func:`analysis.clean.repeated_lines`) for the lines
+    of ``text``: all :func:`analysis.clean.clean_article` looks up, in key order, so that it is a
+    small part of the article's cleaning options and of its :class:`ArticleMemo` key."""
+    if not boilerplate:
+        return {}
+    longest = max(map(len, boilerplate), default=0)
+    return {key: boilerplate[key] for key in sorted(clean.line_keys(text, longest=longest)) if key in boilerplate}
+
+
+#: Characters still to clean from which the cleaning runs in parallel processes (``jobs``): below it,
+#: starting the processes costs more than it saves.
+PARALLEL_CHARACTERS = 4_000_000
+#: Articles a cleaning process is given at a time.
+CLEANING_CHUNK = 100
+
+
+def _clean_articles(
+    work: list[tuple[str, dict[str, Any]]], *, memo: ArticleMemo | None, progress: Progress, jobs: int
+) -> list[clean.CleanArticle]:
+    """:func:`analysis.clean.clean_article` of each ``(text, options)``: kept ones from ``memo``,
+    the others cleaned (by ``jobs`` processes when there is much to clean) and kept there."""
+    keys = [memo.key(text, options) for text, options in work] if memo is not None else []
+    cleaned = [memo.get(key) for key in keys] if memo is not None else [None] * len(work)
+    todo = [n for n, parts in enumerate(cleaned) if parts is None]
+    if sum(len(work[n][0]) for n in todo) < PARALLEL_CHARACTERS:
+        jobs = 1
+    done = _cleaned((work[n] for n in todo), jobs=jobs)
+    for n, parts in zip(todo, progress(done, desc="cleaning", total=len(todo)), strict=True):
+        cleaned[n] = parts
+        if memo is not None:
+            memo.put(keys[n], parts)
+    return cleaned
+
+
+def _clean_chunk(chunk: list[tuple[str, dict[str, Any]]]) -> list[clean.CleanArticle]:
+    return [clean.clean_article(text, **options) for text, options in chunk]
+
+
+def _cleaned(work: Iterator[tuple[str, dict[str, Any]]], *, jobs: int) -> Iterator[clean.CleanArticle]:
+    """Each article of ``work`` cleaned, in order: in this process, or by ``jobs`` processes given
+    :data:`CLEANING_CHUNK` articles at a time, a few chunks ahead (the texts are not all sent at
+    once). A pool that cannot start or breaks leaves the rest to this process."""
+    chunks = iter(lambda: list(islice(work, CLEANING_CHUNK)), [])
+    if jobs < 2 or not sys.platform.startswith("linux"):
+        for chunk in chunks:
+            yield from _clean_chunk(chunk)
+        return
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Forked, so that no main module (a notebook's, a script's) is run again, as spawning would;
+    # the objects held so far are frozen, so the processes' garbage collection leaves their pages shared.
+    gc.freeze()
+    pending: deque[tuple[list[tuple[str, dict[str, Any]]], Any]] = deque()
+    with contextlib.ExitStack() as stack:
+        stack.callback(gc.unfreeze)
+        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")))
+        broken = False
+        for chunk in chunks:
+            if broken:
+                pending.append((chunk, None))
+            else:
+                try:
+                    pending.append((chunk, pool.submit(_clean_chunk, chunk)))
+                except (BrokenProcessPool, OSError):
+                    broken = True
+                    pending.append((chunk, None))
+            while len(pending) > (0 if broken else 2 * jobs):
+                yield from _chunk_result(*pending.popleft())
+        while pending:
+            yield from _chunk_result(*pending.popleft())
+
+
+def _chunk_result(chunk: list[tuple[str, dict[str, Any]]], future: Any) -> list[clean.CleanArticle]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    if future is not None:
+        try:
+            return future.result()
+        except (BrokenProcessPool, OSError):
+            pass  # a process died (out of memory, killed): this chunk is cleaned here
+    return _clean_chunk(chunk)
+
+
 def plausible_date(published: pd.Timestamp) -> bool:
     """Whether a publication date is from ``EARLIEST_YEAR`` on and no later than tomorrow (UTC)."""
     day = (published.tz_convert(None) if published.tzinfo else published).normalize()
@@ -714,13 +805,16 @@ def _build_articles(
     profiles_hint: str,
     progress: Progress,
     memo: ArticleMemo | None = None,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     seen_ids: dict[str, str] = {}
     rows = []
     text_of = memo.text_of if memo is not None else _text_of
     texts = {id(entry): text_of(entry) for entry in progress(entries, desc="reading", total=len(entries))}
     boilerplate = clean.repeated_lines((_site(entry), texts[id(entry)][0]) for entry in entries)
-    for entry in progress(entries, desc="cleaning", total=len(entries)):
+    usable: list[tuple[_Entry, pd.Timestamp, str, OutletProfile | None]] = []
+    work: list[tuple[str, dict[str, Any]]] = []  # what cleans each usable article
+    for entry in entries:
         problem = partial(_add_problem, problems, entry)
         if not entry.id:
             problem("empty id", "Give every article a unique id", field_name="id")
@@ -762,16 +856,24 @@ def _build_articles(
             )
             outlet = entry.outlet
         profile = profiles.get(outlet)
-        text, markup_title = texts[id(entry)]
-        parts = (memo.clean_article if memo is not None else clean.clean_article)(
-            text,
-            profile=profile,
-            title=entry.title or markup_title or None,
-            dek=entry.dek or None,
-            boilerplate=boilerplate.get(_site(entry)),
-            site_names=_site_names(entry, outlet, profile),
-            language=str(entry.fields.get("language", "") or "") or None,
-        )
+        text, markup_title = texts.pop(id(entry))
+        seen_ids[entry.id] = entry.source
+        usable.append((entry, published, outlet, profile))
+        options = {
+            "profile": profile,
+            "title": entry.title or markup_title or None,
+            "dek": entry.dek or None,
+            # only the entries for this article's own lines: all clean_article reads of the site's
+            "boilerplate": article_boilerplate(text, boilerplate.get(_site(entry))),
+            "site_names": _site_names(entry, outlet, profile),
+            "language": str(entry.fields.get("language", "") or "") or None,
+        }
+        work.append((text, options))
+    del texts
+
+    cleaned = _clean_articles(work, memo=memo, progress=progress, jobs=jobs)
+    del work
+    for (entry, published, outlet, profile), parts in zip(usable, cleaned, strict=True):
         if entry.kind == "html":
             parts.removed.insert(
                 0,
@@ -780,7 +882,6 @@ def _build_articles(
                     "reason": _EXTRACTION,
                 },
             )
-        seen_ids[entry.id] = entry.source
         rows.append(
             {
                 "id": entry.id,
@@ -891,6 +992,7 @@ def read_corpus(
     outlets: str | Path | None = None,
     progress: Progress = no_progress,
     cache: bool = False,
+    jobs: int | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and clean a corpus; return the article table and every problem found.
 
@@ -918,6 +1020,9 @@ def read_corpus(
         The table then carries its key in ``attrs[CACHE_KEY_ATTR]``, under which entries
         derived from it are kept (``analysis.measures.tfidf.cached_article_counts``), and its
         rows in ``attrs[CACHE_ROWS_ATTR]``.
+    jobs : int, optional
+        Processes that clean at once when there is much to clean (:data:`PARALLEL_CHARACTERS`);
+        default: one per core this process may use. The table is the same for any number.
 
     Returns
     -------
@@ -973,6 +1078,7 @@ def read_corpus(
             profiles_hint=hint,
             progress=progress,
             memo=memo,
+            jobs=jobs or len(os.sched_getaffinity(0)),
         )
     finally:
         if memo is not None:
@@ -1130,21 +1236,17 @@ class ArticleMemo:
             self._put(key, found)
         return found[0], found[1]
 
-    def clean_article(self, text: str, **options: Any) -> clean.CleanArticle:
-        """:func:`analysis.clean.clean_article` of ``text`` with ``options``, kept or computed."""
+    def key(self, text: str, options: dict[str, Any]) -> str:
+        """The key of :func:`analysis.clean.clean_article` of ``text`` with ``options`` (whose
+        ``boilerplate`` is :func:`article_boilerplate`'s)."""
         profile: OutletProfile | None = options["profile"]
-        boilerplate = options.get("boilerplate") or {}
-        longest = max(map(len, boilerplate), default=0)
-        relevant = (
-            sorted((k, boilerplate[k]) for k in clean.line_keys(text, longest=longest) if k in boilerplate) if boilerplate else []
-        )
         described = {
             "text": text,
             "title": options.get("title"),
             "dek": options.get("dek"),
             "site_names": list(options.get("site_names", ())),
             "language": options.get("language", "en"),
-            "boilerplate": relevant,
+            "boilerplate": sorted((options.get("boilerplate") or {}).items()),
             "profile": None
             if profile is None
             else [
@@ -1154,13 +1256,16 @@ class ArticleMemo:
                 None if profile.headline_suffix is None else [profile.headline_suffix.pattern, profile.headline_suffix.flags],
             ],
         }
-        key = "clean:" + hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+        return "clean:" + hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str) -> clean.CleanArticle | None:
+        """The cleaned article kept under ``key`` (:meth:`key`), or None."""
         found = self._get(key)
-        if found is not None:
-            return clean.CleanArticle(**found)
-        parts = clean.clean_article(text, **options)
+        return None if found is None else clean.CleanArticle(**found)
+
+    def put(self, key: str, parts: clean.CleanArticle) -> None:
+        """Keep a cleaned article under ``key`` (:meth:`key`)."""
         self._put(key, asdict(parts))
-        return parts
 
     def close(self) -> None:
         """Write the new entries and close the file."""

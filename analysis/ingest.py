@@ -186,7 +186,7 @@ def clean_chunk(chunk: Chunk, folder: str, options: dict[str, Any]) -> tuple[pd.
     problems : list of dict
         The loader's problems, located in the source table (not the chunk).
     """
-    articles, problems = read_corpus(chunk.path, **options)
+    articles, problems = read_corpus(chunk.path, **options, jobs=1)  # the engine runs chunks in parallel
     shift = chunk.offset if chunk.path != chunk.source else 0
     located = [
         asdict(p) | {"source": _relocate(p.source, chunk), "line": p.line + shift if p.line is not None else None}

@@ -13,7 +13,7 @@ Two corpora, both written once to ``data/interim/bench-clean/``:
   (ids ``s00042-000_...``; every copy after the first is a duplicate the loader reports and skips,
   after cleaning it).
 
-Each corpus is read with ``read_corpus(path, cache=False)`` (no clean-once cache) after one warm-up
+Each corpus is read with ``read_corpus(path, cache=False, jobs=1)`` (no clean-once cache, one process) after one warm-up
 read of the seeds (imports, word lists); the figure is MB of source text (UTF-8 bytes of the
 ``text`` column) per CPU second of this process (``time.process_time``), so that other work on a
 shared machine does not count. ``--stages`` splits the time into reading, cleaning, word repair
@@ -115,7 +115,7 @@ def measure(path: Path, *, profile: int = 0) -> dict:
     cpu = time.process_time()
     if profiler:
         profiler.enable()
-    articles, problems = read_corpus(path, cache=False)
+    articles, problems = read_corpus(path, cache=False, jobs=1)  # one core: the figure
     if profiler:
         profiler.disable()
     cpu = time.process_time() - cpu

@@ -106,9 +106,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def loader_output(path: Path) -> dict[str, Any]:
+def loader_output(path: Path, *, jobs: int = 1) -> dict[str, Any]:
     """Every column of every article (with the column order and dtypes) and every problem, as JSON values."""
-    articles, problems = read_corpus(path, cache=False)
+    articles, problems = read_corpus(path, cache=False, jobs=jobs)
     source_root = str(path.parent if path.is_file() else path)
     output = {
         "columns": list(articles.columns),
@@ -127,8 +127,21 @@ def _reference_file(name: str) -> Path:
 
 @pytest.mark.parametrize("name", [*FOLDERS, *BUILT])
 def test_loader_output_equals_reference(name, tmp_path):
+    _assert_reference(name, loader_output(corpus_path(name, tmp_path)))
+
+
+@pytest.mark.parametrize("name", ["seeds", "synthetic", "shuffled_pages"])
+def test_parallel_cleaning_equals_reference(name, tmp_path, monkeypatch):
+    import analysis.corpus
+
+    # two processes for any corpus, given a few articles at a time: chunks come back in order
+    monkeypatch.setattr(analysis.corpus, "PARALLEL_CHARACTERS", 0)
+    monkeypatch.setattr(analysis.corpus, "CLEANING_CHUNK", 3)
+    _assert_reference(name, loader_output(corpus_path(name, tmp_path), jobs=2))
+
+
+def _assert_reference(name: str, actual: dict[str, Any]) -> None:
     expected = json.loads(gzip.decompress(_reference_file(name).read_bytes()))
-    actual = loader_output(corpus_path(name, tmp_path))
     assert actual["columns"] == expected["columns"]
     assert actual["dtypes"] == expected["dtypes"]
     assert actual["problems"] == expected["problems"]
