@@ -736,6 +736,11 @@ def _clean_articles(
     return cleaned
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (all of the machine's where the system cannot say)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _clean_chunk(chunk: list[tuple[str, dict[str, Any]]]) -> list[clean.CleanArticle]:
     return [clean.clean_article(text, **options) for text, options in chunk]
 
@@ -863,7 +868,7 @@ def _build_articles(
             "profile": profile,
             "title": entry.title or markup_title or None,
             "dek": entry.dek or None,
-            # only the entries for this article's own lines: all clean_article reads of the site's
+            # of the site's repeated lines, only this article's: all that clean_article looks up
             "boilerplate": article_boilerplate(text, boilerplate.get(_site(entry))),
             "site_names": _site_names(entry, outlet, profile),
             "language": str(entry.fields.get("language", "") or "") or None,
@@ -1078,7 +1083,7 @@ def read_corpus(
             profiles_hint=hint,
             progress=progress,
             memo=memo,
-            jobs=jobs or len(os.sched_getaffinity(0)),
+            jobs=jobs or _usable_cores(),
         )
     finally:
         if memo is not None:
